@@ -1,0 +1,27 @@
+package org.meter2mqtt.api;
+
+import java.util.Map;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Small persistent key/value state of one device (a pulse counter, the last upload interval set). Kept
+ * under Karaf's data folder; writes are atomic (temp file, fsync, rename), so a power cut never leaves a
+ * torn file. Survives gateway restarts and driver upgrades; deleted with the device's configuration.
+ */
+@ProviderType
+public interface StateStore {
+
+    Optional<String> get(String key);
+
+    /** Sets a value in memory; it reaches the disk with the next {@link #flush()} (and at session close). */
+    void put(String key, String value);
+
+    void remove(String key);
+
+    Map<String, String> snapshot();
+
+    /** Writes the state to disk now, if it changed. */
+    void flush();
+}

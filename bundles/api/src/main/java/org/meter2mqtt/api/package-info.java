@@ -1,0 +1,35 @@
+/**
+ * The meter2mqtt driver SPI.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ * <li>A driver is an OSGi service {@link org.meter2mqtt.api.MeterDriver} registered with the service
+ * property {@code meter.driver=<id>} ({@link org.meter2mqtt.api.MeterDriver#PROPERTY_ID}). It describes
+ * itself with a {@link org.meter2mqtt.api.DriverDescription}: models, typed configuration keys and the
+ * channels each model produces.</li>
+ * <li>The core owns devices. For each device (one Config Admin factory configuration) it validates the
+ * configuration against the description and calls {@link org.meter2mqtt.api.MeterDriver#open} with a
+ * {@link org.meter2mqtt.api.DeviceContext}. The returned {@link org.meter2mqtt.api.DriverSession} lives
+ * until the core closes it (configuration change, driver gone, link lost, gateway stop).</li>
+ * <li>{@link org.meter2mqtt.api.DriverDescription.Mode#POLLED} drivers are polled by the core at the
+ * device's {@code poll.interval}; {@link org.meter2mqtt.api.DriverDescription.Mode#STREAMING} drivers push
+ * readings whenever the meter sends them, from a thread they start with
+ * {@link org.meter2mqtt.api.DeviceContext#startThread} or from a subscription callback.</li>
+ * <li>Readings go to {@link org.meter2mqtt.api.DeviceContext#publish}. One call is one batch: the
+ * readings the meter gave at one moment (one telegram, one poll).</li>
+ * <li>Bad data is a status, not an exception: a corrupt frame is reported with
+ * {@link org.meter2mqtt.api.DeviceContext#error} and no reading is published from it. Only a lost link
+ * (or a configuration the meter rejects) throws {@link org.meter2mqtt.api.DriverException}; the core then
+ * closes the session and opens a new one with exponential backoff.</li>
+ * <li>Every call into a driver is made on a core worker thread with a deadline; a driver that hangs or
+ * throws affects only its own devices.</li>
+ * <li>Outputs (MQTT, InfluxDB, metrics) register a {@link org.meter2mqtt.api.MeterOutput} and receive
+ * every batch; the core's {@link org.meter2mqtt.api.DeviceRegistry} service lists devices for shells and
+ * status pages.</li>
+ * </ul>
+ * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
+ * driver built against 1.x keeps resolving on every 1.y gateway.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package org.meter2mqtt.api;
