@@ -1,0 +1,29 @@
+package org.meter2mqtt.shell.internal;
+
+import java.util.List;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.shell.internal.completers.DeviceIdCompleter;
+
+@Service
+@Command(scope = "meter", name = "disable", description = "Disables a device (enabled=false in its .cfg)")
+public class DisableCommand implements Action {
+
+    @Reference
+    DeviceRegistry registry;
+
+    @Argument(index = 0, name = "id", description = "device id", required = true)
+    @Completion(DeviceIdCompleter.class)
+    String id;
+
+    @Override
+    public Object execute() throws Exception {
+        return SetCommand.change(registry, id, List.of("enabled=false"), false, "disabled by meter:disable");
+    }
+}

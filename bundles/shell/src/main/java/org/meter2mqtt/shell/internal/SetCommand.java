@@ -1,0 +1,70 @@
+package org.meter2mqtt.shell.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.shell.internal.completers.ConfigKeyCompleter;
+import org.meter2mqtt.shell.internal.completers.DeviceIdCompleter;
+
+@Service
+@Command(scope = "meter", name = "set", description = "Changes device settings in its .cfg file (key= removes a key)")
+public class SetCommand implements Action {
+
+    @Reference
+    DeviceRegistry registry;
+
+    @Argument(index = 0, name = "id", description = "device id", required = true)
+    @Completion(DeviceIdCompleter.class)
+    String id;
+
+    @Argument(index = 1, name = "settings", description = "key=value settings", required = true, multiValued = true)
+    @Completion(ConfigKeyCompleter.class)
+    List<String> settings;
+
+    @Option(name = "-f", aliases = "--force", description = "write the file even if the settings do not validate")
+    boolean force;
+
+    @Override
+    public Object execute() throws Exception {
+        return change(registry, id, settings, force, "changed by meter:set");
+    }
+
+    static Object change(DeviceRegistry registry, String id, List<String> settings, boolean force, String comment)
+            throws Exception {
+        CfgFiles files = CfgFiles.karaf();
+        if (!files.exists(id)) {
+            System.out.println("No file " + files.file(id) + (registry.device(id).isPresent()
+                    ? " (device " + id + " has no .cfg; create one with meter:add)" : "; see meter:list."));
+            return null;
+        }
+        Map<String, String> cfg = new TreeMap<>(files.read(id));
+        try {
+            CfgFiles.parseAssignments(settings).forEach((k, v) -> {
+                if (v.isEmpty()) {
+                    cfg.remove(k);
+                } else {
+                    cfg.put(k, v);
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            System.out.println(e.getMessage());
+            return null;
+        }
+        if (!Validation.ok(registry, id, cfg, force)) {
+            return null;
+        }
+        System.out.println("Updated " + files.write(id, cfg, comment));
+        Thread.sleep(1_500);
+        Validation.awaitDevice(registry, id);
+        return null;
+    }
+}

@@ -1,0 +1,50 @@
+package org.meter2mqtt.shell.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.DeviceState;
+
+/** Validation before writing, and a short wait to show what the gateway made of the file. */
+final class Validation {
+
+    private Validation() {
+    }
+
+    static boolean ok(DeviceRegistry registry, String id, Map<String, String> cfg, boolean force) {
+        List<String> problems = registry.validate(id, cfg);
+        if (problems.isEmpty()) {
+            if (registry.drivers().stream().noneMatch(d -> d.id().equals(cfg.get("driver")))) {
+                System.out.println("Note: driver '" + cfg.get("driver") + "' is not installed; the device will wait"
+                        + " for it (WAITING_FOR_DRIVER).");
+            }
+            return true;
+        }
+        System.out.println("Not valid:");
+        problems.forEach(p -> System.out.println("  - " + p));
+        if (force) {
+            System.out.println("Writing anyway (--force): the device will be in CONFIG_ERROR.");
+            return true;
+        }
+        System.out.println("Nothing written. Fix the settings, or use --force to write them anyway.");
+        return false;
+    }
+
+    /** FileInstall polls etc/ every second: wait a little for the device to leave STARTING, then print it. */
+    static void awaitDevice(DeviceRegistry registry, String id) throws InterruptedException {
+        Optional<DeviceInfo> d = Optional.empty();
+        for (int i = 0; i < 50; i++) {
+            d = registry.device(id);
+            if (d.isPresent() && d.get().state() != DeviceState.STARTING) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        System.out.println(d.map(info -> "Device " + id + ": " + info.state()
+                + (info.reason() == null ? "" : " (" + info.reason() + ")"))
+                .orElse("Device " + id + " is not running yet; check meter:list in a moment."));
+    }
+}
