@@ -72,6 +72,7 @@ final class Device {
     private volatile Instant lastReading;
     private volatile String lastError;
     private volatile Instant lastErrorTime;
+    private Instant recentBadData; // guarded by this; decides DEGRADED, reset when the device is reconfigured
     private final AtomicBoolean pollQueued = new AtomicBoolean();
     private volatile List<Reading> capture;
 
@@ -120,6 +121,7 @@ final class Device {
             driver = entry;
             stopSession();
             failures = 0;
+            recentBadData = null;
             notify = evaluate();
         }
         notify.run();
@@ -434,8 +436,11 @@ final class Device {
             readingCount += out.size();
             lastReading = now;
             failures = 0;
-            boolean recentErrors = bad || (lastErrorTime != null
-                    && Duration.between(lastErrorTime, now).compareTo(degradedWindow()) < 0);
+            if (bad) {
+                recentBadData = now;
+            }
+            boolean recentErrors = recentBadData != null
+                    && Duration.between(recentBadData, now).compareTo(degradedWindow()) < 0;
             notify = recentErrors ? setState(DeviceState.DEGRADED, lastError) : setState(DeviceState.ONLINE, null);
             info = outputInfo();
         }
@@ -475,6 +480,7 @@ final class Device {
             errorCount++;
             lastError = why;
             lastErrorTime = manager.clock().instant();
+            recentBadData = lastErrorTime;
             LOG.debug("Device {}: {}", id, why);
             notify = deviceState == DeviceState.ONLINE ? setState(DeviceState.DEGRADED, why) : NOTHING;
         }

@@ -1,0 +1,300 @@
+package org.meter2mqtt.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.DeviceState;
+import org.meter2mqtt.api.DriverException;
+import org.meter2mqtt.api.Reading;
+
+class DeviceManagerTest {
+
+    @TempDir
+    Path dir;
+
+    DeviceManager manager;
+    RecordingOutput output = new RecordingOutput();
+
+    @BeforeEach
+    void start() {
+        manager = new DeviceManager(dir, Clock.systemUTC());
+        manager.setBackoff(Duration.ofMillis(100), Duration.ofMillis(400));
+        manager.addOutput(output);
+    }
+
+    @AfterEach
+    void stop() {
+        manager.close();
+    }
+
+    static Map<String, String> cfg(String... kv) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    DeviceState state(String id) {
+        return manager.device(id).map(DeviceInfo::state).orElse(null);
+    }
+
+    String reason(String id) {
+        return manager.device(id).map(DeviceInfo::reason).orElse(null);
+    }
+
+    @Test
+    void deviceWaitsForItsDriverAndStartsWhenItArrives() throws Exception {
+        manager.configure("m1", cfg("driver", "fake", "port", "x"));
+        assertThat(state("m1")).isEqualTo(DeviceState.WAITING_FOR_DRIVER);
+        assertThat(reason("m1")).contains("'fake' is not installed");
+
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        await("ONLINE", () -> state("m1") == DeviceState.ONLINE);
+        await("readings", () -> output.readingsOf("m1") >= 2);
+        DeviceInfo info = manager.device("m1").orElseThrow();
+        assertThat(info.driverVersion()).isEqualTo("1.0.0");
+        assertThat(info.latest()).containsKeys("count", "power");
+
+        manager.removeDriver(driver);
+        assertThat(state("m1")).isEqualTo(DeviceState.WAITING_FOR_DRIVER);
+        assertThat(driver.closes.get()).isEqualTo(driver.opens.get());
+    }
+
+    @Test
+    void badConfigurationPutsOnlyThatDeviceInConfigErrorWithTheReason() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("good", cfg("driver", "fake", "port", "x"));
+        manager.configure("missing", cfg("driver", "fake"));
+        manager.configure("typo", cfg("driver", "fake", "port", "x", "poll.intervall", "5"));
+        manager.configure("badvalue", cfg("driver", "fake", "port", "x", "poll.interval", "often"));
+        manager.configure("badmodel", cfg("driver", "fake", "port", "x", "model", "nope"));
+        manager.configure("bad id!", cfg("driver", "fake", "port", "x"));
+        manager.configure("rejected", cfg("driver", "fake", "port", "COM9", "behaviour", "reject"));
+
+        await("good ONLINE", () -> state("good") == DeviceState.ONLINE);
+        assertThat(state("missing")).isEqualTo(DeviceState.CONFIG_ERROR);
+        assertThat(reason("missing")).contains("'port' is required");
+        assertThat(reason("typo")).contains("unknown key 'poll.intervall'").contains("did you mean 'poll.interval'");
+        assertThat(reason("badvalue")).contains("'poll.interval' must be a number, got 'often'");
+        assertThat(reason("badmodel")).contains("'model' must be one of basic, other");
+        assertThat(reason("bad id!")).contains("device id 'bad id!'");
+        await("rejected", () -> state("rejected") == DeviceState.CONFIG_ERROR);
+        assertThat(reason("rejected")).isEqualTo("port COM9 is not a meter");
+    }
+
+    @Test
+    void editingAConfigurationRestartsOnlyThatDevice() throws Exception {
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("a", cfg("driver", "fake", "port", "x"));
+        manager.configure("b", cfg("driver", "fake", "port", "x"));
+        await("both ONLINE", () -> state("a") == DeviceState.ONLINE && state("b") == DeviceState.ONLINE);
+        int opens = driver.opens.get();
+
+        manager.configure("a", cfg("driver", "fake", "port", "x")); // unchanged: nothing happens
+        assertThat(driver.opens.get()).isEqualTo(opens);
+
+        manager.configure("a", cfg("driver", "fake", "port", "y", "name", "Kitchen"));
+        await("a reopened", () -> driver.opens.get() == opens + 1);
+        await("a ONLINE", () -> state("a") == DeviceState.ONLINE);
+        assertThat(manager.device("a").orElseThrow().name()).isEqualTo("Kitchen");
+        assertThat(driver.opens.get()).isEqualTo(opens + 1);
+    }
+
+    @Test
+    void deletingAConfigurationStopsTheDeviceAndRetractsIt() throws Exception {
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("gone", cfg("driver", "fake", "port", "x"));
+        await("readings", () -> output.readingsOf("gone") > 0);
+        manager.delete("gone");
+        assertThat(manager.device("gone")).isEmpty();
+        assertThat(output.removed).containsExactly("gone");
+        assertThat(driver.closes.get()).isEqualTo(driver.opens.get());
+        assertThat(dir.resolve("gone.properties.removed")).exists();
+    }
+
+    @Test
+    void aCrashingDriverDoesNotDisturbOtherDevices() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("crashy", cfg("driver", "fake", "port", "x", "behaviour", "throw"));
+        manager.configure("steady", cfg("driver", "fake", "port", "x"));
+        await("crashy OFFLINE", () -> state("crashy") == DeviceState.OFFLINE);
+        assertThat(reason("crashy")).contains("driver crashed while polling").contains("boom");
+        long before = output.readingsOf("steady");
+        await("steady keeps reading", () -> output.readingsOf("steady") >= before + 4);
+        assertThat(state("steady")).isEqualTo(DeviceState.ONLINE);
+    }
+
+    @Test
+    void aHungDriverIsAbandonedAndRetriedWhileOthersKeepReading() throws Exception {
+        manager.setMinCallDeadline(Duration.ofMillis(1500));
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("stuck", cfg("driver", "fake", "port", "x", "behaviour", "hang"));
+        manager.configure("steady", cfg("driver", "fake", "port", "x"));
+        assertThat(driver.hung.await(5, TimeUnit.SECONDS)).isTrue();
+        await("stuck OFFLINE", () -> state("stuck") == DeviceState.OFFLINE);
+        assertThat(reason("stuck")).contains("driver hung: poll did not return within 1 s");
+        await("retried", () -> driver.opens.get() >= 3);
+        assertThat(state("steady")).isEqualTo(DeviceState.ONLINE);
+    }
+
+    @Test
+    void aLostLinkGoesOfflineAndRetriesWithBackoff() throws Exception {
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("far", cfg("driver", "fake", "port", "x", "behaviour", "offline"));
+        await("OFFLINE", () -> state("far") == DeviceState.OFFLINE);
+        assertThat(reason("far")).isEqualTo("meter does not answer");
+        await("several attempts", () -> driver.opens.get() >= 3);
+        // backoff 100, 200, 400 ms (+ jitter): three attempts take well under the 10 s wait
+        manager.configure("far", cfg("driver", "fake", "port", "x"));
+        await("back ONLINE", () -> state("far") == DeviceState.ONLINE);
+    }
+
+    @Test
+    void badReadingsAreCountedAndMarkTheDeviceDegraded() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("noisy", cfg("driver", "fake", "port", "x", "behaviour", "count"));
+        await("ONLINE", () -> state("noisy") == DeviceState.ONLINE);
+        manager.configure("noisy", cfg("driver", "fake", "port", "x", "behaviour", "bad"));
+        await("errors counted", () -> manager.device("noisy").orElseThrow().errorCount() >= 2);
+        assertThat(state("noisy")).isEqualTo(DeviceState.DEGRADED);
+        assertThat(manager.device("noisy").orElseThrow().lastError()).isNotNull();
+        // a failed reading is never passed on to outputs
+        assertThat(output.readings).allMatch(r -> r.status().publishable());
+        // a reconfigured device starts with a clean slate
+        manager.configure("noisy", cfg("driver", "fake", "port", "x", "behaviour", "count"));
+        await("ONLINE again", () -> state("noisy") == DeviceState.ONLINE);
+    }
+
+    @Test
+    void driverUpgradeRestartsOnlyItsDevicesAndKeepsTheirState() throws Exception {
+        ScriptedDriver v1 = new ScriptedDriver("fake", "1.0.0");
+        ScriptedDriver other = new ScriptedDriver("other", "1.0.0");
+        manager.addDriver(v1);
+        manager.addDriver(other);
+        manager.configure("counter", cfg("driver", "fake", "port", "x"));
+        manager.configure("bystander", cfg("driver", "other", "port", "x"));
+        await("counter >= 3", () -> latestCount("counter") >= 3);
+        int bystanderOpens = other.opens.get();
+
+        ScriptedDriver v2 = new ScriptedDriver("fake", "1.1.0");
+        manager.addDriver(v2);
+        await("v2 serves", () -> "1.1.0".equals(manager.device("counter").orElseThrow().driverVersion()));
+        long countAtUpgrade = latestCount("counter");
+        await("v2 publishes", () -> v2.opens.get() == 1 && latestCount("counter") > countAtUpgrade);
+        assertThat(v1.closes.get()).isEqualTo(v1.opens.get());
+        assertThat(other.opens.get()).isEqualTo(bystanderOpens);
+
+        // the old version going away (the jar replaced) does not touch the device now served by v2
+        manager.removeDriver(v1);
+        assertThat(v2.closes.get()).isZero();
+        // an older version installed later does not take over
+        manager.addDriver(new ScriptedDriver("fake", "0.9.0"));
+        assertThat(manager.device("counter").orElseThrow().driverVersion()).isEqualTo("1.1.0");
+    }
+
+    private long latestCount(String id) {
+        Reading r = manager.device(id).orElseThrow().latest().get("count");
+        return r == null ? 0 : r.number().longValue();
+    }
+
+    @Test
+    void stateSurvivesAManagerRestart() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("persist", cfg("driver", "fake", "port", "x"));
+        await("count >= 2", () -> latestCount("persist") >= 2);
+        manager.close();
+        long last = Long.parseLong(Files.readAllLines(dir.resolve("persist.properties")).stream()
+                .filter(l -> l.startsWith("n=")).findFirst().orElseThrow().substring(2));
+        assertThat(last).isGreaterThanOrEqualTo(2);
+
+        manager = new DeviceManager(dir, Clock.systemUTC());
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("persist", cfg("driver", "fake", "port", "x"));
+        await("continues", () -> latestCount("persist") > 0);
+        assertThat(latestCount("persist")).isEqualTo(last + 1);
+    }
+
+    @Test
+    void disabledDevicesDoNotRun() throws Exception {
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("off", cfg("driver", "fake", "port", "x", "enabled", "false"));
+        assertThat(state("off")).isEqualTo(DeviceState.DISABLED);
+        Thread.sleep(300);
+        assertThat(driver.opens.get()).isZero();
+    }
+
+    @Test
+    void readNowPollsAndReturnsTheReadings() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("r", cfg("driver", "fake", "port", "x", "poll.interval", "3600"));
+        await("ONLINE", () -> state("r") == DeviceState.ONLINE);
+        long before = latestCount("r");
+        List<Reading> now = manager.readNow("r", Duration.ofSeconds(5));
+        assertThat(now).extracting(Reading::channel).containsExactlyInAnyOrder("count", "power");
+        assertThat(now.stream().filter(x -> x.channel().equals("count")).findFirst().orElseThrow().number()
+                .longValue()).isEqualTo(before + 1);
+        assertThatThrownBy(() -> manager.readNow("nope", Duration.ofSeconds(1))).isInstanceOf(DriverException.class)
+                .hasMessageContaining("no device 'nope'");
+    }
+
+    @Test
+    void channelFilterLimitsWhatOutputsSee() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("f", cfg("driver", "fake", "port", "x", "channels", "count"));
+        await("readings", () -> output.readingsOf("f") >= 2);
+        assertThat(output.readings).filteredOn(r -> r.deviceId().equals("f")).extracting(Reading::channel)
+                .containsOnly("count");
+        assertThat(manager.device("f").orElseThrow().channels()).extracting(c -> c.id()).containsExactly("count");
+        manager.configure("g", cfg("driver", "fake", "port", "x", "channels", "count,nonsense"));
+        assertThat(reason("g")).contains("unknown channels [nonsense]");
+    }
+
+    @Test
+    void validateReportsProblemsWithoutStartingAnything() {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        assertThat(manager.validate("x", cfg("driver", "fake", "port", "p"))).isEmpty();
+        assertThat(manager.validate("x", cfg("driver", "fake"))).anyMatch(p -> p.contains("'port' is required"));
+        assertThat(manager.validate("x", cfg("driver", "notinstalled", "whatever", "1"))).isEmpty();
+        assertThat(manager.validate("x y", cfg("driver", "fake", "port", "p"))).hasSize(1);
+        assertThat(manager.devices()).isEmpty();
+    }
+
+    @Test
+    void secretsAreMaskedInSnapshots() throws Exception {
+        manager.configure("s", cfg("driver", "none", "mqtt.password", "hunter2", "smarty.key", "00112233"));
+        assertThat(manager.device("s").orElseThrow().config()).containsEntry("mqtt.password", "********")
+                .containsEntry("smarty.key", "********").containsEntry("driver", "none");
+    }
+}
