@@ -109,15 +109,13 @@ public final class ConfigValidator {
     }
 
     private static void checkChannels(List<String> wanted, ModelDescription model, List<String> problems) {
-        // drivers that discover channels at runtime declare none up front: then any id is accepted
-        if (model.channels().isEmpty()) {
-            return;
-        }
-        Set<String> known = model.channels().stream().map(Channel::id).collect(Collectors.toSet());
-        List<String> unknown = wanted.stream().filter(c -> !known.contains(c)).collect(Collectors.toList());
-        if (!unknown.isEmpty()) {
-            problems.add("'channels' names unknown channels " + unknown + "; model " + model.id() + " has "
-                    + String.join(", ", known.stream().sorted().collect(Collectors.toList())));
+        // channels a driver announces at runtime (an M-Bus meter, an optional register) are not in the model,
+        // so an id the model does not list is accepted; only malformed ids are errors
+        List<String> malformed = wanted.stream().filter(c -> !c.matches("[a-z0-9_]+")).collect(Collectors.toList());
+        if (!malformed.isEmpty()) {
+            problems.add("'channels' has malformed channel ids " + malformed + " (ids are lower-case letters, digits"
+                    + " and '_'; model " + model.id() + " declares " + model.channels().stream().map(Channel::id)
+                    .collect(Collectors.joining(", ")) + ")");
         }
     }
 

@@ -187,7 +187,9 @@ final class Device {
         channels.clear();
         outputInfo = null;
         String bad = ConfigValidator.checkDeviceId(id).orElse(null);
-        List<String> problems = bad != null ? List.of(bad) : ConfigValidator.checkCommon(raw);
+        // with the driver at hand every problem is reported at once, common keys and the driver's alike
+        List<String> problems = bad != null ? List.of(bad)
+                : driver != null ? ConfigValidator.check(raw, driver.description()) : ConfigValidator.checkCommon(raw);
         if (!problems.isEmpty()) {
             return configError(problems);
         }
@@ -199,10 +201,6 @@ final class Device {
                     + "' is not installed (installed: " + manager.installedDriverIds() + ")");
         }
         DriverDescription desc = driver.description();
-        problems = ConfigValidator.check(raw, desc);
-        if (!problems.isEmpty()) {
-            return configError(problems);
-        }
         config = ConfigValidator.withDefaults(raw, desc);
         model = desc.model(config.get(DeviceConfig.MODEL)).orElseThrow();
         channelFilter = Set.copyOf(config.getList(DeviceConfig.CHANNELS));

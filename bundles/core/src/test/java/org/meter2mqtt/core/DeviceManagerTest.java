@@ -277,8 +277,8 @@ class DeviceManagerTest {
         assertThat(output.readings).filteredOn(r -> r.deviceId().equals("f")).extracting(Reading::channel)
                 .containsOnly("count");
         assertThat(manager.device("f").orElseThrow().channels()).extracting(c -> c.id()).containsExactly("count");
-        manager.configure("g", cfg("driver", "fake", "port", "x", "channels", "count,nonsense"));
-        assertThat(reason("g")).contains("unknown channels [nonsense]");
+        manager.configure("g", cfg("driver", "fake", "port", "x", "channels", "count,Not-An-Id"));
+        assertThat(reason("g")).contains("malformed channel ids [Not-An-Id]");
     }
 
     @Test

@@ -1,0 +1,245 @@
+package org.meter2mqtt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.DeviceState;
+import org.meter2mqtt.api.MeterOutput;
+import org.meter2mqtt.api.Reading;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+/** The runtime in the real distribution: .cfg files, hot-deployed drivers, isolation, shell. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class GatewayIT extends GatewayTestSupport {
+
+    @Inject
+    BundleContext bundleContext;
+
+    @Configuration
+    public Option[] config() {
+        return baseOptions();
+    }
+
+    @Test
+    public void demoDevicesShippedInTheDistributionComeOnline() throws Exception {
+        awaitState("demo-house", DeviceState.ONLINE, 20);
+        awaitState("demo-solar", DeviceState.ONLINE, 20);
+        String list = executeCommand("meter:list");
+        assertTrue(list, list.contains("demo-house") && list.contains("ONLINE"));
+    }
+
+    @Test
+    public void cfgFileCreatesReconfiguresAndRemovesADevice() throws Exception {
+        writeCfg("it-file", "driver = demo", "poll.interval = 1", "name = First name");
+        awaitState("it-file", DeviceState.ONLINE, 15);
+        assertEquals("First name", registry.device("it-file").get().name());
+
+        writeCfg("it-file", "driver = demo", "poll.interval = 1", "name = Second name");
+        await("renamed", 15, () -> "Second name".equals(registry.device("it-file").map(DeviceInfo::name).orElse("")));
+        awaitState("it-file", DeviceState.ONLINE, 15);
+
+        Files.delete(cfg("it-file"));
+        await("device removed", 15, () -> registry.device("it-file").isEmpty());
+    }
+
+    @Test
+    public void badCfgPutsOnlyThatDeviceInConfigError() throws Exception {
+        writeCfg("it-bad", "driver = demo", "poll.interval = often", "base.lod = 100");
+        writeCfg("it-missing", "name = no driver key");
+        awaitState("it-bad", DeviceState.CONFIG_ERROR, 15);
+        awaitState("it-missing", DeviceState.CONFIG_ERROR, 15);
+        String show = executeCommand("meter:show it-bad");
+        assertTrue(show, show.contains("'poll.interval' must be a number, got 'often'"));
+        assertTrue(show, show.contains("unknown key 'base.lod'") && show.contains("did you mean 'base.load'"));
+        assertTrue(executeCommand("meter:show it-missing").contains("'driver' is required"));
+        awaitState("demo-house", DeviceState.ONLINE, 15);
+        Files.delete(cfg("it-bad"));
+        Files.delete(cfg("it-missing"));
+    }
+
+    @Test
+    public void hotDeployedDriverStartsUpgradesAndLeavesWithoutDisturbingOthers() throws Exception {
+        Path jar = Paths.get(System.getProperty("meter2mqtt.testdriver.jar"));
+        assertTrue("test driver jar " + jar, Files.exists(jar));
+        Path deployed = deploy().resolve("meter2mqtt-testdriver.jar");
+
+        // a device of another driver, read every second, must not see a gap through all of this
+        writeCfg("it-bystander", "driver = demo", "poll.interval = 1");
+        awaitState("it-bystander", DeviceState.ONLINE, 15);
+        List<Instant> bystander = new CopyOnWriteArrayList<>();
+        ServiceRegistration<MeterOutput> recorder = bundleContext.registerService(MeterOutput.class,
+                new MeterOutput() {
+                    @Override
+                    public void deviceChanged(DeviceInfo device) {
+                    }
+
+                    @Override
+                    public void readings(DeviceInfo device, List<Reading> batch) {
+                        if (device.id().equals("it-bystander")) {
+                            bystander.add(Instant.now());
+                        }
+                    }
+
+                    @Override
+                    public void deviceRemoved(DeviceInfo device) {
+                    }
+                }, null);
+        try {
+            writeCfg("it-counter", "driver = counter");
+            awaitState("it-counter", DeviceState.WAITING_FOR_DRIVER, 15);
+
+            Instant dropped = Instant.now();
+            copyWithVersion(jar, deployed, "1.0.0");
+            awaitState("it-counter", DeviceState.ONLINE, 20);
+            System.out.println("METRIC deploy-to-online-ms " + Duration.between(dropped, Instant.now()).toMillis());
+            assertEquals("1.0.0", registry.device("it-counter").get().driverVersion());
+            await("count reaches 3", 20, () -> count("it-counter") >= 3);
+
+            // same file name, higher version: FileInstall updates the bundle in place
+            copyWithVersion(jar, deployed, "1.1.0");
+            await("upgraded", 20, () -> "1.1.0".equals(registry.device("it-counter").map(DeviceInfo::driverVersion)
+                    .orElse("")) && state("it-counter") == DeviceState.ONLINE);
+            long afterUpgrade = count("it-counter");
+            await("counting on", 20, () -> count("it-counter") > afterUpgrade);
+            assertTrue("persistent state survived the upgrade: count " + afterUpgrade, afterUpgrade >= 3);
+
+            Files.delete(deployed);
+            awaitState("it-counter", DeviceState.WAITING_FOR_DRIVER, 20);
+            assertEquals(DeviceState.ONLINE, state("it-bystander"));
+
+            List<Instant> seen = new ArrayList<>(bystander);
+            assertTrue("bystander readings " + seen.size(), seen.size() >= 5);
+            long maxGapMs = 0;
+            for (int i = 1; i < seen.size(); i++) {
+                maxGapMs = Math.max(maxGapMs, Duration.between(seen.get(i - 1), seen.get(i)).toMillis());
+            }
+            assertTrue("bystander gap " + maxGapMs + " ms", maxGapMs < 2_500);
+        } finally {
+            recorder.unregister();
+            Files.deleteIfExists(deployed);
+            Files.deleteIfExists(cfg("it-counter"));
+            Files.deleteIfExists(cfg("it-bystander"));
+        }
+    }
+
+    @Test
+    public void aDriverThatThrowsOnEveryPollHurtsOnlyItsDevices() throws Exception {
+        Path jar = Paths.get(System.getProperty("meter2mqtt.testdriver.jar"));
+        Path deployed = deploy().resolve("meter2mqtt-crashing.jar");
+        try {
+            copyWithVersion(jar, deployed, "1.0.0");
+            writeCfg("it-crash", "driver = crashing");
+            awaitState("it-crash", DeviceState.OFFLINE, 20);
+            DeviceInfo crash = registry.device("it-crash").get();
+            assertTrue(crash.reason(), crash.reason().contains("this driver crashes on every poll"));
+            long before = registry.device("demo-house").get().readingCount();
+            await("demo keeps reading", 20, () -> registry.device("demo-house").get().readingCount() > before + 11);
+            assertEquals(DeviceState.ONLINE, state("demo-house"));
+        } finally {
+            Files.deleteIfExists(cfg("it-crash"));
+            Files.deleteIfExists(deployed);
+        }
+    }
+
+    @Test
+    public void shellCommandsManageCfgFiles() throws Exception {
+        String out = executeCommand("meter:add it-shell demo poll.interval=1 name=Shell");
+        assertTrue(out, out.contains("Created"));
+        assertTrue(Files.readString(cfg("it-shell")).contains("poll.interval = 1"));
+        awaitState("it-shell", DeviceState.ONLINE, 15);
+
+        out = executeCommand("meter:add it-shell demo");
+        assertTrue(out, out.contains("exists already"));
+        out = executeCommand("meter:add it-shell2 demo poll.interval=0");
+        assertTrue(out, out.contains("'poll.interval' must be at least 1") && out.contains("Nothing written"));
+        assertTrue(Files.notExists(cfg("it-shell2")));
+
+        out = executeCommand("meter:set it-shell base.load=1000");
+        assertTrue(out, out.contains("Updated"));
+        assertTrue(Files.readString(cfg("it-shell")).contains("base.load = 1000"));
+
+        out = executeCommand("meter:read it-shell");
+        assertTrue(out, out.contains("energy_import") && out.contains("kWh") && out.contains("voltage_l1"));
+
+        out = executeCommand("meter:show it-shell");
+        assertTrue(out, out.contains("base.load = 1000") && out.contains("energy_import"));
+
+        out = executeCommand("meter:drivers -k");
+        assertTrue(out, out.contains("demo") && out.contains("org.meter2mqtt.driver.demo") && out.contains("base.load"));
+
+        out = executeCommand("meter:disable it-shell");
+        assertTrue(Files.readString(cfg("it-shell")).contains("enabled = false"));
+        awaitState("it-shell", DeviceState.DISABLED, 15);
+        executeCommand("meter:enable it-shell");
+        awaitState("it-shell", DeviceState.ONLINE, 15);
+
+        out = executeCommand("meter:show nosuchdevice");
+        assertTrue(out, out.contains("No device 'nosuchdevice'"));
+
+        out = executeCommand("meter:remove it-shell");
+        assertTrue(out, out.contains("Deleted"));
+        await("removed", 15, () -> registry.device("it-shell").isEmpty());
+    }
+
+    private long count(String id) {
+        return registry.device(id).map(d -> d.latest().get("count")).map(r -> r.number().longValue()).orElse(0L);
+    }
+
+    /** Copies the driver jar with another Bundle-Version, as a vendor's new release would be. */
+    static void copyWithVersion(Path source, Path target, String version) throws Exception {
+        // built outside deploy/ (FileInstall would pick up a half-written file), moved in atomically
+        Path tmp = Paths.get(System.getProperty("karaf.data"), "tmp", target.getFileName() + ".part");
+        Files.createDirectories(tmp.getParent());
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
+            Manifest mf = in.getManifest();
+            assertNotNull("manifest of " + source, mf);
+            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
+            try (OutputStream raw = Files.newOutputStream(tmp); JarOutputStream out = new JarOutputStream(raw, mf)) {
+                JarEntry e;
+                while ((e = in.getNextJarEntry()) != null) {
+                    out.putNextEntry(new JarEntry(e.getName()));
+                    copy(in, out);
+                    out.closeEntry();
+                }
+            }
+        }
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void copy(InputStream in, OutputStream out) throws java.io.IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        in.transferTo(buf);
+        out.write(buf.toByteArray());
+    }
+}
