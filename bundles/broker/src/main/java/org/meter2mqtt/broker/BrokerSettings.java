@@ -1,0 +1,81 @@
+package org.meter2mqtt.broker;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What the embedded broker listens on and whom it lets in. Immutable; {@link #toString()} never shows the
+ * password.
+ */
+public final class BrokerSettings {
+
+    /** The port MQTT meters such as the KPM33B are pointed at ("internal broker"). */
+    public static final int DEFAULT_PORT = 11883;
+
+    private final String host;
+    private final int port;
+    private final String username;
+    private final String password;
+    private final Path dataDir;
+
+    private BrokerSettings(String host, int port, String username, String password, Path dataDir) {
+        this.host = Objects.requireNonNull(host, "host");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        }
+        boolean hasUser = username != null && !username.isEmpty();
+        boolean hasPassword = password != null && !password.isEmpty();
+        if (hasUser != hasPassword) {
+            throw new IllegalArgumentException("username and password must be set together");
+        }
+        this.port = port;
+        this.username = hasUser ? username : null;
+        this.password = hasPassword ? password : null;
+        this.dataDir = dataDir;
+    }
+
+    /**
+     * @param dataDir where retained messages and persistent sessions are kept across restarts, or null to keep
+     *        them in memory only
+     */
+    public static BrokerSettings of(String host, int port, String username, String password, Path dataDir) {
+        return new BrokerSettings(host, port, username, password, dataDir);
+    }
+
+    public String host() {
+        return host;
+    }
+
+    /** 0 picks a free port (tests). */
+    public int port() {
+        return port;
+    }
+
+    /** Null when anonymous clients are allowed. */
+    public String username() {
+        return username;
+    }
+
+    String password() {
+        return password;
+    }
+
+    public boolean authenticated() {
+        return username != null;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** True when the listener is reachable from other machines. */
+    public boolean exposed() {
+        return !(host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1"));
+    }
+
+    @Override
+    public String toString() {
+        return host + ":" + port + (username == null ? " (anonymous)" : " (user " + username + ", password ********)")
+                + (dataDir == null ? ", in-memory" : ", data " + dataDir);
+    }
+}
