@@ -1,0 +1,891 @@
+package org.meter2mqtt.mqtt;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
+
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.meter2mqtt.api.Channel;
+import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.MeterOutput;
+import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.mqtt.status.MqttOutputStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MQTT output: one Paho connection, Home Assistant discovery and a store-and-forward buffer.
+ *
+ * <p>Device threads only put events into in-memory queues ({@link #readings} never blocks). One publisher
+ * thread does all the rest: checks readings, appends them to the {@link SegmentQueue} on disk, connects
+ * (own retry loop with backoff, since Paho's automatic reconnect needs a first successful connect), and
+ * sends. A buffered batch is acknowledged in the queue only when the broker acknowledged all its messages,
+ * so a lost connection or a restart re-sends from the first unacknowledged batch (at-least-once, in order).
+ * Retained messages (statuses, discovery) are not buffered: they are rebuilt from the current devices and
+ * sent first after every connect.
+ */
+public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttPublisher.class);
+    private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY = new byte[0];
+    private static final int INBOX = 100_000;
+    private static final long CONNECT_TIMEOUT_MS = 10_000;
+
+    /** A readings() call waiting for the publisher thread. */
+    private static final class Incoming {
+        final DeviceInfo device;
+        final List<Reading> batch;
+        final Instant received;
+
+        Incoming(DeviceInfo device, List<Reading> batch, Instant received) {
+            this.device = device;
+            this.batch = batch;
+            this.received = received;
+        }
+    }
+
+    private static final class Removed {
+        final DeviceInfo device;
+
+        Removed(DeviceInfo device) {
+            this.device = device;
+        }
+    }
+
+    /** A retained or state message that is rebuilt from memory, not buffered. */
+    private static final class Outgoing {
+        final byte[] payload;
+        final int qos;
+        final boolean retained;
+        final Runnable onAck;
+
+        Outgoing(byte[] payload, int qos, boolean retained, Runnable onAck) {
+            this.payload = payload;
+            this.qos = qos;
+            this.retained = retained;
+            this.onAck = onAck;
+        }
+    }
+
+    /** A sent message waiting for its acknowledgement; completes the buffered record it ends, if any. */
+    private static final class Pending {
+        final IMqttDeliveryToken token;
+        final SegmentQueue.Record record;
+        final Runnable onAck;
+
+        Pending(IMqttDeliveryToken token, SegmentQueue.Record record, Runnable onAck) {
+            this.token = token;
+            this.record = record;
+            this.onAck = onAck;
+        }
+    }
+
+    /** What the publisher thread knows about one device. */
+    private static final class DeviceEntry {
+        DeviceInfo info;
+        Map<String, Channel> channels = Map.of();
+        Map<String, byte[]> configs = new LinkedHashMap<>();
+        Boolean online;
+        Batch lastBatch;
+        final Map<String, BigDecimal> totals = new HashMap<>();
+    }
+
+    private final Path dataDir;
+    private final String gatewayVersion;
+    private final Clock clock;
+    private final AtomicReference<MqttSettings> wanted = new AtomicReference<>();
+    private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
+    private final ArrayBlockingQueue<Incoming> data = new ArrayBlockingQueue<>(INBOX);
+    private final Semaphore signal = new Semaphore(0);
+    private final AtomicLong inboxDropped = new AtomicLong();
+    private volatile long birthAt;
+    private volatile Throwable lost;
+    private volatile boolean windowFull;
+    private volatile boolean running;
+    private Thread thread;
+
+    // Status, written by the publisher thread, read by anyone.
+    private volatile State state = State.CONNECTING;
+    private volatile String detail = "starting";
+    private volatile long buffered;
+    private volatile long bufferDropped;
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong published = new AtomicLong();
+
+    // Publisher thread only.
+    private MqttSettings active;
+    private Topics topics;
+    private Payloads payloads;
+    private SegmentQueue queue;
+    private DiscoveryStore store;
+    private volatile MqttAsyncClient client;
+    private boolean connected;
+    private int failures;
+    private long nextAttempt;
+    private String lastFailure;
+    private final Map<String, DeviceEntry> devices = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Outgoing> controlOut = new LinkedHashMap<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private long queueErrors;
+
+    /**
+     * @param dataDir where the buffer ({@code mqtt-buffer/}) and {@code discovery.json} live, e.g.
+     *        {@code ${karaf.data}/meter2mqtt/mqtt}
+     * @param gatewayVersion shown as origin/sw_version in Home Assistant
+     */
+    public MqttPublisher(Path dataDir, String gatewayVersion, Clock clock) {
+        this.dataDir = dataDir;
+        this.gatewayVersion = gatewayVersion;
+        this.clock = clock;
+    }
+
+    /** Starts the publisher thread with these settings. */
+    public synchronized void start(MqttSettings settings) {
+        if (running) {
+            throw new IllegalStateException("already started");
+        }
+        wanted.set(settings);
+        running = true;
+        thread = new Thread(this::run, "meter2mqtt-mqtt");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Takes new settings; the publisher thread reconnects if the connection changed. Never blocks. */
+    public void configure(MqttSettings settings) {
+        wanted.set(settings);
+        signal.release();
+    }
+
+    // ---- MeterOutput: called from device threads, must not block ----
+
+    @Override
+    public void deviceChanged(DeviceInfo device) {
+        control.add(device);
+        signal.release();
+    }
+
+    @Override
+    public void readings(DeviceInfo device, List<Reading> batch) {
+        if (!data.offer(new Incoming(device, batch, clock.instant()))) {
+            long n = inboxDropped.incrementAndGet();
+            if (n % 1000 == 1) {
+                LOG.warn("MQTT output cannot keep up: {} batches dropped before reaching the buffer "
+                        + "(disk too slow or full?)", n);
+            }
+        }
+        signal.release();
+    }
+
+    @Override
+    public void deviceRemoved(DeviceInfo device) {
+        control.add(new Removed(device));
+        signal.release();
+    }
+
+    // ---- MqttOutputStatus ----
+
+    @Override
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public String detail() {
+        return detail;
+    }
+
+    @Override
+    public long buffered() {
+        return buffered + data.size();
+    }
+
+    @Override
+    public long dropped() {
+        return bufferDropped + inboxDropped.get();
+    }
+
+    @Override
+    public long rejected() {
+        return rejected.get();
+    }
+
+    @Override
+    public long published() {
+        return published.get();
+    }
+
+    /** Sends what is in flight (up to 2 s), says offline, disconnects and closes the buffer. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            running = false;
+            t = thread;
+        }
+        signal.release();
+        try {
+            t.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            LOG.warn("MQTT publisher thread did not stop within 15 s; interrupting it");
+            t.interrupt();
+        }
+    }
+
+    // ---- the publisher thread ----
+
+    private void run() {
+        try {
+            store = new DiscoveryStore(dataDir.resolve("discovery.json"));
+            while (running) {
+                MqttSettings s = wanted.get();
+                if (s != active) {
+                    apply(s);
+                }
+                boolean busy = processEvents();
+                if (queue != null) {
+                    queue.flush();
+                }
+                store.save();
+                if (lost != null) {
+                    connectionLost();
+                }
+                long now = System.nanoTime();
+                if (client == null && active.problems().isEmpty() && now - nextAttempt >= 0) {
+                    connect();
+                }
+                if (connected) {
+                    busy |= send();
+                }
+                long birth = birthAt;
+                if (birth != 0 && connected && now - birth >= 0) {
+                    birthAt = 0;
+                    rebirth();
+                    busy = true;
+                }
+                buffered = queue == null ? 0 : queue.pending();
+                bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors;
+                if (!busy) {
+                    long wait = client == null && active.problems().isEmpty()
+                            ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime()))
+                            : 200;
+                    signal.tryAcquire(Math.min(wait, 200), TimeUnit.MILLISECONDS);
+                    signal.drainPermits();
+                }
+            }
+            shutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("MQTT publisher interrupted while stopping; unsent readings stay buffered");
+            closeQuietly();
+        } catch (IOException | RuntimeException e) {
+            // Only a broken data folder gets here; nothing else can be done without a place to buffer.
+            state = State.CONFIG_ERROR;
+            detail = "MQTT output stopped: " + e;
+            LOG.error("MQTT output stopped: {}; check that {} is writable, then restart the bundle", e, dataDir, e);
+            closeQuietly();
+        }
+    }
+
+    private void apply(MqttSettings s) throws IOException {
+        MqttSettings old = active;
+        active = s;
+        boolean reconnect = s.connectionDiffers(old);
+        if (old != null && reconnect && client != null) {
+            LOG.info("MQTT configuration changed; reconnecting ({})", s);
+            disconnect(old);
+        }
+        if (old == null || old.bufferMaxBytes() != s.bufferMaxBytes() || !old.bufferMaxAge().equals(s.bufferMaxAge())
+                || !old.fsyncInterval().equals(s.fsyncInterval())) {
+            if (queue != null) {
+                queue.close();
+            }
+            pending.clear();
+            queue = new SegmentQueue(dataDir.resolve("mqtt-buffer"), s.bufferMaxBytes(), s.bufferMaxAge(),
+                    s.fsyncInterval(), clock::millis);
+        }
+        topics = new Topics(s);
+        payloads = new Payloads(topics, gatewayVersion);
+        if (reconnect) {
+            // Payloads depend on prefixes and gateway id: recompute every device's discovery.
+            for (DeviceEntry e : devices.values()) {
+                e.configs = discoveryConfigs(e.info);
+            }
+        }
+        if (!s.problems().isEmpty()) {
+            state = State.CONFIG_ERROR;
+            detail = "configuration error: " + String.join("; ", s.problems());
+            LOG.error("MQTT output not connecting: {}. Fix etc/org.meter2mqtt.mqtt.cfg; readings are buffered "
+                    + "under {} meanwhile", String.join("; ", s.problems()), dataDir);
+        } else if (old == null) {
+            LOG.info("MQTT output starting ({})", s);
+            nextAttempt = System.nanoTime();
+        } else if (reconnect) {
+            failures = 0;
+            lastFailure = null;
+            nextAttempt = System.nanoTime();
+        }
+    }
+
+    /** Drains the in-memory queues into device state and the disk buffer. */
+    private boolean processEvents() throws IOException {
+        boolean any = false;
+        Object c;
+        while ((c = control.poll()) != null) {
+            any = true;
+            if (c instanceof DeviceInfo) {
+                deviceChangedNow((DeviceInfo) c);
+            } else {
+                deviceRemovedNow(((Removed) c).device);
+            }
+        }
+        Incoming in;
+        int n = 0;
+        while (n < 10_000 && (in = data.poll()) != null) {
+            any = true;
+            n++;
+            accept(in);
+        }
+        return any;
+    }
+
+    private void deviceChangedNow(DeviceInfo d) {
+        DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry());
+        e.info = d;
+        Map<String, Channel> channels = new HashMap<>();
+        for (Channel ch : d.channels()) {
+            channels.put(ch.id(), ch);
+        }
+        e.channels = channels;
+        boolean online = d.state().available();
+        if (!Boolean.valueOf(online).equals(e.online)) {
+            e.online = online;
+            controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(online ? ONLINE : OFFLINE, 1, true, null));
+        }
+        if (!active.discovery()) {
+            return;
+        }
+        // Without a driver the channel list is unknown, not empty: keep what HA has (it shows unavailable).
+        if (d.driverVersion() == null || d.channels().isEmpty()) {
+            return;
+        }
+        Map<String, byte[]> configs = discoveryConfigs(d);
+        Set<String> before = new LinkedHashSet<>(store.announced(d.id()));
+        before.addAll(e.configs.keySet());
+        for (String topic : before) {
+            if (!configs.containsKey(topic)) {
+                LOG.info("Channel gone from device {}: removing Home Assistant entity {}", d.id(), topic);
+                owe(topic);
+            }
+        }
+        for (Map.Entry<String, byte[]> cfg : configs.entrySet()) {
+            if (!Arrays.equals(cfg.getValue(), e.configs.get(cfg.getKey()))) {
+                controlOut.put(cfg.getKey(), new Outgoing(cfg.getValue(), 1, true, null));
+            }
+        }
+        e.configs = configs;
+        store.announce(d.id(), configs.keySet());
+    }
+
+    private Map<String, byte[]> discoveryConfigs(DeviceInfo d) {
+        Map<String, byte[]> configs = new LinkedHashMap<>();
+        if (d == null || d.driverVersion() == null) {
+            return configs;
+        }
+        for (Channel ch : d.channels()) {
+            configs.put(topics.sensorConfig(d.id(), ch.id()), payloads.sensorConfig(d, ch));
+        }
+        return configs;
+    }
+
+    /** Records that an empty retained config is owed for {@code topic}, and queues it. */
+    private void owe(String topic) {
+        store.removalOwed(topic);
+        controlOut.put(topic, new Outgoing(EMPTY, 1, true, () -> store.removalDone(topic)));
+    }
+
+    private void deviceRemovedNow(DeviceInfo d) {
+        DeviceEntry e = devices.remove(d.id());
+        Set<String> topicsToRemove = new LinkedHashSet<>(store.announced(d.id()));
+        if (e != null) {
+            topicsToRemove.addAll(e.configs.keySet());
+        }
+        if (active.discovery()) {
+            topicsToRemove.addAll(discoveryConfigs(d).keySet());
+        }
+        for (String t : topicsToRemove) {
+            owe(t);
+        }
+        store.forget(d.id());
+        // Clear the retained status so nothing about the device stays on the broker.
+        controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
+        LOG.info("Device {} removed: retracting {} Home Assistant entities", d.id(), topicsToRemove.size());
+    }
+
+    /** Checks one batch and appends it to the disk buffer. */
+    private void accept(Incoming in) {
+        DeviceInfo d = in.device;
+        DeviceEntry e = devices.get(d.id());
+        if (e == null) {
+            deviceChangedNow(d);
+            e = devices.get(d.id());
+        }
+        List<Batch.Value> values = new ArrayList<>(in.batch.size());
+        Instant ts = null;
+        for (Reading r : in.batch) {
+            if (!r.status().publishable() || !r.hasValue()) {
+                continue;
+            }
+            Channel ch = e.channels.get(r.channel());
+            if (ch != null && ch.monotonic() && r.number() != null) {
+                BigDecimal last = e.totals.get(r.channel());
+                if (last != null && r.number().compareTo(last) < 0) {
+                    long n = rejected.incrementAndGet();
+                    LOG.warn("Device {} channel {} went backwards from {} to {}; not published (meter replaced or "
+                            + "misread? {} rejected so far)", d.id(), r.channel(), last.toPlainString(),
+                            r.number().toPlainString(), n);
+                    continue;
+                }
+                e.totals.put(r.channel(), r.number());
+            }
+            values.add(new Batch.Value(r.channel(), r.number(), r.number() == null ? r.textValue() : null));
+            if (ts == null) {
+                ts = r.timestamp();
+            }
+        }
+        if (values.isEmpty()) {
+            return;
+        }
+        Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received : ts,
+                values);
+        try {
+            if (!queue.append(b.encode())) {
+                queueErrors++;
+                LOG.warn("Device {}: batch of {} values is larger than a buffer segment; dropped", d.id(),
+                        values.size());
+            }
+        } catch (IOException ex) {
+            queueErrors++;
+            if (queueErrors % 1000 == 1) {
+                LOG.error("Cannot write the MQTT buffer under {} ({}); {} batches lost so far. Free disk space",
+                        dataDir, ex.getMessage(), queueErrors);
+            }
+        }
+    }
+
+    // ---- connection ----
+
+    private void connect() {
+        MqttSettings s = active;
+        state = State.CONNECTING;
+        SSLSocketFactory sockets = null;
+        if (s.tls()) {
+            try {
+                sockets = Tls.socketFactory(s);
+            } catch (GeneralSecurityException | IOException e) {
+                failed(s, "TLS setup failed: " + e.getMessage(), true);
+                return;
+            }
+        }
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setCleanSession(true);
+        o.setAutomaticReconnect(false);
+        o.setKeepAliveInterval(s.keepAliveSeconds());
+        o.setConnectionTimeout((int) (CONNECT_TIMEOUT_MS / 1000));
+        o.setMaxInflight(Math.min(65535, s.maxInflight() + 1000));
+        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        if (s.username() != null) {
+            o.setUserName(s.username());
+        }
+        if (s.password() != null) {
+            o.setPassword(s.password().toCharArray());
+        }
+        if (sockets != null) {
+            o.setSocketFactory(sockets);
+            o.setHttpsHostnameVerificationEnabled(s.hostnameVerification());
+        }
+        o.setWill(topics.gatewayStatus(), OFFLINE, 1, true);
+        MqttAsyncClient c = null;
+        try {
+            c = new MqttAsyncClient(s.url(), s.clientId(), new MemoryPersistence());
+            c.setCallback(new Callback(c));
+            IMqttToken t = c.connect(o);
+            t.waitForCompletion(CONNECT_TIMEOUT_MS + 2000);
+            if (!c.isConnected()) {
+                throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
+            }
+        } catch (MqttException e) {
+            closeClient(c);
+            failed(s, describe(e), false);
+            return;
+        } catch (IllegalArgumentException e) {
+            // Paho rejects URLs it cannot parse this way.
+            closeClient(c);
+            failed(s, "invalid url '" + s.url() + "': " + e.getMessage(), true);
+            return;
+        }
+        client = c;
+        connected = true;
+        lost = null;
+        if (failures > 0) {
+            LOG.info("Connected to MQTT broker {} after {} failed attempts; sending {} buffered batches", s.url(),
+                    failures, queue.pending());
+        } else {
+            LOG.info("Connected to MQTT broker {} as {}", s.url(), s.clientId());
+        }
+        failures = 0;
+        lastFailure = null;
+        state = State.CONNECTED;
+        detail = s.url();
+        pending.clear();
+        queue.rewind();
+        fullSync();
+        if (s.discovery()) {
+            try {
+                c.subscribe(topics.haStatus(), 1, (topic, m) -> {
+                    if ("online".equals(new String(m.getPayload(), StandardCharsets.UTF_8))) {
+                        long delay = TimeUnit.MILLISECONDS.toNanos(
+                                ThreadLocalRandom.current().nextLong(Math.max(1, s.birthDelayMax().toMillis())));
+                        birthAt = System.nanoTime() + delay;
+                        LOG.debug("Home Assistant is online; re-sending discovery in {} ms",
+                                TimeUnit.NANOSECONDS.toMillis(delay));
+                        signal.release();
+                    }
+                });
+            } catch (MqttException e) {
+                LOG.warn("Cannot subscribe to {} ({}); discovery is not re-sent when Home Assistant restarts",
+                        topics.haStatus(), describe(e));
+            }
+        }
+    }
+
+    /** A connection attempt failed: log (not every retry), set the status, schedule the next one. */
+    private void failed(MqttSettings s, String reason, boolean configProblem) {
+        failures++;
+        long backoffMs = Math.min(s.reconnectMax().toMillis(), 1000L << Math.min(failures - 1, 16));
+        backoffMs = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        nextAttempt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+        state = configProblem ? State.CONFIG_ERROR : State.CONNECTING;
+        detail = reason;
+        if (!reason.equals(lastFailure) || failures % 100 == 0) {
+            if (configProblem) {
+                LOG.error("MQTT connection to {} impossible: {}. Fix etc/org.meter2mqtt.mqtt.cfg; readings are "
+                        + "buffered ({} waiting)", s.url(), reason, queue.pending());
+            } else {
+                LOG.warn("MQTT broker {} unreachable: {}; buffering readings ({} waiting), retrying with backoff "
+                        + "(attempt {})", s.url(), reason, queue.pending(), failures);
+            }
+        } else {
+            LOG.debug("MQTT connection attempt {} to {} failed: {}", failures, s.url(), reason);
+        }
+        lastFailure = reason;
+    }
+
+    /** A readable reason, with a hint for the usual TLS mistakes. */
+    static String describe(MqttException e) {
+        Throwable root = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            root = t;
+            if (t instanceof SSLException) {
+                String msg = String.valueOf(t.getMessage());
+                String hint = msg.contains("PKIX") || msg.contains("certification path")
+                        ? " (the broker's certificate is not signed by the CA in tls.ca.file)"
+                        : msg.contains("No subject alternative") || msg.contains("doesn't match")
+                                ? " (the broker's certificate does not name this host; fix url or the certificate, "
+                                        + "or set tls.hostname.verification=false)"
+                                : "";
+                return "TLS handshake failed: " + msg + hint;
+            }
+        }
+        String reason = e.getMessage();
+        if (e.getReasonCode() == MqttException.REASON_CODE_FAILED_AUTHENTICATION
+                || e.getReasonCode() == MqttException.REASON_CODE_NOT_AUTHORIZED) {
+            return "broker refused the login (" + reason + "); check username/password";
+        }
+        return root == e ? reason : reason + ": " + root;
+    }
+
+    private void connectionLost() {
+        Throwable cause = lost;
+        lost = null;
+        if (!connected) {
+            return;
+        }
+        LOG.warn("Lost connection to MQTT broker {} ({}); buffering readings and reconnecting", active.url(),
+                cause instanceof MqttException ? describe((MqttException) cause) : String.valueOf(cause));
+        dropConnection();
+        failures = 0;
+        nextAttempt = System.nanoTime();
+        state = State.CONNECTING;
+        detail = "connection lost: " + cause;
+    }
+
+    private void dropConnection() {
+        connected = false;
+        closeClient(client);
+        client = null;
+        pending.clear();
+        controlOut.clear();
+        if (queue != null) {
+            queue.rewind();
+        }
+    }
+
+    private static void closeClient(MqttAsyncClient c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            if (c.isConnected()) {
+                c.disconnectForcibly(0, 1000);
+            }
+            c.close(true);
+        } catch (MqttException e) {
+            LOG.debug("Closing MQTT client: {}", e.toString());
+        }
+    }
+
+    /** Everything retained, rebuilt from memory: after every connect, since the broker may be new. */
+    private void fullSync() {
+        controlOut.clear();
+        controlOut.put(topics.gatewayStatus(), new Outgoing(ONLINE, 1, true, null));
+        if (active.discovery()) {
+            controlOut.put(topics.gatewayConfig(), new Outgoing(payloads.gatewayConfig(), 1, true, null));
+            for (String t : new ArrayList<>(store.removals())) {
+                controlOut.put(t, new Outgoing(EMPTY, 1, true, () -> store.removalDone(t)));
+            }
+            for (DeviceEntry e : devices.values()) {
+                e.configs.forEach((t, p) -> controlOut.put(t, new Outgoing(p, 1, true, null)));
+            }
+        }
+        for (DeviceEntry e : devices.values()) {
+            if (e.online != null) {
+                controlOut.put(topics.deviceStatus(e.info.driverId(), e.info.id()),
+                        new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
+            }
+        }
+    }
+
+    /** Home Assistant (re)started: configs, then statuses, then the latest states. */
+    private void rebirth() {
+        LOG.info("Home Assistant came online: re-sending discovery for {} devices", devices.size());
+        fullSync();
+        for (DeviceEntry e : devices.values()) {
+            if (e.lastBatch != null) {
+                for (Map.Entry<String, byte[]> m : messages(e.lastBatch).entrySet()) {
+                    controlOut.put(m.getKey(), new Outgoing(m.getValue(), active.qos(), active.retain(), null));
+                }
+            }
+        }
+    }
+
+    /** The messages of one batch: a value per channel, then the JSON state. */
+    private Map<String, byte[]> messages(Batch b) {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        for (Batch.Value v : b.values()) {
+            m.put(topics.value(b.driver(), b.device(), v.channel()), v.formatted().getBytes(StandardCharsets.UTF_8));
+        }
+        m.put(topics.state(b.driver(), b.device()), Payloads.state(b));
+        return m;
+    }
+
+    /** Reaps acknowledgements, then sends retained messages first and buffered batches after, within the window. */
+    private boolean send() throws IOException {
+        boolean any = reap();
+        int window = active.maxInflight();
+        try {
+            while (!controlOut.isEmpty() && pending.size() < window) {
+                Map.Entry<String, Outgoing> first = controlOut.entrySet().iterator().next();
+                controlOut.remove(first.getKey());
+                Outgoing o = first.getValue();
+                IMqttDeliveryToken t = client.publish(first.getKey(), o.payload, o.qos, o.retained);
+                pending.add(new Pending(t, null, o.onAck));
+                any = true;
+            }
+            while (pending.size() < window) {
+                SegmentQueue.Record r = queue.next();
+                if (r == null) {
+                    break;
+                }
+                any = true;
+                if (r.expired()) {
+                    pending.add(new Pending(null, r, null));
+                    continue;
+                }
+                Batch b;
+                try {
+                    b = Batch.decode(r.payload());
+                } catch (IOException e) {
+                    queueErrors++;
+                    LOG.warn("Skipping a damaged record in the MQTT buffer: {}", e.getMessage());
+                    pending.add(new Pending(null, r, null));
+                    continue;
+                }
+                Map<String, byte[]> msgs = messages(b);
+                int i = 0;
+                for (Map.Entry<String, byte[]> m : msgs.entrySet()) {
+                    IMqttDeliveryToken t = client.publish(m.getKey(), m.getValue(), active.qos(), active.retain());
+                    pending.add(new Pending(t, ++i == msgs.size() ? r : null, null));
+                }
+                DeviceEntry e = devices.get(b.device());
+                if (e != null) {
+                    e.lastBatch = b;
+                }
+            }
+        } catch (MqttException e) {
+            lost = e;
+            connectionLost();
+            return true;
+        }
+        windowFull = pending.size() >= window;
+        return any | reap();
+    }
+
+    private boolean reap() throws IOException {
+        boolean any = false;
+        while (!pending.isEmpty()) {
+            Pending p = pending.peek();
+            if (p.token != null) {
+                if (!p.token.isComplete()) {
+                    break;
+                }
+                if (p.token.getException() != null) {
+                    lost = p.token.getException();
+                    return true;
+                }
+                published.incrementAndGet();
+            }
+            pending.poll();
+            any = true;
+            if (p.record != null) {
+                queue.commit(p.record);
+            }
+            if (p.onAck != null) {
+                p.onAck.run();
+            }
+        }
+        return any;
+    }
+
+    private void disconnect(MqttSettings s) {
+        MqttAsyncClient c = client;
+        if (c != null && connected) {
+            try {
+                c.publish(new Topics(s).gatewayStatus(), OFFLINE, 1, true).waitForCompletion(2000);
+                c.disconnect(1000).waitForCompletion(2000);
+            } catch (MqttException e) {
+                LOG.debug("Disconnecting from {}: {}", s.url(), e.toString());
+            }
+        }
+        dropConnection();
+    }
+
+    private void shutdown() throws IOException {
+        if (connected) {
+            // Give in-flight messages up to 2 s so they are not sent twice after the restart.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!pending.isEmpty() && System.nanoTime() - deadline < 0 && lost == null) {
+                reap();
+                if (!pending.isEmpty()) {
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            reap();
+            disconnect(active);
+        } else {
+            closeClient(client);
+            client = null;
+        }
+        store.save();
+        queue.close();
+        state = State.STOPPED;
+        detail = "stopped";
+        LOG.info("MQTT output stopped; {} batches stay buffered for the next start", queue.pending());
+    }
+
+    private void closeQuietly() {
+        try {
+            closeClient(client);
+            if (queue != null) {
+                queue.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("Closing the MQTT buffer: {}", e.toString());
+        }
+        state = State.STOPPED;
+    }
+
+    /** Paho callbacks (Paho's threads): only flags and a wake-up. */
+    private final class Callback implements MqttCallback {
+        private final MqttAsyncClient owner;
+
+        Callback(MqttAsyncClient owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public void connectionLost(Throwable cause) {
+            if (owner == client || client == null) {
+                lost = cause == null ? new MqttException(MqttException.REASON_CODE_CONNECTION_LOST) : cause;
+                signal.release();
+            }
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            // Subscriptions have their own listeners.
+            LOG.trace("Unexpected message on {}", topic);
+        }
+
+        @Override
+        public void deliveryComplete(IMqttDeliveryToken token) {
+            if (windowFull) {
+                signal.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+package org.meter2mqtt.mqtt;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the publisher needs to know, as one immutable snapshot. A new configuration is a new
+ * snapshot; the publisher compares and reconnects. Building never throws: {@link #problems()} lists what is
+ * wrong so the gateway can keep buffering and show the reason. {@link #toString()} never shows secrets.
+ */
+public final class MqttSettings {
+
+    private final String url;
+    private final String clientId;
+    private final String username;
+    private final String password;
+    private final String caFile;
+    private final String certFile;
+    private final String keyFile;
+    private final boolean hostnameVerification;
+    private final String topicPrefix;
+    private final int qos;
+    private final boolean retain;
+    private final int keepAliveSeconds;
+    private final boolean discovery;
+    private final String discoveryPrefix;
+    private final String gatewayId;
+    private final long bufferMaxBytes;
+    private final Duration bufferMaxAge;
+    private final Duration fsyncInterval;
+    private final int maxInflight;
+    private final Duration birthDelayMax;
+    private final Duration reconnectMax;
+    private final List<String> problems;
+
+    private MqttSettings(Builder b) {
+        this.url = b.url == null ? "" : b.url.trim();
+        this.gatewayId = Topics.sanitiseId(b.gatewayId == null || b.gatewayId.isBlank() ? "gateway" : b.gatewayId);
+        this.clientId = b.clientId == null || b.clientId.isBlank() ? "meter2mqtt-" + gatewayId : b.clientId;
+        this.username = blankToNull(b.username);
+        this.password = blankToNull(b.password);
+        this.caFile = blankToNull(b.caFile);
+        this.certFile = blankToNull(b.certFile);
+        this.keyFile = blankToNull(b.keyFile);
+        this.hostnameVerification = b.hostnameVerification;
+        this.topicPrefix = trimSlashes(b.topicPrefix);
+        this.qos = b.qos;
+        this.retain = b.retain;
+        this.keepAliveSeconds = b.keepAliveSeconds;
+        this.discovery = b.discovery;
+        this.discoveryPrefix = trimSlashes(b.discoveryPrefix);
+        this.bufferMaxBytes = b.bufferMaxBytes;
+        this.bufferMaxAge = b.bufferMaxAge;
+        this.fsyncInterval = b.fsyncInterval;
+        this.maxInflight = b.maxInflight;
+        this.birthDelayMax = b.birthDelayMax;
+        this.reconnectMax = b.reconnectMax;
+        this.problems = List.copyOf(check());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private List<String> check() {
+        List<String> p = new ArrayList<>();
+        if (url.isEmpty()) {
+            p.add("url is not set (e.g. url = tcp://localhost:1883)");
+        } else {
+            try {
+                URI u = new URI(url);
+                if (!"tcp".equals(u.getScheme()) && !"ssl".equals(u.getScheme())) {
+                    p.add("url '" + url + "' must start with tcp:// or ssl://");
+                } else if (u.getHost() == null || u.getHost().isEmpty()) {
+                    p.add("url '" + url + "' has no host name");
+                }
+            } catch (URISyntaxException e) {
+                p.add("url '" + url + "' is malformed: " + e.getReason());
+            }
+        }
+        if (qos < 0 || qos > 2) {
+            p.add("qos must be 0, 1 or 2, got " + qos);
+        }
+        if (keepAliveSeconds < 0) {
+            p.add("keepalive must be >= 0 seconds, got " + keepAliveSeconds);
+        }
+        if (topicPrefix.isEmpty() || Topics.hasWildcard(topicPrefix)) {
+            p.add("topic.prefix '" + topicPrefix + "' must be non-empty without + or #");
+        }
+        if (discovery && (discoveryPrefix.isEmpty() || Topics.hasWildcard(discoveryPrefix))) {
+            p.add("discovery.prefix '" + discoveryPrefix + "' must be non-empty without + or #");
+        }
+        if (username == null && password != null) {
+            p.add("password is set but username is not");
+        }
+        if ((certFile == null) != (keyFile == null)) {
+            p.add("tls.cert.file and tls.key.file must be set together");
+        }
+        for (String f : new String[] { caFile, certFile, keyFile }) {
+            if (f != null && !Files.isReadable(Path.of(f))) {
+                p.add("file " + f + " does not exist or is not readable");
+            }
+        }
+        if ((caFile != null || certFile != null) && !url.startsWith("ssl://")) {
+            p.add("TLS files are set but url '" + url + "' is not ssl://");
+        }
+        if (bufferMaxBytes < 64 * 1024) {
+            p.add("buffer.max.mb is too small (minimum 1)");
+        }
+        return p;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static String trimSlashes(String s) {
+        String t = s == null ? "" : s.trim();
+        while (t.endsWith("/")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        return t;
+    }
+
+    /** What is wrong with this configuration, one sentence each; empty when it can be used. */
+    public List<String> problems() {
+        return problems;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public boolean tls() {
+        return url.startsWith("ssl://");
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    public String username() {
+        return username;
+    }
+
+    /** Only for the connection; never log it. */
+    String password() {
+        return password;
+    }
+
+    public String caFile() {
+        return caFile;
+    }
+
+    public String certFile() {
+        return certFile;
+    }
+
+    public String keyFile() {
+        return keyFile;
+    }
+
+    public boolean hostnameVerification() {
+        return hostnameVerification;
+    }
+
+    public String topicPrefix() {
+        return topicPrefix;
+    }
+
+    public int qos() {
+        return qos;
+    }
+
+    public boolean retain() {
+        return retain;
+    }
+
+    public int keepAliveSeconds() {
+        return keepAliveSeconds;
+    }
+
+    public boolean discovery() {
+        return discovery;
+    }
+
+    public String discoveryPrefix() {
+        return discoveryPrefix;
+    }
+
+    public String gatewayId() {
+        return gatewayId;
+    }
+
+    public long bufferMaxBytes() {
+        return bufferMaxBytes;
+    }
+
+    public Duration bufferMaxAge() {
+        return bufferMaxAge;
+    }
+
+    public Duration fsyncInterval() {
+        return fsyncInterval;
+    }
+
+    public int maxInflight() {
+        return maxInflight;
+    }
+
+    public Duration birthDelayMax() {
+        return birthDelayMax;
+    }
+
+    public Duration reconnectMax() {
+        return reconnectMax;
+    }
+
+    /** True when a change from {@code other} to this needs a new connection. */
+    boolean connectionDiffers(MqttSettings other) {
+        return other == null || !url.equals(other.url) || !clientId.equals(other.clientId)
+                || !Objects.equals(username, other.username) || !Objects.equals(password, other.password)
+                || !Objects.equals(caFile, other.caFile) || !Objects.equals(certFile, other.certFile)
+                || !Objects.equals(keyFile, other.keyFile) || hostnameVerification != other.hostnameVerification
+                || keepAliveSeconds != other.keepAliveSeconds || !gatewayId.equals(other.gatewayId)
+                || !topicPrefix.equals(other.topicPrefix) || discovery != other.discovery
+                || !discoveryPrefix.equals(other.discoveryPrefix) || maxInflight != other.maxInflight;
+    }
+
+    @Override
+    public String toString() {
+        return "url=" + url + ", client.id=" + clientId + ", username=" + (username == null ? "-" : username)
+                + ", password=" + (password == null ? "-" : "********") + ", tls.ca.file="
+                + (caFile == null ? "-" : caFile) + ", tls.cert.file=" + (certFile == null ? "-" : certFile)
+                + ", tls.key.file=" + (keyFile == null ? "-" : "(set)") + ", tls.hostname.verification="
+                + hostnameVerification + ", topic.prefix=" + topicPrefix + ", qos=" + qos + ", retain=" + retain
+                + ", keepalive=" + keepAliveSeconds + ", discovery=" + discovery + " (" + discoveryPrefix
+                + "), gateway.id=" + gatewayId + ", buffer " + (bufferMaxBytes >> 20) + " MiB / " + bufferMaxAge;
+    }
+
+    public static final class Builder {
+        private String url = "tcp://localhost:1883";
+        private String clientId;
+        private String username;
+        private String password;
+        private String caFile;
+        private String certFile;
+        private String keyFile;
+        private boolean hostnameVerification = true;
+        private String topicPrefix = "meters";
+        private int qos = 1;
+        private boolean retain;
+        private int keepAliveSeconds = 30;
+        private boolean discovery = true;
+        private String discoveryPrefix = "homeassistant";
+        private String gatewayId;
+        private long bufferMaxBytes = 64L << 20;
+        private Duration bufferMaxAge = Duration.ofDays(7);
+        private Duration fsyncInterval = Duration.ofSeconds(1);
+        private int maxInflight = 1000;
+        private Duration birthDelayMax = Duration.ofSeconds(3);
+        private Duration reconnectMax = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        public Builder url(String v) {
+            url = v;
+            return this;
+        }
+
+        public Builder clientId(String v) {
+            clientId = v;
+            return this;
+        }
+
+        public Builder credentials(String user, String pass) {
+            username = user;
+            password = pass;
+            return this;
+        }
+
+        public Builder tls(String ca, String cert, String key, boolean verifyHostname) {
+            caFile = ca;
+            certFile = cert;
+            keyFile = key;
+            hostnameVerification = verifyHostname;
+            return this;
+        }
+
+        public Builder topicPrefix(String v) {
+            topicPrefix = v;
+            return this;
+        }
+
+        public Builder qos(int v) {
+            qos = v;
+            return this;
+        }
+
+        public Builder retain(boolean v) {
+            retain = v;
+            return this;
+        }
+
+        public Builder keepAliveSeconds(int v) {
+            keepAliveSeconds = v;
+            return this;
+        }
+
+        public Builder discovery(boolean enabled, String prefix) {
+            discovery = enabled;
+            discoveryPrefix = prefix;
+            return this;
+        }
+
+        public Builder gatewayId(String v) {
+            gatewayId = v;
+            return this;
+        }
+
+        public Builder buffer(long maxBytes, Duration maxAge, Duration fsync) {
+            bufferMaxBytes = maxBytes;
+            bufferMaxAge = maxAge;
+            fsyncInterval = fsync;
+            return this;
+        }
+
+        public Builder maxInflight(int v) {
+            maxInflight = Math.max(1, v);
+            return this;
+        }
+
+        /** Upper bound of the random delay before re-sending discovery after Home Assistant's birth message. */
+        public Builder birthDelayMax(Duration v) {
+            birthDelayMax = v;
+            return this;
+        }
+
+        /** Longest wait between two connection attempts. */
+        public Builder reconnectMax(Duration v) {
+            reconnectMax = v;
+            return this;
+        }
+
+        public MqttSettings build() {
+            return new MqttSettings(this);
+        }
+    }
+}

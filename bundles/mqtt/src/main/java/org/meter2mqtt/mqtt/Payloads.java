@@ -1,0 +1,139 @@
+package org.meter2mqtt.mqtt;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.meter2mqtt.api.Channel;
+import org.meter2mqtt.api.DeviceInfo;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/** JSON payloads: the state object and Home Assistant discovery configs. */
+public final class Payloads {
+
+    /** Shown in HA's logs as the publishing software. */
+    static final String ORIGIN_NAME = "meter2mqtt";
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
+    private static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY).build();
+
+    private final Topics topics;
+    private final String gatewayVersion;
+
+    public Payloads(Topics topics, String gatewayVersion) {
+        this.topics = topics;
+        this.gatewayVersion = gatewayVersion;
+    }
+
+    static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** {@code {"timestamp":"<ISO-8601 UTC>","<channel>":value,...}}, numbers as plain decimals. */
+    public static byte[] state(Batch b) {
+        try (ByteArrayBuilder bytes = new ByteArrayBuilder(128);
+                JsonGenerator g = FACTORY.createGenerator(bytes)) {
+            g.writeStartObject();
+            g.writeStringField("timestamp", b.timestamp().toString());
+            for (Batch.Value v : b.values()) {
+                if (v.number() != null) {
+                    g.writeNumberField(v.channel(), v.number());
+                } else {
+                    g.writeStringField(v.channel(), v.text());
+                }
+            }
+            g.writeEndObject();
+            g.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory cannot fail", e);
+        }
+    }
+
+    /** Discovery config of one sensor; ordered maps so the JSON is stable and readable. */
+    public byte[] sensorConfig(DeviceInfo d, Channel c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", c.name());
+        m.put("unique_id", topics.uniqueId(d.id(), c.id()));
+        m.put("state_topic", topics.value(d.driverId(), d.id(), c.id()));
+        if (!c.text()) {
+            putIfSet(m, "unit_of_measurement", c.unit());
+            putIfSet(m, "device_class", c.deviceClass());
+            putIfSet(m, "state_class", c.stateClass().haName());
+            putIfSet(m, "suggested_display_precision", c.precision());
+        }
+        putIfSet(m, "icon", c.icon());
+        if (c.diagnostic()) {
+            m.put("entity_category", "diagnostic");
+        }
+        List<Map<String, Object>> availability = new ArrayList<>();
+        availability.add(Map.of("topic", topics.gatewayStatus()));
+        availability.add(Map.of("topic", topics.deviceStatus(d.driverId(), d.id())));
+        m.put("availability", availability);
+        m.put("availability_mode", "all");
+        m.put("payload_available", "online");
+        m.put("payload_not_available", "offline");
+        Map<String, Object> dev = new LinkedHashMap<>();
+        dev.put("identifiers", List.of(topics.nodeId(d.id())));
+        dev.put("name", d.name());
+        putIfSet(dev, "manufacturer", d.manufacturer());
+        putIfSet(dev, "model", d.model());
+        putIfSet(dev, "sw_version", d.driverVersion());
+        dev.put("via_device", topics.gatewayId());
+        m.put("device", dev);
+        m.put("origin", origin());
+        return write(m);
+    }
+
+    /** The gateway as an HA device with a connectivity sensor; meters point at it with via_device. */
+    public byte[] gatewayConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", "Status");
+        m.put("unique_id", topics.gatewayId() + "_gateway_status");
+        m.put("state_topic", topics.gatewayStatus());
+        m.put("payload_on", "online");
+        m.put("payload_off", "offline");
+        m.put("device_class", "connectivity");
+        m.put("entity_category", "diagnostic");
+        Map<String, Object> dev = new LinkedHashMap<>();
+        dev.put("identifiers", List.of(topics.gatewayId()));
+        dev.put("name", "meter2mqtt " + topics.gatewayId());
+        dev.put("manufacturer", "meter2mqtt");
+        dev.put("model", "gateway");
+        putIfSet(dev, "sw_version", gatewayVersion);
+        m.put("device", dev);
+        m.put("origin", origin());
+        return write(m);
+    }
+
+    private Map<String, Object> origin() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", ORIGIN_NAME);
+        putIfSet(o, "sw_version", gatewayVersion);
+        return o;
+    }
+
+    private static void putIfSet(Map<String, Object> m, String key, Object value) {
+        if (value != null) {
+            m.put(key, value);
+        }
+    }
+
+    private static byte[] write(Object o) {
+        try {
+            return MAPPER.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException("maps of strings always serialise", e);
+        }
+    }
+}

@@ -1,0 +1,556 @@
+package org.meter2mqtt.mqtt;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import java.util.zip.CRC32;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A bounded, append-only, on-disk FIFO of byte records that survives restarts.
+ *
+ * <p>Layout: {@code <dir>/<seq>.seg} files of records {@code [int length][int crc32][long appendedMillis][payload]}
+ * and a {@code cursor} file with the first record not yet acknowledged ({@code seq offset}), replaced
+ * atomically (temp file, fsync, rename). A new segment starts at every open and when the current one
+ * reaches an eighth of the size bound; a segment is deleted once everything in it is
+ * acknowledged. When the size bound is reached, the oldest segment is dropped and its unsent records are
+ * counted as dropped.
+ *
+ * <p>Durability: {@link #flush()} hands appended records to the operating system (a crash of the JVM loses
+ * nothing flushed); {@code fsync} runs at most once per {@code fsyncInterval}, on segment roll and on close,
+ * so a power cut loses at most that interval. A torn or corrupt record (CRC mismatch) ends its segment;
+ * the rest of that segment is skipped with a warning and reading continues with the next one.
+ *
+ * <p>Not thread-safe: one thread (the publisher's) does everything.
+ */
+public final class SegmentQueue implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentQueue.class);
+    private static final int HEADER = 16;
+    private static final String SUFFIX = ".seg";
+
+    /** One record handed to the sender, and where the queue continues after it. */
+    public static final class Record {
+        private final byte[] payload;
+        private final long appendedMillis;
+        private final long seq;
+        private final long end;
+        private final boolean expired;
+
+        Record(byte[] payload, long appendedMillis, long seq, long end, boolean expired) {
+            this.payload = payload;
+            this.appendedMillis = appendedMillis;
+            this.seq = seq;
+            this.end = end;
+            this.expired = expired;
+        }
+
+        public byte[] payload() {
+            return payload;
+        }
+
+        public long appendedMillis() {
+            return appendedMillis;
+        }
+
+        /** Older than the age bound: not to be sent; still {@link #commit committed} in order. */
+        public boolean expired() {
+            return expired;
+        }
+    }
+
+    private static final class Segment {
+        long size;
+        long records;
+
+        Segment(long size, long records) {
+            this.size = size;
+            this.records = records;
+        }
+    }
+
+    private final Path dir;
+    private final long maxBytes;
+    private final long segmentBytes;
+    private final long maxAgeMillis;
+    private final long fsyncNanos;
+    private final LongSupplier wallMillis;
+    private final TreeMap<Long, Segment> segments = new TreeMap<>();
+
+    private FileChannel writer;
+    private long writeSeq;
+    private final ByteBuffer writeBuf = ByteBuffer.allocate(64 * 1024);
+    private long writeFlushed;
+    private boolean unsynced;
+    private long lastSync = System.nanoTime();
+
+    private FileChannel reader;
+    private long readerSeq = -1;
+    private final ByteBuffer readBuf = ByteBuffer.allocate(64 * 1024);
+    private long readBufStart = -1;
+    private long readSeq;
+    private long readOffset;
+
+    private long commitSeq;
+    private long commitOffset;
+    private long committedInSegment;
+    private boolean cursorDirty;
+
+    /** Records past the last one counted as expired, so a rewind does not count them twice. */
+    private long countedSeq = -1;
+    private long countedOffset = -1;
+
+    private long dropped;
+    private long totalBytes;
+
+    /**
+     * Opens (creating if needed) the queue in {@code dir}, keeping what an earlier run left.
+     *
+     * @param maxBytes bound of all segment files together
+     * @param maxAge records older than this are not sent, and counted as dropped
+     * @param fsyncInterval longest time appended records stay unsynced; zero syncs on every flush
+     * @throws IOException when the folder cannot be created or read
+     */
+    public SegmentQueue(Path dir, long maxBytes, Duration maxAge, Duration fsyncInterval, LongSupplier wallMillis)
+            throws IOException {
+        this.dir = dir;
+        this.maxBytes = maxBytes;
+        this.segmentBytes = Math.max(16 * 1024, maxBytes / 8);
+        this.maxAgeMillis = maxAge.toMillis();
+        this.fsyncNanos = fsyncInterval.toNanos();
+        this.wallMillis = wallMillis;
+        Files.createDirectories(dir);
+        load();
+    }
+
+    private void load() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                try {
+                    long seq = Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+                    segments.put(seq, new Segment(Files.size(f), 0));
+                } catch (NumberFormatException e) {
+                    LOG.warn("Ignoring unexpected file {} in the MQTT buffer folder", f);
+                }
+            }
+        }
+        long[] cursor = readCursor();
+        commitSeq = cursor[0];
+        commitOffset = cursor[1];
+        long pendingAtStart = 0;
+        for (Map.Entry<Long, Segment> e : segments.entrySet()) {
+            Segment s = e.getValue();
+            long[] counts = scan(e.getKey(), s.size, e.getKey() == commitSeq ? commitOffset : -1);
+            s.records = counts[0];
+            if (e.getKey() == commitSeq) {
+                committedInSegment = counts[1];
+            }
+            totalBytes += s.size;
+        }
+        // Segments entirely before the cursor were acknowledged but not yet deleted when we stopped.
+        while (!segments.isEmpty() && segments.firstKey() < commitSeq) {
+            deleteSegment(segments.firstKey());
+        }
+        if (segments.isEmpty() || segments.firstKey() > commitSeq) {
+            commitSeq = segments.isEmpty() ? 0 : segments.firstKey();
+            commitOffset = 0;
+            committedInSegment = 0;
+        }
+        for (Map.Entry<Long, Segment> e : segments.entrySet()) {
+            pendingAtStart += e.getValue().records;
+        }
+        pendingAtStart -= committedInSegment;
+        readSeq = commitSeq;
+        readOffset = commitOffset;
+        openWriter(segments.isEmpty() ? Math.max(commitSeq, 1) : segments.lastKey() + 1);
+        if (pendingAtStart > 0) {
+            LOG.info("MQTT buffer {} holds {} unsent batches from an earlier run; they are sent first", dir,
+                    pendingAtStart);
+        }
+    }
+
+    /** Counts the valid records of a segment: {@code [records, records before commitAt]}. */
+    private long[] scan(long seq, long size, long commitAt) throws IOException {
+        long records = 0;
+        long before = 0;
+        try (FileChannel ch = FileChannel.open(segmentPath(seq), StandardOpenOption.READ)) {
+            ByteBuffer header = ByteBuffer.allocate(HEADER);
+            long pos = 0;
+            while (pos + HEADER <= size) {
+                header.clear();
+                readFully(ch, header, pos);
+                header.flip();
+                int len = header.getInt();
+                int crc = header.getInt();
+                long appended = header.getLong();
+                if (len < 0 || pos + HEADER + len > size) {
+                    break;
+                }
+                ByteBuffer payload = ByteBuffer.allocate(len);
+                readFully(ch, payload, pos + HEADER);
+                if (crc(appended, payload.array()) != crc) {
+                    break;
+                }
+                if (commitAt >= 0 && pos < commitAt) {
+                    before++;
+                }
+                records++;
+                pos += HEADER + len;
+            }
+            if (pos != size) {
+                LOG.warn("MQTT buffer segment {} ends with {} damaged bytes (power cut?); they are skipped",
+                        segmentPath(seq), size - pos);
+            }
+        }
+        return new long[] { records, before };
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        long p = pos;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) {
+                throw new IOException("unexpected end of buffer segment");
+            }
+            p += n;
+        }
+    }
+
+    private Path segmentPath(long seq) {
+        return dir.resolve(String.format("%020d", seq) + SUFFIX);
+    }
+
+    private long[] readCursor() {
+        Path f = dir.resolve("cursor");
+        if (!Files.exists(f)) {
+            return new long[] { 0, 0 };
+        }
+        try {
+            String[] parts = Files.readString(f, StandardCharsets.US_ASCII).trim().split(" ");
+            return new long[] { Long.parseLong(parts[0]), Long.parseLong(parts[1]) };
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("MQTT buffer cursor {} is unreadable ({}); resending the whole buffer", f, e.toString());
+            return new long[] { 0, 0 };
+        }
+    }
+
+    private void writeCursor() throws IOException {
+        Path tmp = dir.resolve("cursor.tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.wrap((commitSeq + " " + commitOffset + "\n").getBytes(StandardCharsets.US_ASCII)));
+            ch.force(false);
+        }
+        try {
+            Files.move(tmp, dir.resolve("cursor"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, dir.resolve("cursor"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        cursorDirty = false;
+    }
+
+    private void openWriter(long seq) throws IOException {
+        writer = FileChannel.open(segmentPath(seq), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        writeSeq = seq;
+        writeFlushed = 0;
+        segments.put(seq, new Segment(0, 0));
+    }
+
+    private static int crc(long appended, byte[] payload) {
+        CRC32 c = new CRC32();
+        ByteBuffer b = ByteBuffer.allocate(8).putLong(appended);
+        c.update(b.array());
+        c.update(payload);
+        return (int) c.getValue();
+    }
+
+    /**
+     * Appends one record (visible to {@link #next()} after {@link #flush()}). Makes room by dropping the
+     * oldest segment when the size bound is reached.
+     *
+     * @return false when the record alone is larger than a segment (it is not stored; the caller counts it)
+     * @throws IOException when the disk refuses the write (full, read-only)
+     */
+    public boolean append(byte[] payload) throws IOException {
+        int size = HEADER + payload.length;
+        if (size > segmentBytes) {
+            return false;
+        }
+        Segment w = segments.get(writeSeq);
+        if (w.size + size > segmentBytes) {
+            roll();
+            w = segments.get(writeSeq);
+        }
+        while (totalBytes + size > maxBytes && segments.firstKey() != writeSeq) {
+            dropOldest();
+        }
+        long now = wallMillis.getAsLong();
+        if (writeBuf.remaining() < size) {
+            flushBuffer();
+        }
+        if (writeBuf.remaining() < size) {
+            writeDirect(now, payload);
+        } else {
+            writeBuf.putInt(payload.length).putInt(crc(now, payload)).putLong(now).put(payload);
+        }
+        w.size += size;
+        w.records++;
+        totalBytes += size;
+        unsynced = true;
+        return true;
+    }
+
+    private void writeDirect(long now, byte[] payload) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length);
+        b.putInt(payload.length).putInt(crc(now, payload)).putLong(now).put(payload).flip();
+        while (b.hasRemaining()) {
+            writeFlushed += writer.write(b, writeFlushed);
+        }
+    }
+
+    private void flushBuffer() throws IOException {
+        writeBuf.flip();
+        while (writeBuf.hasRemaining()) {
+            writeFlushed += writer.write(writeBuf, writeFlushed);
+        }
+        writeBuf.clear();
+    }
+
+    private void roll() throws IOException {
+        flushBuffer();
+        writer.force(false);
+        writer.close();
+        openWriter(writeSeq + 1);
+    }
+
+    private void dropOldest() throws IOException {
+        long seq = segments.firstKey();
+        Segment s = segments.get(seq);
+        long lost = s.records - (seq == commitSeq ? committedInSegment : 0);
+        dropped += lost;
+        LOG.warn("MQTT buffer full ({} MiB): dropped {} unsent batches, the oldest; {} dropped so far. "
+                + "The broker has been unreachable too long for buffer.max.mb", maxBytes >> 20, lost, dropped);
+        long next = segments.higherKey(seq);
+        if (readSeq == seq) {
+            readSeq = next;
+            readOffset = 0;
+        }
+        if (commitSeq == seq) {
+            commitSeq = next;
+            commitOffset = 0;
+            committedInSegment = 0;
+            cursorDirty = true;
+        }
+        deleteSegment(seq);
+    }
+
+    private void deleteSegment(long seq) throws IOException {
+        Segment s = segments.remove(seq);
+        if (s != null) {
+            totalBytes -= s.size;
+        }
+        if (readerSeq == seq) {
+            reader.close();
+            reader = null;
+            readerSeq = -1;
+            readBufStart = -1;
+        }
+        Files.deleteIfExists(segmentPath(seq));
+    }
+
+    /**
+     * Makes appended records readable and durable per the fsync policy; also saves the acknowledged
+     * position when it changed.
+     */
+    public void flush() throws IOException {
+        flushBuffer();
+        long now = System.nanoTime();
+        if (now - lastSync >= fsyncNanos) {
+            if (unsynced) {
+                writer.force(false);
+                unsynced = false;
+            }
+            if (cursorDirty) {
+                writeCursor();
+            }
+            lastSync = now;
+        }
+    }
+
+    /** The next record after the last one handed out, or null when everything flushed has been handed out. */
+    public Record next() throws IOException {
+        while (true) {
+            Segment s = segments.get(readSeq);
+            long limit = readSeq == writeSeq ? writeFlushed : (s == null ? 0 : s.size);
+            if (s == null || readOffset + HEADER > limit) {
+                if (readSeq == writeSeq) {
+                    return null;
+                }
+                Long nextSeq = segments.higherKey(readSeq);
+                if (nextSeq == null) {
+                    return null;
+                }
+                readSeq = nextSeq;
+                readOffset = 0;
+                continue;
+            }
+            ByteBuffer h = read(readSeq, readOffset, HEADER);
+            int len = h.getInt();
+            int crc = h.getInt();
+            long appended = h.getLong();
+            byte[] payload = null;
+            if (len >= 0 && readOffset + HEADER + len <= limit) {
+                payload = new byte[len];
+                read(readSeq, readOffset + HEADER, len).get(payload);
+            }
+            if (payload == null || crc(appended, payload) != crc) {
+                if (readSeq == writeSeq) {
+                    throw new IOException("buffer segment being written is corrupt at " + readOffset);
+                }
+                // Already reported by the scan at open; skip to the next segment.
+                readOffset = limit;
+                continue;
+            }
+            long start = readOffset;
+            readOffset += HEADER + len;
+            boolean expired = maxAgeMillis > 0 && wallMillis.getAsLong() - appended > maxAgeMillis;
+            if (expired && after(readSeq, start, countedSeq, countedOffset)) {
+                dropped++;
+                countedSeq = readSeq;
+                countedOffset = start;
+                if (dropped % 1000 == 1) {
+                    LOG.warn("MQTT buffer: dropping batches older than {} h (buffer.max.age.hours); {} dropped so far",
+                            maxAgeMillis / 3_600_000, dropped);
+                }
+            }
+            return new Record(payload, appended, readSeq, readOffset, expired);
+        }
+    }
+
+    private static boolean after(long seq, long off, long refSeq, long refOff) {
+        return seq > refSeq || (seq == refSeq && off > refOff);
+    }
+
+    private ByteBuffer read(long seq, long pos, int len) throws IOException {
+        if (len > readBuf.capacity()) {
+            ByteBuffer big = ByteBuffer.allocate(len);
+            readFully(channel(seq), big, pos);
+            return big.flip();
+        }
+        if (readerSeq != seq || readBufStart < 0 || pos < readBufStart
+                || pos + len > readBufStart + readBuf.limit()) {
+            FileChannel ch = channel(seq);
+            readBuf.clear();
+            long p = pos;
+            while (readBuf.position() < len) {
+                int n = ch.read(readBuf, p);
+                if (n < 0) {
+                    throw new IOException("unexpected end of buffer segment " + segmentPath(seq));
+                }
+                p += n;
+            }
+            readBuf.flip();
+            readBufStart = pos;
+        }
+        ByteBuffer view = readBuf.duplicate();
+        view.position((int) (pos - readBufStart));
+        view.limit((int) (pos - readBufStart) + len);
+        return view.slice();
+    }
+
+    private FileChannel channel(long seq) throws IOException {
+        if (readerSeq != seq) {
+            if (reader != null) {
+                reader.close();
+            }
+            reader = FileChannel.open(segmentPath(seq), StandardOpenOption.READ);
+            readerSeq = seq;
+            readBufStart = -1;
+        }
+        return reader;
+    }
+
+    /**
+     * Acknowledges {@code r} and everything before it. Records must be committed in the order
+     * {@link #next()} returned them; a stale commit (its segment was dropped meanwhile) is ignored.
+     */
+    public void commit(Record r) throws IOException {
+        if (!after(r.seq, r.end, commitSeq, commitOffset)) {
+            return;
+        }
+        if (r.seq != commitSeq) {
+            // The commit moved into a later segment: earlier ones are fully acknowledged.
+            while (!segments.isEmpty() && segments.firstKey() < r.seq) {
+                deleteSegment(segments.firstKey());
+            }
+            committedInSegment = 0;
+        }
+        commitSeq = r.seq;
+        commitOffset = r.end;
+        committedInSegment++;
+        cursorDirty = true;
+        // A fully acknowledged, finished segment is deleted right away.
+        if (commitSeq != writeSeq && commitOffset >= segments.get(commitSeq).size) {
+            long next = segments.higherKey(commitSeq);
+            deleteSegment(commitSeq);
+            commitSeq = next;
+            commitOffset = 0;
+            committedInSegment = 0;
+        }
+    }
+
+    /** Hands out again everything not acknowledged (after a lost connection). */
+    public void rewind() {
+        readSeq = commitSeq;
+        readOffset = commitOffset;
+    }
+
+    /** Records appended and not yet acknowledged or dropped. */
+    public long pending() {
+        long n = 0;
+        for (Segment s : segments.values()) {
+            n += s.records;
+        }
+        return n - committedInSegment;
+    }
+
+    /** Records dropped by the size or age bound since this queue was opened. */
+    public long dropped() {
+        return dropped;
+    }
+
+    public long bytes() {
+        return totalBytes;
+    }
+
+    @Override
+    public void close() throws IOException {
+        flushBuffer();
+        writer.force(false);
+        writer.close();
+        if (reader != null) {
+            reader.close();
+        }
+        writeCursor();
+        if (segments.get(writeSeq).records == 0) {
+            deleteSegment(writeSeq);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package org.meter2mqtt.mqtt.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.MeterOutput;
+import org.meter2mqtt.api.OutputStatus;
+import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.mqtt.MqttPublisher;
+import org.meter2mqtt.mqtt.MqttSettings;
+import org.meter2mqtt.mqtt.status.MqttOutputStatus;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Thin OSGi glue: typed configuration in, {@link MqttPublisher} does the work. */
+@Component(configurationPid = "org.meter2mqtt.mqtt", configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        service = { MeterOutput.class, MqttOutputStatus.class, OutputStatus.class }, property = "meter.output=mqtt")
+@Designate(ocd = Config.class)
+public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, OutputStatus {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttOutputComponent.class);
+
+    private final MqttPublisher publisher;
+
+    @Activate
+    public MqttOutputComponent(Config config, BundleContext context) {
+        Path dir = Path.of(System.getProperty("karaf.data", "data"), "meter2mqtt", "mqtt");
+        publisher = new MqttPublisher(dir, context.getBundle().getVersion().toString(), Clock.systemUTC());
+        publisher.start(settings(config));
+    }
+
+    @Modified
+    void modified(Config config) {
+        publisher.configure(settings(config));
+    }
+
+    @Deactivate
+    void deactivate() {
+        publisher.close();
+    }
+
+    static MqttSettings settings(Config c) {
+        return MqttSettings.builder().url(c.url()).clientId(c.client_id())
+                .credentials(c.username(), c.password())
+                .tls(c.tls_ca_file(), c.tls_cert_file(), c.tls_key_file(), c.tls_hostname_verification())
+                .topicPrefix(c.topic_prefix()).qos(c.qos()).retain(c.retain()).keepAliveSeconds(c.keepalive())
+                .discovery(c.discovery_enabled(), c.discovery_prefix())
+                .gatewayId(c.gateway_id().isBlank() ? hostName() : c.gateway_id())
+                .buffer(Math.max(1, c.buffer_max_mb()) * 1024L * 1024L, Duration.ofHours(c.buffer_max_age_hours()),
+                        Duration.ofMillis(Math.max(0, c.buffer_fsync_ms())))
+                .build();
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            LOG.warn("Cannot determine the host name ({}); using gateway id 'gateway'. Set gateway.id in "
+                    + "etc/org.meter2mqtt.mqtt.cfg", e.getMessage());
+            return "gateway";
+        }
+    }
+
+    @Override
+    public String outputName() {
+        return "mqtt";
+    }
+
+    @Override
+    public boolean healthy() {
+        return state() == State.CONNECTED;
+    }
+
+    @Override
+    public String summary() {
+        return state() + " " + detail() + " (published " + published() + ", buffered " + buffered() + ", dropped "
+                + dropped() + ", rejected " + rejected() + ")";
+    }
+
+    @Override
+    public void deviceChanged(DeviceInfo device) {
+        publisher.deviceChanged(device);
+    }
+
+    @Override
+    public void readings(DeviceInfo device, List<Reading> batch) {
+        publisher.readings(device, batch);
+    }
+
+    @Override
+    public void deviceRemoved(DeviceInfo device) {
+        publisher.deviceRemoved(device);
+    }
+
+    @Override
+    public State state() {
+        return publisher.state();
+    }
+
+    @Override
+    public String detail() {
+        return publisher.detail();
+    }
+
+    @Override
+    public long buffered() {
+        return publisher.buffered();
+    }
+
+    @Override
+    public long dropped() {
+        return publisher.dropped();
+    }
+
+    @Override
+    public long rejected() {
+        return publisher.rejected();
+    }
+
+    @Override
+    public long published() {
+        return publisher.published();
+    }
+}

@@ -1,0 +1,45 @@
+package org.meter2mqtt.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MqttSettingsTest {
+
+    @Test
+    void defaults() {
+        MqttSettings s = MqttSettings.builder().gatewayId("gw").build();
+        assertThat(s.problems()).isEmpty();
+        assertThat(s.topicPrefix()).isEqualTo("meters");
+        assertThat(s.qos()).isEqualTo(1);
+        assertThat(s.discoveryPrefix()).isEqualTo("homeassistant");
+        assertThat(s.clientId()).isEqualTo("meter2mqtt-gw");
+        assertThat(s.hostnameVerification()).isTrue();
+    }
+
+    @Test
+    void badUrlsAreExplained() {
+        assertThat(MqttSettings.builder().url("http://broker:1883").build().problems())
+                .containsExactly("url 'http://broker:1883' must start with tcp:// or ssl://");
+        assertThat(MqttSettings.builder().url("tcp://bro ker:1883").build().problems().get(0))
+                .startsWith("url 'tcp://bro ker:1883' is malformed");
+        assertThat(MqttSettings.builder().url("").build().problems().get(0)).startsWith("url is not set");
+    }
+
+    @Test
+    void missingKeyFileIsExplained() {
+        MqttSettings s = MqttSettings.builder().url("ssl://broker:8883")
+                .tls(null, "/nonexistent/client.crt", "/nonexistent/client.key", true).build();
+        assertThat(s.problems()).contains("file /nonexistent/client.key does not exist or is not readable");
+        assertThat(MqttSettings.builder().url("ssl://b:8883").tls(null, "/x.crt", null, true).build().problems())
+                .contains("tls.cert.file and tls.key.file must be set together");
+    }
+
+    @Test
+    void secretsNeverAppearInToString() {
+        MqttSettings s = MqttSettings.builder().credentials("user", "hunter2")
+                .tls(null, null, "/secret/path/key.pem", true).build();
+        assertThat(s.toString()).contains("username=user").contains("password=********")
+                .doesNotContain("hunter2").doesNotContain("/secret/path/key.pem");
+    }
+}

@@ -1,0 +1,250 @@
+package org.meter2mqtt.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.DeviceState;
+import org.meter2mqtt.mqtt.status.MqttOutputStatus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** The publisher against real brokers: the embedded Moquette and a mosquitto process. */
+class PublisherTest {
+
+    static final Instant T0 = Instant.parse("2024-03-01T10:15:30Z");
+
+    @TempDir
+    Path tmp;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    static Stream<String> brokers() {
+        return Stream.of("embedded", "mosquitto");
+    }
+
+    private TestBroker broker(String kind, String name) throws Exception {
+        Path d = tmp.resolve(name);
+        TestBroker b = kind.equals("embedded") ? new TestBroker.Embedded(d) : new TestBroker.Mosquitto(d);
+        b.start();
+        open.add(b);
+        return b;
+    }
+
+    private Subscriber subscriber(TestBroker b, String... filters) throws Exception {
+        Subscriber s = new Subscriber(b.url(), "witness-" + System.nanoTime(), true, filters);
+        open.add(0, s);
+        return s;
+    }
+
+    private Subscriber retained(TestBroker b, String... filters) throws Exception {
+        Subscriber s = Subscriber.retained(b.url(), filters);
+        open.add(0, s);
+        return s;
+    }
+
+    static MqttSettings.Builder settings(String url) {
+        return MqttSettings.builder().url(url).gatewayId("gw").birthDelayMax(Duration.ofMillis(200))
+                .reconnectMax(Duration.ofMillis(500)).buffer(8L << 20, Duration.ofDays(1), Duration.ZERO);
+    }
+
+    private MqttPublisher publisher(MqttSettings s, Path dir) {
+        MqttPublisher p = new MqttPublisher(dir, "0.1.0", Clock.systemUTC());
+        p.start(s);
+        open.add(0, p);
+        return p;
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    static void awaitConnected(MqttPublisher p) {
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(p::state, s -> s == MqttOutputStatus.State.CONNECTED);
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void publishesValuesStateStatusAndDiscovery(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber live = subscriber(b, "meters/#");
+        MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
+        DeviceInfo e1 = Devices.meter("e1", Devices.ENERGY, Devices.POWER, Devices.GAS, Devices.RSSI,
+                Devices.EQUIPMENT);
+        p.deviceChanged(e1);
+        p.readings(e1, Devices.readings(T0, "energy_import", "1234.500", "power", "230", "gas", "10.001", "rssi",
+                "-70", "equipment_id", "E0043"));
+
+        assertThat(live.await("meters/demo/e1/state").payload()).isEqualTo("{\"timestamp\":\"2024-03-01T10:15:30Z\","
+                + "\"energy_import\":1234.500,\"power\":230,\"gas\":10.001,\"rssi\":-70,\"equipment_id\":\"E0043\"}");
+        assertThat(live.payloads("meters/demo/e1/energy_import")).containsExactly("1234.500");
+        assertThat(live.payloads("meters/demo/e1/gas")).containsExactly("10.001");
+        assertThat(live.payloads("meters/demo/e1/equipment_id")).containsExactly("E0043");
+        assertThat(live.on("meters/demo/e1/power").get(0).retained()).isFalse();
+        awaitConnected(p);
+        assertThat(p.detail()).isEqualTo(b.url());
+
+        // What a client connecting later (Home Assistant after a restart) finds retained.
+        Subscriber late = retained(b, "meters/+/+/status", "meters/gateway/#", "homeassistant/#");
+        assertThat(late.await("meters/gateway/gw/status")).isEqualTo(
+                new Subscriber.Msg("meters/gateway/gw/status", "online", true, 0));
+        assertThat(late.await("meters/demo/e1/status").payload()).isEqualTo("online");
+        assertThat(late.await("meters/demo/e1/status").retained()).isTrue();
+        Subscriber.Msg cfg = late.await("homeassistant/sensor/gw_e1/energy_import/config");
+        assertThat(cfg.retained()).isTrue();
+        JsonNode json = Payloads.mapper().readTree(cfg.payload());
+        assertThat(json.get("unique_id").asText()).isEqualTo("gw_e1_energy_import");
+        assertThat(json.get("state_class").asText()).isEqualTo("total_increasing");
+        assertThat(json.get("unit_of_measurement").asText()).isEqualTo("kWh");
+        assertThat(json.get("device").get("via_device").asText()).isEqualTo("gw");
+        assertThat(late.await("homeassistant/sensor/gw_e1/gas/config").payload()).contains("\"m\u00b3\"");
+        assertThat(late.await("homeassistant/sensor/gw_e1/rssi/config").payload())
+                .contains("\"entity_category\":\"diagnostic\"");
+        assertThat(late.await("homeassistant/binary_sensor/gw/status/config").retained()).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> late.messages.stream()
+                .filter(m -> m.topic().startsWith("homeassistant/sensor/")).count() == 5);
+
+        // The device goes offline: its retained status follows.
+        p.deviceChanged(Devices.meter("e1", DeviceState.OFFLINE, Devices.ENERGY, Devices.POWER, Devices.GAS,
+                Devices.RSSI, Devices.EQUIPMENT));
+        assertThat(live.await("meters/demo/e1/status", m -> m.payload().equals("offline")).retained()).isFalse();
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void homeAssistantBirthResendsDiscoveryAndRemovalRetractsIt(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber ha = subscriber(b, "homeassistant/#", "meters/+/+/status");
+        MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
+        DeviceInfo e1 = Devices.meter("e1", Devices.ENERGY, Devices.POWER);
+        p.deviceChanged(e1);
+        p.readings(e1, Devices.readings(T0, "energy_import", "5", "power", "100"));
+        String energyCfg = "homeassistant/sensor/gw_e1/energy_import/config";
+        String powerCfg = "homeassistant/sensor/gw_e1/power/config";
+        ha.await(energyCfg);
+        ha.await(powerCfg);
+        Subscriber values = subscriber(b, "meters/demo/e1/power");
+
+        ha.publish("homeassistant/status", "online", false);
+        ha.awaitCount(energyCfg, 2);
+        ha.awaitCount(powerCfg, 2);
+        assertThat(ha.on(energyCfg).get(1).payload()).isEqualTo(ha.on(energyCfg).get(0).payload());
+        // ...and then the current state, so HA shows values without waiting for the next reading.
+        assertThat(values.await("meters/demo/e1/power").payload()).isEqualTo("100");
+
+        p.deviceRemoved(e1);
+        assertThat(ha.await(energyCfg, m -> m.payload().isEmpty())).isNotNull();
+        assertThat(ha.await(powerCfg, m -> m.payload().isEmpty())).isNotNull();
+        assertThat(ha.await("meters/demo/e1/status", m -> m.payload().isEmpty())).isNotNull();
+        Subscriber late = retained(b, "homeassistant/sensor/#", "meters/demo/#");
+        Thread.sleep(500);
+        assertThat(late.messages).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void aChannelThatDisappearsAcrossARestartIsRemoved(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Path dir = tmp.resolve("pub");
+        MqttPublisher first = publisher(settings(b.url()).build(), dir);
+        first.deviceChanged(Devices.meter("e1", Devices.ENERGY, Devices.POWER));
+        Subscriber ha = subscriber(b, "homeassistant/sensor/#");
+        ha.await("homeassistant/sensor/gw_e1/power/config");
+        first.close();
+
+        MqttPublisher second = publisher(settings(b.url()).build(), dir);
+        second.deviceChanged(Devices.meter("e1", Devices.ENERGY));
+        assertThat(ha.await("homeassistant/sensor/gw_e1/power/config", m -> m.payload().isEmpty())).isNotNull();
+        awaitConnected(second);
+        Subscriber late = retained(b, "homeassistant/sensor/#");
+        late.await("homeassistant/sensor/gw_e1/energy_import/config");
+        Thread.sleep(300);
+        assertThat(late.messages).extracting(Subscriber.Msg::topic)
+                .containsExactly("homeassistant/sensor/gw_e1/energy_import/config");
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void aCounterGoingBackwardsIsNotPublished(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber live = subscriber(b, "meters/demo/e1/#");
+        MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
+        DeviceInfo e1 = Devices.meter("e1", Devices.ENERGY, Devices.POWER);
+        p.deviceChanged(e1);
+        p.readings(e1, Devices.readings(T0, "energy_import", "100.5", "power", "1"));
+        p.readings(e1, Devices.readings(T0.plusSeconds(1), "energy_import", "99.0", "power", "2"));
+        p.readings(e1, Devices.readings(T0.plusSeconds(2), "energy_import", "101", "power", "3"));
+        live.awaitCount("meters/demo/e1/state", 3);
+        assertThat(live.payloads("meters/demo/e1/energy_import")).containsExactly("100.5", "101");
+        assertThat(live.payloads("meters/demo/e1/state").get(1))
+                .isEqualTo("{\"timestamp\":\"2024-03-01T10:15:31Z\",\"power\":2}");
+        assertThat(p.rejected()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void aBadConfigurationBuffersReadingsAndAFixDeliversThem(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber live = subscriber(b, "meters/demo/+/state", "meters/gateway/#");
+        MqttPublisher p = publisher(settings("tcp//broker-without-scheme:1883").build(), tmp.resolve("pub"));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(p::state,
+                s -> s == MqttOutputStatus.State.CONFIG_ERROR);
+        assertThat(p.detail()).contains("must start with tcp:// or ssl://");
+        DeviceInfo e1 = Devices.meter("e1", Devices.SEQ);
+        p.deviceChanged(e1);
+        for (int i = 1; i <= 5; i++) {
+            p.readings(e1, Devices.readings(T0.plusSeconds(i), "seq", i));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(p::buffered, n -> n == 5);
+
+        // A missing key file is just as clear.
+        p.configure(settings("ssl://localhost:8883").tls(null, tmp.resolve("client.crt").toString(),
+                tmp.resolve("client.key").toString(), true).build());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(p::detail, d -> d.contains("client.key does not exist"));
+        assertThat(p.state()).isEqualTo(MqttOutputStatus.State.CONFIG_ERROR);
+
+        // Fixing the configuration (what @Modified does) connects without a restart and sends the backlog.
+        p.configure(settings(b.url()).build());
+        live.awaitCount("meters/demo/e1/state", 5);
+        assertThat(live.payloads("meters/demo/e1/state")).extracting(s -> Payloads.mapper().readTree(s))
+                .extracting(j -> j.get("seq").asInt()).containsExactly(1, 2, 3, 4, 5);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(p::buffered, n -> n == 0);
+
+        // Moving to another broker: the old one is told we left, the new one gets everything retained.
+        TestBroker other = broker(kind, "other");
+        Subscriber late = retained(other, "homeassistant/sensor/#");
+        p.configure(settings(other.url()).build());
+        assertThat(live.await("meters/gateway/gw/status", m -> m.payload().equals("offline"))).isNotNull();
+        late.await("homeassistant/sensor/gw_e1/seq/config");
+        awaitConnected(p);
+        assertThat(p.detail()).isEqualTo(other.url());
+    }
+
+    static List<Integer> seqs(Subscriber s, String topic) {
+        return s.payloads(topic).stream().map(PublisherTest::seq).collect(Collectors.toList());
+    }
+
+    static int seq(String json) {
+        try {
+            return Payloads.mapper().readTree(json).get("seq").asInt();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
