@@ -1,0 +1,15 @@
+#!/bin/bash
+# Throughput of the meter2mqtt MQTT publisher against a local mosquitto, next to mosquitto_pub's own rate
+# (the ceiling). Needs: Java 17, Maven, Debian packages mosquitto + mosquitto-clients, and the mqtt bundle
+# installed in ~/.m2 (cd /work/main && mvn -q -f bundles/mqtt/pom.xml install -DskipTests).
+# Usage: bench/mqtt/run.sh [devices=1000] [batches=200000] [channels=3]
+set -euo pipefail
+cd "$(dirname "$0")"
+mvn -q package dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+DEVICES=${1:-1000} BATCHES=${2:-200000} CHANNELS=${3:-3}
+for QOS in 0 1; do
+  # Heap and GC as the gateway runs them on a small box (KARAF-NOTES.md).
+  java -Xmx128m -Xss512k -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -cp "target/classes:$(cat target/cp.txt)" org.meter2mqtt.bench.mqtt.PublisherBench \
+    "$DEVICES" "$BATCHES" "$CHANNELS" "$QOS"
+done
