@@ -55,7 +55,7 @@ final class Device {
     private SessionContext context;
     private Lane lane;
     private int generation;
-    private DeviceState deviceState = DeviceState.WAITING_FOR_DRIVER;
+    private DeviceState deviceState = DeviceState.STARTING;
     private String reason;
     private ScheduledFuture<?> pollTask;
     private ScheduledFuture<?> retryTask;

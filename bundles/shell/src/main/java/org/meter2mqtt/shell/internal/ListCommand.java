@@ -9,6 +9,10 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.OutputStatus;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 
 @Service
 @Command(scope = "meter", name = "list", description = "Lists the devices with their state")
@@ -17,8 +21,11 @@ public class ListCommand implements Action {
     @Reference
     DeviceRegistry registry;
 
+    @Reference
+    BundleContext bundleContext;
+
     @Override
-    public Object execute() {
+    public Object execute() throws InvalidSyntaxException {
         ShellTable table = new ShellTable();
         table.column("ID");
         table.column("DRIVER");
@@ -35,6 +42,16 @@ public class ListCommand implements Action {
                     Format.shorten(d.reason(), 70));
         }
         table.print(System.out);
+        for (ServiceReference<OutputStatus> ref : bundleContext.getServiceReferences(OutputStatus.class, null)) {
+            OutputStatus status = bundleContext.getService(ref);
+            if (status != null) {
+                try {
+                    System.out.println("Output " + status.outputName() + ": " + status.summary());
+                } finally {
+                    bundleContext.ungetService(ref);
+                }
+            }
+        }
         return null;
     }
 }

@@ -1,0 +1,17 @@
+package org.meter2mqtt.api;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/** Optional service of an output (MQTT, InfluxDB) so shells and health checks can show how it is doing. */
+@ConsumerType
+public interface OutputStatus {
+
+    /** Short name, e.g. {@code mqtt}. */
+    String outputName();
+
+    /** True while the output delivers (connected); false while it buffers, retries or is misconfigured. */
+    boolean healthy();
+
+    /** One line for an operator: state, target, and counters such as buffered and dropped readings. */
+    String summary();
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Command 2: every test, unit and integration (Pax Exam against the real distribution), on a fresh
+# Debian machine. Installs the Debian packages the tests drive for real (socat for pseudo-terminals,
+# Mosquitto as the interoperability broker, openssl for TLS certificates) when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/java17.sh
+
+need=()
+command -v socat >/dev/null || need+=(socat)
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing test dependencies: ${need[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# the Debian package may start a system broker on 1883; the tests use their own brokers on free ports
+export PATH="$PATH:/usr/sbin"
+
+exec mvn -B --no-transfer-progress install "$@"
