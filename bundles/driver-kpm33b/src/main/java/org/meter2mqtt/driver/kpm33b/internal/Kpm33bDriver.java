@@ -1,0 +1,148 @@
+package org.meter2mqtt.driver.kpm33b.internal;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.meter2mqtt.api.ConfigKey;
+import org.meter2mqtt.api.DeviceContext;
+import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.DiscoveredMeter;
+import org.meter2mqtt.api.DiscoveryService;
+import org.meter2mqtt.api.DriverDescription;
+import org.meter2mqtt.api.DriverException;
+import org.meter2mqtt.api.DriverSession;
+import org.meter2mqtt.api.MeterDriver;
+import org.meter2mqtt.api.ModelDescription;
+import org.meter2mqtt.driver.kpm33b.protocol.ConfigCommand;
+import org.meter2mqtt.driver.kpm33b.protocol.Field;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * COMPERE KPM33B MQTT energy meters. The driver owns the one shared subscription ({@link Kpm33bHub},
+ * configured by PID {@code org.meter2mqtt.driver.kpm33b}); each device's session only registers its meter id.
+ * It also lists meters that publish without a .cfg ({@link DiscoveryService}) and, with autodiscover on,
+ * starts them as transient devices through the {@link DeviceRegistry}.
+ */
+@Component(immediate = true, service = { MeterDriver.class, DiscoveryService.class },
+        property = MeterDriver.PROPERTY_ID + "=" + Kpm33bDriver.ID, configurationPid = Kpm33bDriver.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = Config.class)
+public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCloseable {
+
+    static final String ID = "kpm33b";
+    static final String PID = "org.meter2mqtt.driver.kpm33b";
+    static final String KEY_METER_ID = "meter.id";
+    static final String KEY_GROUPS = "groups";
+    static final String KEY_UPLOAD_SECONDS = "upload.seconds";
+    static final String KEY_UPLOAD_MINUTES = "upload.minutes";
+    static final String KEY_DISCOVERED = "discovered";
+    static final List<Field.Group> DEFAULT_GROUPS = List.of(Field.Group.POWER, Field.Group.VOLTAGE,
+            Field.Group.CURRENT, Field.Group.POWER_FACTOR, Field.Group.FREQUENCY, Field.Group.ENERGY,
+            Field.Group.TARIFFS);
+
+    private final DriverDescription description;
+    private final Kpm33bHub hub;
+    private volatile DeviceRegistry registry;
+
+    @Activate
+    public Kpm33bDriver(Config config) {
+        this(HubSettings.of(config), Clock.systemUTC());
+    }
+
+    /** Plain-Java use (tests, benchmark harness): settings as in the .cfg file of the PID. */
+    public Kpm33bDriver(java.util.Map<String, String> settings, Clock clock) {
+        this(HubSettings.of(settings), clock);
+    }
+
+    private Kpm33bDriver(HubSettings settings, Clock clock) {
+        Bundle bundle = FrameworkUtil.getBundle(Kpm33bDriver.class);
+        DriverDescription d = buildDescription();
+        this.description = bundle == null ? d : d.withVersion(bundle.getVersion().toString());
+        this.hub = new Kpm33bHub(settings, () -> registry, clock);
+        hub.start();
+    }
+
+    @Modified
+    void modified(Config config) {
+        hub.configure(HubSettings.of(config));
+    }
+
+    /** Applies new driver-wide settings (plain-Java use). */
+    public void configure(java.util.Map<String, String> settings) {
+        hub.configure(HubSettings.of(settings));
+    }
+
+    @Deactivate
+    @Override
+    public void close() {
+        hub.close();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    public void setRegistry(DeviceRegistry r) {
+        this.registry = r;
+    }
+
+    public void unsetRegistry(DeviceRegistry r) {
+        if (registry == r) {
+            registry = null;
+        }
+    }
+
+    @Override
+    public DriverDescription describe() {
+        return description;
+    }
+
+    @Override
+    public DriverSession open(DeviceContext context) throws DriverException {
+        return Kpm33bSession.open(context, hub);
+    }
+
+    @Override
+    public List<DiscoveredMeter> discovered() {
+        return hub.discovered();
+    }
+
+    /** Pipeline counters, for logs and the benchmark harness. */
+    public String stats() {
+        return hub.stats();
+    }
+
+    static DriverDescription buildDescription() {
+        String[] groups = Arrays.stream(Field.Group.values()).map(Field.Group::key).toArray(String[]::new);
+        return DriverDescription.builder(ID).name("COMPERE KPM33B (MQTT)").vendor("meter2mqtt").version("0.1.0")
+                .mode(DriverDescription.Mode.STREAMING)
+                // channels depend on the groups chosen and on what the meter sends: they are announced at runtime
+                .model(new ModelDescription("KPM33B", "KPM33B", "COMPERE", List.of()))
+                .configKey(ConfigKey.builder(KEY_METER_ID, ConfigKey.Type.STRING).required()
+                        .description("The meter's id as it publishes it, e.g. 33B1225950027").build())
+                .configKey(ConfigKey.builder(KEY_GROUPS, ConfigKey.Type.LIST)
+                        .defaultValue(DEFAULT_GROUPS.stream().map(Field.Group::key).collect(Collectors.joining(",")))
+                        .options(groups).description("Channel groups to publish").build())
+                .configKey(ConfigKey.builder(KEY_UPLOAD_SECONDS, ConfigKey.Type.INTEGER)
+                        .options(ConfigCommand.Interval.SECONDS.allowed().toArray(new String[0]))
+                        .description("Real-time data interval set on the meter, in seconds; empty: leave as is")
+                        .build())
+                .configKey(ConfigKey.builder(KEY_UPLOAD_MINUTES, ConfigKey.Type.INTEGER)
+                        .options(ConfigCommand.Interval.MINUTES.allowed().toArray(new String[0]))
+                        .description("Energy data interval set on the meter, in minutes; empty: leave as is")
+                        .build())
+                .configKey(ConfigKey.builder(KEY_DISCOVERED, ConfigKey.Type.BOOLEAN).defaultValue("false")
+                        .description("Set by auto-discovery for meters without a .cfg; a .cfg device with the same "
+                                + "meter.id takes over").build())
+                .build();
+    }
+}

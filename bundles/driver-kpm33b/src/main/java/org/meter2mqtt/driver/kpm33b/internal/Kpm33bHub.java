@@ -1,0 +1,408 @@
+package org.meter2mqtt.driver.kpm33b.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.meter2mqtt.api.ConfigException;
+import org.meter2mqtt.api.DeviceConfig;
+import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.DiscoveredMeter;
+import org.meter2mqtt.api.DriverException;
+import org.meter2mqtt.driver.kpm33b.protocol.ConfigCommand;
+import org.meter2mqtt.driver.kpm33b.protocol.Intake;
+import org.meter2mqtt.driver.kpm33b.protocol.MessageParser;
+import org.meter2mqtt.driver.kpm33b.protocol.MeterClock;
+import org.meter2mqtt.driver.kpm33b.protocol.MeterMessage;
+import org.meter2mqtt.driver.kpm33b.protocol.ProxyPayloads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one subscription on the internal broker that all KPM33B devices share. Every message is handled on
+ * Paho's callback thread, start to end: parse, merge split packets, drop duplicates, zeros, excluded ids and
+ * implausible clocks, then hand it to the session registered for the meter id (which publishes through the
+ * core) and, if configured, to the kpm33b_proxy layout on the central broker. No queue, no thread hop.
+ * Meters without a session are remembered for {@code meter:discovered} and, with autodiscover, started as
+ * transient devices.
+ */
+final class Kpm33bHub implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Kpm33bHub.class);
+    private static final Duration WARN_EVERY = Duration.ofHours(1);
+    /** How long opening a session waits for the first connection to the internal broker. */
+    private static final long CONNECT_WAIT_MS = 2_000;
+
+    /** A meter seen without a .cfg. */
+    private static final class Seen {
+        volatile Instant lastSeen;
+        volatile MeterMessage last;
+        volatile Instant lastTime;
+        volatile boolean started;
+    }
+
+    private final Supplier<DeviceRegistry> registry;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private final Map<String, Kpm33bSession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Seen> discovered = new ConcurrentHashMap<>();
+    private final Map<String, Consumer<ConfigCommand.Reply>> awaiting = new ConcurrentHashMap<>();
+    private final Map<String, Instant> warned = new ConcurrentHashMap<>();
+    private final Intake intake;
+
+    final AtomicLong received = new AtomicLong();
+    final AtomicLong dispatched = new AtomicLong();
+    final AtomicLong malformed = new AtomicLong();
+    final AtomicLong duplicates = new AtomicLong();
+    final AtomicLong zeros = new AtomicLong();
+    final AtomicLong excluded = new AtomicLong();
+    final AtomicLong badClock = new AtomicLong();
+    final AtomicLong unregistered = new AtomicLong();
+    final AtomicLong proxied = new AtomicLong();
+    final AtomicLong proxyDropped = new AtomicLong();
+
+    private volatile HubSettings settings;
+    private volatile MqttLink internal;
+    private volatile MqttLink proxy;
+    private volatile boolean closed;
+
+    Kpm33bHub(HubSettings settings, Supplier<DeviceRegistry> registry, Clock clock) {
+        this.settings = settings;
+        this.registry = registry;
+        this.clock = clock;
+        this.intake = new Intake(settings.excluded, new MeterClock(settings.zone, settings.clockTolerance));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kpm33b-hub");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    synchronized void start() {
+        settings.problems.forEach(p -> LOG.warn("KPM33B settings (etc/org.meter2mqtt.driver.kpm33b.cfg): {}", p));
+        LOG.info("KPM33B meters on {}", settings);
+        internal = newInternal(settings);
+        internal.start();
+        if (settings.proxyUrl != null) {
+            proxy = newProxy(settings);
+            proxy.start();
+        }
+    }
+
+    /** New settings (@Modified): reconnects only what changed. */
+    synchronized void configure(HubSettings s) {
+        HubSettings old = settings;
+        settings = s;
+        intake.reconfigure(s.excluded, new MeterClock(s.zone, s.clockTolerance));
+        s.problems.forEach(p -> LOG.warn("KPM33B settings (etc/org.meter2mqtt.driver.kpm33b.cfg): {}", p));
+        if (!s.sameConnection(old)) {
+            LOG.info("KPM33B meters now on {}", s);
+            MqttLink l = internal;
+            internal = newInternal(s);
+            if (l != null) {
+                l.close();
+            }
+            internal.start();
+            // sessions reopen and re-register through the core's retry, against the new connection
+            lost("internal broker settings changed");
+        }
+        if (!s.sameProxy(old) || proxy == null && s.proxyUrl != null) {
+            MqttLink p = proxy;
+            proxy = s.proxyUrl == null ? null : newProxy(s);
+            if (p != null) {
+                p.close();
+            }
+            if (proxy != null) {
+                proxy.start();
+            }
+        }
+    }
+
+    private MqttLink newInternal(HubSettings s) {
+        return new MqttLink("internal broker", s.url, s.clientId, s.username, s.password,
+                List.of(s.secondsTopic, s.minutesTopic, s.replyTopic), 1, this::message, this::lost, timer);
+    }
+
+    private MqttLink newProxy(HubSettings s) {
+        return new MqttLink("proxy output", s.proxyUrl, s.clientId + "-proxy", s.proxyUsername, s.proxyPassword,
+                List.of(), 0, (t, p) -> LOG.debug("unexpected message on {}", t), why -> LOG.debug("KPM33B proxy output: {}", why), timer);
+    }
+
+    HubSettings settings() {
+        return settings;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    // ---- sessions ----
+
+    /**
+     * Routes a meter's messages to a session.
+     *
+     * @throws ConfigException when another device (with a .cfg) already has this meter id
+     * @throws DriverException when the internal broker cannot be reached (the core retries with backoff)
+     */
+    void register(Kpm33bSession s) throws DriverException {
+        MqttLink l = internal;
+        long deadline = System.currentTimeMillis() + CONNECT_WAIT_MS;
+        while (l != null && !l.connected() && System.currentTimeMillis() < deadline && !closed) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (closed || l == null || !l.connected()) {
+            throw new DriverException("internal MQTT broker " + settings.url + " not reachable: "
+                    + (l == null ? "not started" : l.problem()));
+        }
+        Kpm33bSession superseded = null;
+        synchronized (sessions) {
+            Kpm33bSession old = sessions.get(s.meterId());
+            if (old != null && old != s) {
+                if (old.transientDevice() && !s.transientDevice()) {
+                    superseded = old;
+                } else {
+                    throw new ConfigException("meter.id " + s.meterId() + " is already used by device "
+                            + old.deviceId());
+                }
+            }
+            sessions.put(s.meterId(), s);
+        }
+        if (superseded != null) {
+            LOG.info("KPM33B {}: device {} (.cfg) takes over from the auto-discovered device {}", s.meterId(),
+                    s.deviceId(), superseded.deviceId());
+            superseded.superseded(s.deviceId());
+        }
+        Seen seen = discovered.get(s.meterId());
+        if (seen != null) {
+            if (!s.transientDevice()) {
+                discovered.remove(s.meterId());
+            }
+            // the message that made us discover the meter is not lost
+            MeterMessage last = seen.last;
+            seen.last = null;
+            if (last != null) {
+                deliver(s, last, seen.lastTime);
+            }
+        }
+    }
+
+    void unregister(Kpm33bSession s) {
+        sessions.remove(s.meterId(), s);
+        awaiting.values().removeIf(c -> c instanceof Kpm33bSession.ReplyHandler
+                && ((Kpm33bSession.ReplyHandler) c).session() == s);
+    }
+
+    /**
+     * Publishes a configuration command and routes its reply (by oprid) to {@code onReply}.
+     *
+     * @return false when the internal broker is not connected (nothing was sent)
+     */
+    boolean sendCommand(String meterId, String oprid, byte[] payload, Consumer<ConfigCommand.Reply> onReply) {
+        MqttLink l = internal;
+        awaiting.put(oprid, onReply);
+        if (l == null || !l.publish(ConfigCommand.topic(settings.commandPrefix, meterId), payload, 1)) {
+            awaiting.remove(oprid);
+            return false;
+        }
+        return true;
+    }
+
+    void forget(String oprid) {
+        awaiting.remove(oprid);
+    }
+
+    // ---- the message path (Paho callback thread) ----
+
+    private void message(String topic, byte[] payload) {
+        HubSettings s = settings;
+        if (topic.equals(s.replyTopic)) {
+            reply(payload);
+            return;
+        }
+        received.incrementAndGet();
+        Instant now = clock.instant();
+        Intake.Result r = intake.offer(MessageParser.parse(topic, payload), now);
+        MeterMessage m = r.message();
+        switch (r.verdict()) {
+            case ACCEPTED:
+                break;
+            case MALFORMED:
+                malformed.incrementAndGet();
+                Kpm33bSession bad = m.id() == null ? null : sessions.get(m.id());
+                if (bad != null) {
+                    bad.badData(r.reason());
+                } else {
+                    warnOnce("malformed:" + topic, "KPM33B: unreadable message on {}: {}", topic, r.reason());
+                }
+                return;
+            case EXCLUDED:
+                excluded.incrementAndGet();
+                return;
+            case INCOMPLETE:
+                return;
+            case DUPLICATE:
+                duplicates.incrementAndGet();
+                LOG.trace("KPM33B {}: duplicate {} at {}", m.id(), topic, m.time());
+                return;
+            case ZEROS:
+                zeros.incrementAndGet();
+                LOG.debug("KPM33B {}: all-zero {} at {} dropped", m.id(), topic, m.time());
+                return;
+            case BAD_CLOCK:
+            default:
+                badClock.incrementAndGet();
+                Kpm33bSession late = sessions.get(m.id());
+                if (late != null) {
+                    late.badData(r.reason());
+                }
+                warnOnce("clock:" + m.id(), "KPM33B {}: {}", m.id(), r.reason());
+                return;
+        }
+        Kpm33bSession session = sessions.get(m.id());
+        if (session == null || session.transientDevice()) {
+            seen(m, r.time(), now, session == null);
+        }
+        if (session == null) {
+            unregistered.incrementAndGet();
+            return;
+        }
+        deliver(session, m, r.time());
+    }
+
+    private void deliver(Kpm33bSession session, MeterMessage m, Instant t) {
+        HubSettings s = settings;
+        boolean seconds = m.topic().equals(s.secondsTopic);
+        if (session.onMessage(m, t)) {
+            dispatched.incrementAndGet();
+            MqttLink p = proxy;
+            if (p != null) {
+                byte[] payload = seconds ? ProxyPayloads.seconds(m, s.proxyPhases) : ProxyPayloads.minutes(m);
+                String topic = seconds ? ProxyPayloads.secondsTopic(s.proxyTopic, m.id())
+                        : ProxyPayloads.minutesTopic(s.proxyTopic, m.id());
+                if (p.publish(topic, payload, s.proxyQos)) {
+                    proxied.incrementAndGet();
+                } else {
+                    proxyDropped.incrementAndGet();
+                    warnOnce("proxy", "KPM33B proxy output: message for {} not sent ({}); counting drops", m.id(),
+                            p.problem());
+                }
+            }
+        }
+    }
+
+    private void seen(MeterMessage m, Instant t, Instant now, boolean keep) {
+        Seen seen = discovered.computeIfAbsent(m.id(), id -> new Seen());
+        seen.lastSeen = now;
+        if (keep) {
+            seen.last = m;
+            seen.lastTime = t;
+        }
+        if (!seen.started && keep) {
+            seen.started = true;
+            LOG.info("KPM33B {}: new meter without a .cfg{}", m.id(), settings.autodiscover
+                    ? "; publishing it with default settings (meter:add " + deviceId(m.id()) + " kpm33b meter.id="
+                            + m.id() + " makes it permanent)"
+                    : " (autodiscover is off: meter:discovered lists it)");
+            DeviceRegistry r = registry.get();
+            if (settings.autodiscover && r != null) {
+                Map<String, String> cfg = new HashMap<>();
+                cfg.put(DeviceConfig.DRIVER, Kpm33bDriver.ID);
+                cfg.put(Kpm33bDriver.KEY_METER_ID, m.id());
+                cfg.put(Kpm33bDriver.KEY_DISCOVERED, "true");
+                r.startTransient(deviceId(m.id()), cfg);
+            }
+        }
+    }
+
+    /** The device id of an auto-discovered meter: its meter id, made safe for topics. */
+    static String deviceId(String meterId) {
+        return meterId.replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
+    private void reply(byte[] payload) {
+        ConfigCommand.Reply r = ConfigCommand.parseReply(payload);
+        if (r == null) {
+            warnOnce("reply", "KPM33B: unreadable reply on {}: {}", settings.replyTopic,
+                    new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+            return;
+        }
+        Consumer<ConfigCommand.Reply> handler = awaiting.remove(r.oprid());
+        if (handler == null) {
+            LOG.debug("KPM33B: {} matches no command of this gateway", r);
+            return;
+        }
+        handler.accept(r);
+    }
+
+    private void lost(String why) {
+        for (Kpm33bSession s : new ArrayList<>(sessions.values())) {
+            s.linkLost("internal MQTT broker " + settings.url + ": " + why);
+        }
+    }
+
+    /** Logs at WARN at most once an hour per key, at DEBUG otherwise. */
+    private void warnOnce(String key, String format, Object... args) {
+        Instant now = clock.instant();
+        Instant last = warned.get(key);
+        if (last == null || Duration.between(last, now).compareTo(WARN_EVERY) > 0) {
+            warned.put(key, now);
+            LOG.warn(format, args);
+        } else {
+            LOG.debug(format, args);
+        }
+    }
+
+    // ---- discovery ----
+
+    List<DiscoveredMeter> discovered() {
+        List<DiscoveredMeter> out = new ArrayList<>();
+        discovered.forEach((id, seen) -> {
+            Kpm33bSession s = sessions.get(id);
+            if (s == null || s.transientDevice()) {
+                out.add(new DiscoveredMeter(Kpm33bDriver.ID, deviceId(id), Map.of(Kpm33bDriver.KEY_METER_ID, id),
+                        seen.lastSeen));
+            }
+        });
+        out.sort(Comparator.comparing(DiscoveredMeter::suggestedId));
+        return out;
+    }
+
+    /** For logs and benchmarks: what the pipeline did so far. */
+    String stats() {
+        return "received " + received + ", dispatched " + dispatched + ", malformed " + malformed + ", duplicates "
+                + duplicates + ", zeros " + zeros + ", excluded " + excluded + ", bad clock " + badClock
+                + ", without device " + unregistered + ", proxied " + proxied + ", proxy dropped " + proxyDropped;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        MqttLink l = internal;
+        MqttLink p = proxy;
+        if (l != null) {
+            l.close();
+        }
+        if (p != null) {
+            p.close();
+        }
+        timer.shutdownNow();
+        LOG.info("KPM33B subscription closed: {}", stats());
+    }
+}

@@ -1,0 +1,117 @@
+package org.meter2mqtt.driver.kpm33b.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Parsing the real message shapes. */
+class MessageParserTest {
+
+    private static MeterMessage parse(String topic, String fixture) {
+        return MessageParser.parse(topic, Fixtures.bytes(fixture));
+    }
+
+    @Test
+    void realTimeDataKeepsEveryTagInOrderWithTheMetersDecimals() {
+        MeterMessage m = parse("MQTT_RT_DATA", "MQTT_RT_DATA.json");
+        assertThat(m.error()).isNull();
+        assertThat(m.id()).isEqualTo("33B1225950027");
+        assertThat(m.time()).isEqualTo("20260112163900");
+        assertThat(m.last()).isTrue();
+        assertThat(m.values()).hasSize(40);
+        assertThat(m.values().keySet()).startsWith("ia", "ib", "ic", "ua").endsWith("ibdm", "icdm");
+        assertThat(m.value(Field.ZYGGL)).isEqualTo(new BigDecimal("6.6905"));
+        assertThat(m.value(Field.ZWGGL)).isEqualTo(new BigDecimal("-0.4930"));
+        // 0.000 stays 0.000: the value is published exactly as the meter printed it
+        assertThat(m.value(Field.UXJA).toPlainString()).isEqualTo("0.000");
+        assertThat(m.value(Field.F).toPlainString()).isEqualTo("49.959");
+        assertThat(m.allZero()).isFalse();
+        // every tag of the real message is known
+        m.values().keySet().forEach(tag -> assertThat(Field.byTag(tag)).as(tag).isNotNull());
+    }
+
+    @Test
+    void energyData() {
+        MeterMessage m = parse("MQTT_ENY_NOW", "MQTT_ENY_NOW.json");
+        assertThat(m.values()).hasSize(15);
+        assertThat(m.value(Field.ZYGSZ)).isEqualTo(new BigDecimal("163.486"));
+        assertThat(m.value(Field.FWGSZ)).isEqualTo(new BigDecimal("11.085"));
+        assertThat(m.value(Field.ZYDVSZ).toPlainString()).isEqualTo("0.000");
+        m.values().keySet().forEach(tag -> assertThat(Field.byTag(tag)).as(tag).isNotNull());
+    }
+
+    /** A missing tag is absent, not zero. */
+    @ParameterizedTest
+    @CsvSource({ "MQTT_RT_DATA_missing_data.json, zyggl, 39", "MQTT_ENY_NOW_missing_data.json, zygsz, 14" })
+    void missingTagIsAbsent(String fixture, String tag, int count) {
+        MeterMessage m = parse("T", fixture);
+        assertThat(m.error()).isNull();
+        assertThat(m.values()).doesNotContainKey(tag).hasSize(count);
+        assertThat(m.value(Field.byTag(tag))).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "[1,2]", "{\"id\":\"33B1225950027\",\"ia\":9.7", "{\"ia\":1.0,\"time\":\"x\"}",
+        "{\"id\":\"33B1225950027\",\"ua\":\"two hundred\"}", "not json at all" })
+    void badPayloadsAreErrorsNotExceptions(String payload) {
+        MeterMessage m = MessageParser.parse("MQTT_RT_DATA", payload.getBytes(StandardCharsets.UTF_8));
+        assertThat(m.error()).isNotBlank();
+        assertThat(m.values()).isEmpty();
+    }
+
+    @Test
+    void quotedNumbersAndUnknownTagsAndNestedValues() {
+        MeterMessage m = MessageParser.parse("MQTT_RT_DATA", ("{\"id\":\"33B1225950027\",\"ua\":\"230.1\","
+                + "\"newtag\":1.5,\"extra\":{\"a\":[1,2]},\"time\":\"20260112163900\",\"isend\":\"0\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(m.error()).isNull();
+        assertThat(m.value(Field.UA)).isEqualTo(new BigDecimal("230.1"));
+        assertThat(m.values()).containsKey("newtag").doesNotContainKey("extra");
+        assertThat(m.last()).isFalse();
+    }
+
+    @Test
+    void configCommandAndReply() {
+        String oprid = ConfigCommand.newOprid();
+        assertThat(oprid).matches("[0-9a-f]{32}").isNotEqualTo(ConfigCommand.newOprid());
+        assertThat(new String(ConfigCommand.payload(oprid, ConfigCommand.Interval.SECONDS, "60"),
+                StandardCharsets.UTF_8)).isEqualTo("{\"oprid\":\"" + oprid
+                        + "\",\"Cmd\":\"0000\",\"value\":\"60\",\"types\":\"1\"}");
+        assertThat(ConfigCommand.topic("MQTT_COMMOD_SET_", "33B1225950027")).isEqualTo("MQTT_COMMOD_SET_25950027");
+        ConfigCommand.Reply ok = ConfigCommand.parseReply(("{\"id\":\"33B1225950027\",\"oprid\":\"" + oprid
+                + "\",\"code\":\"01\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(ok.success()).isTrue();
+        assertThat(ok.oprid()).isEqualTo(oprid);
+        ConfigCommand.Reply bad = ConfigCommand.parseReply("{\"oprid\":\"x\",\"code\":\"02\",\"msg\":\"no\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(bad.success()).isFalse();
+        assertThat(bad.msg()).isEqualTo("no");
+        assertThat(ConfigCommand.parseReply("{\"code\":\"01\"}".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(ConfigCommand.parseReply("{".getBytes(StandardCharsets.UTF_8))).isNull();
+    }
+
+    @Test
+    void proxyLayoutAsKpm33bProxyWritesIt() {
+        MeterMessage rt = parse("MQTT_RT_DATA", "MQTT_RT_DATA.json");
+        assertThat(new String(ProxyPayloads.seconds(rt, java.util.Set.of()), StandardCharsets.UTF_8))
+                .isEqualTo("{\"id\":\"33B1225950027\",\"time\":\"20260112163900\",\"active_power\":6.6905}");
+        assertThat(new String(ProxyPayloads.seconds(rt, java.util.EnumSet.of(Field.Group.CURRENT,
+                Field.Group.POWER_FACTOR)), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"33B1225950027\","
+                        + "\"time\":\"20260112163900\",\"active_power\":6.6905,\"current_l1\":9.735,"
+                        + "\"current_l2\":9.658,\"current_l3\":9.655,\"power_factor_l1\":0.996,"
+                        + "\"power_factor_l2\":0.996,\"power_factor_l3\":0.996,\"power_factor\":0.996}");
+        MeterMessage missing = parse("MQTT_RT_DATA", "MQTT_RT_DATA_missing_data.json");
+        assertThat(new String(ProxyPayloads.seconds(missing, java.util.Set.of()), StandardCharsets.UTF_8))
+                .endsWith("\"active_power\":null}");
+        MeterMessage eny = parse("MQTT_ENY_NOW", "MQTT_ENY_NOW.json");
+        assertThat(new String(ProxyPayloads.minutes(eny), StandardCharsets.UTF_8))
+                .isEqualTo("{\"id\":\"33B1225950027\",\"time\":\"20260117211500\",\"active_energy\":163.486}");
+        assertThat(ProxyPayloads.secondsTopic("kpm33b", "33B1225950027")).isEqualTo("kpm33b/33B1225950027/seconds");
+    }
+}
