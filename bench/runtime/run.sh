@@ -2,11 +2,13 @@
 # Runtime figures of the real distribution (issue 2): cold start to the first demo reading, RSS with
 # 100 demo devices, and the time from a driver jar copied into deploy/ to the first reading of a
 # device that was waiting for it. Needs a built tree (scripts/start.sh or scripts/test.sh ran once).
-# Usage: bench/runtime/run.sh [devices=100]
+# Usage: bench/runtime/run.sh [devices=100] [--core-only]
+#   --core-only boots only what issue 2 covers (core, shell, demo driver): no broker, MQTT or other drivers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/java17.sh
 DEVICES=${1:-100}
+CORE_ONLY=${2:-}
 DIST=karaf-assembly/target/assembly
 DRIVER_JAR=$(ls itests/test-driver/target/org.meter2mqtt.itests.testdriver-*.jar | head -1)
 WORK=$(mktemp -d /tmp/m2m-bench.XXXXXX)
@@ -25,8 +27,25 @@ wait_log() { # pattern timeout_s
 
 cp -r "$DIST" "$WORK/gw"
 rm -rf "$WORK/gw/data"
+if [ "$CORE_ONLY" = "--core-only" ]; then
+  python3 - "$WORK/gw/etc/org.apache.karaf.features.cfg" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path).read()
+m = re.search(r'featuresBoot = \\\n((?:.*\\\n)*.*\n)', text)
+items = [i.strip(' ,\\\n') for i in m.group(1).split('\n') if i.strip(' ,\\')]
+keep = [i for i in items if not re.match(r'meter2mqtt-(broker|mqtt|driver-dsmr|driver-kamstrup|driver-kpm33b)/', i)]
+text = text[:m.start()] + 'featuresBoot = ' + ', '.join(keep) + '\n' + text[m.end():]
+open(path, 'w').write(text)
+print('boot features:', ', '.join(keep))
+PY
+fi
 sed -i "s/^sshPort = .*/sshPort = $(free_port)/" "$WORK/gw/etc/org.apache.karaf.shell.cfg"
-for f in "$WORK"/gw/etc/org.meter2mqtt.broker.cfg; do [ -f "$f" ] && sed -i "s/^port *=.*/port = $(free_port)/" "$f"; done
+# the embedded broker on a free port, and every MQTT client of the gateway pointed at it
+BROKER_PORT=$(free_port)
+sed -i "s/^port *=.*/port = $BROKER_PORT/" "$WORK/gw/etc/org.meter2mqtt.broker.cfg"
+sed -i "s#^url *=.*#url = tcp://127.0.0.1:$BROKER_PORT#" "$WORK/gw/etc/org.meter2mqtt.mqtt.cfg" \
+  "$WORK/gw/etc/org.meter2mqtt.driver.kpm33b.cfg"
 
 echo "== cold start (empty data/) to the first demo reading"
 t0=$(now_ms); "$WORK/gw/bin/start"
