@@ -16,7 +16,7 @@ esac
 shift
 cp_file=bundles/simulators/target/runtime.classpath
 if [ ! -s "$cp_file" ] || [ bundles/simulators/pom.xml -nt "$cp_file" ]; then
-  mvn -q -o --no-transfer-progress -f bundles/simulators/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+  mvn -B -q -o --no-transfer-progress -f bundles/simulators/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
     -Dmdep.includeScope=runtime -Dmdep.outputFile="$PWD/$cp_file" >/dev/null
 fi
 exec java -cp "bundles/simulators/target/classes:$(cat "$cp_file")" "$main" "$@"

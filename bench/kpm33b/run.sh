@@ -1,95 +1,167 @@
 #!/bin/bash
-# End-to-end load benchmark of the KPM33B driver (see README.md). Not part of the reactor.
-# Needs: Java 17, Maven, Debian packages mosquitto; the driver, core, broker and simulators installed in ~/.m2
-#   (cd /work/main && for m in api core broker simulators driver-kpm33b; do mvn -q -o -f bundles/$m/pom.xml install -DskipTests; done)
-# Optional: Node-RED for the comparison (./run.sh installs it with npm into ./node-red on first use).
-# Usage: bench/kpm33b/run.sh [scenarios="embedded mosquitto bridge nodered"] [steps="8000 16000 24000 32000 40000"]
+# End-to-end load benchmark of the KPM33B driver (issue 6; see README.md). Not part of the reactor.
+# Three processes per measurement, plus the system under test: the load generator (LoadGen: 1000 meters, one
+# MQTT connection each, into the internal broker), the sink (Sink: QoS 1 subscriber on the central Mosquitto),
+# and the gateway (the real Karaf distribution), a Mosquitto bridge or Node-RED in between.
+# Needs: Java 17, Maven, Debian mosquitto + mosquitto-clients, a built distribution (karaf-assembly/target/assembly)
+#   and the simulators jar in ~/.m2; Node-RED is installed with npm into ./node-red on first use.
+# Usage: bench/kpm33b/run.sh [scenarios="bridge embedded mosquitto nodered"] [steps="8000 16000 24000 32000 40000"]
 set -uo pipefail
 cd "$(dirname "$0")"
-SCENARIOS=${1:-"embedded mosquitto bridge nodered"}
+. ../../scripts/java17.sh
+SCENARIOS=${1:-"bridge embedded mosquitto nodered"}
 STEPS=${2:-"8000 16000 24000 32000 40000"}
-METERS=1000; FIXED=2000; FIXED_S=20; STEP_S=10
-CENTRAL=21883; INTERNAL_MOSQ=21884; EMBEDDED=21885; BRIDGE=21886
-OUT=target/bench; mkdir -p "$OUT"
+METERS=${METERS:-1000}; CONNS=${CONNS:-1000}; FIXED=2000; FIXED_S=${FIXED_S:-30}; STEP_S=${STEP_S:-10}
+CENTRAL=21883; INTERNAL=21884; SSH=21101
+OUT=target/bench; mkdir -p "$OUT"; rm -f "$OUT"/*.result
+DIST=../../karaf-assembly/target/assembly
 mvn -q -o package dependency:build-classpath -Dmdep.outputFile=target/cp.txt || exit 1
 CP="target/classes:$(cat target/cp.txt)"
-JAVA_GW="java -Xmx128m -Xss512k -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
-JAVA_LOAD="java -Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+JAVA_RIG="java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+cleanup() {
+  [ -x "$OUT/gw/bin/stop" ] && "$OUT/gw/bin/stop" > /dev/null 2>&1
+  for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done; wait 2> /dev/null
+}
 trap cleanup EXIT
 
-mosq() { # port name [extra config lines]
+mosq() { # port name [extra config lines]; prints the pid
   local conf="$OUT/$2.conf"
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 0\nmax_inflight_messages 0\n%s\n' "$1" "${3:-}" > "$conf"
-  mosquitto -c "$conf" > "$OUT/$2.log" 2>&1 & PIDS+=($!); echo $!
-  sleep 0.5
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 0\nmax_inflight_messages 0\nsys_interval 1\npersistence false\nlog_dest stdout\n%s\n' "$1" "${3:-}" > "$conf"
+  mosquitto -c "$conf" > "$OUT/$2.log" 2>&1 & PIDS+=($!)
+  sleep 0.5; echo $!
 }
-ticks() { awk '{print $14+$15}' /proc/$1/stat; }
-rss_kib() { awk '/VmRSS/{print $2}' /proc/$1/status; }
+ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2> /dev/null || echo 0; }
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status" 2> /dev/null || echo 0; }
+sys_counter() { # port topic-suffix
+  mosquitto_sub -p "$1" -C 1 -W 3 -t "\$SYS/broker/$2" 2> /dev/null || echo 0
+}
+# Every run gets meter times after all earlier ones, so the gateway's duplicate filter never sees a repeat.
+BASE=$(( $(date +%s) - 43200 ))
 
-# Runs the load at one rate; prints the RESULT line, plus cpu% and max RSS of process $3 over the run.
-load() { # sink_topic rate seconds watched_pid
-  local before; before=$(ticks "$4"); local t0; t0=$(date +%s.%N); local maxrss=0
-  $JAVA_LOAD -cp "$CP" org.meter2mqtt.bench.kpm33b.LoadGen "tcp://127.0.0.1:$INTERNAL" "tcp://127.0.0.1:$CENTRAL" \
-    "$1" "$METERS" "$2" "$3" > "$OUT/load.out" 2>"$OUT/load.err" &
-  local lp=$!
-  while kill -0 $lp 2>/dev/null; do r=$(rss_kib "$4"); [ "${r:-0}" -gt "$maxrss" ] && maxrss=$r; sleep 0.5; done
-  local after; after=$(ticks "$4"); local t1; t1=$(date +%s.%N)
-  local cpu; cpu=$(echo "($after - $before) / ($t1 - $t0)" | bc -l)
-  printf '%s cpu=%.1f%% rss_max=%dMiB\n' "$(grep RESULT "$OUT/load.out")" "$cpu" $((maxrss / 1024))
+# One measurement: sink on the central broker, load into port $INPUT; prints a RESULT line with the CPU % and
+# maximum RSS of the watched pids (comma separated: first is "the system", others shown after it).
+measure() { # label filter rate seconds pids
+  local label=$1 filter=$2 rate=$3 secs=$4 pids=$5
+  local sendfile="$OUT/sent.bin"; rm -f "$sendfile"
+  $JAVA_RIG -cp "$CP" org.meter2mqtt.bench.kpm33b.Sink 127.0.0.1 $CENTRAL "$filter" "$METERS" "$BASE" "$sendfile" 3000 \
+    > "$OUT/sink.out" 2> "$OUT/sink.err" & local sp=$!
+  for _ in $(seq 1 100); do grep -q READY "$OUT/sink.out" && break; sleep 0.1; done
+  local d0c d0i r0c; d0c=$(sys_counter $CENTRAL publish/messages/dropped); d0i=$(sys_counter $INPUT publish/messages/dropped)
+  r0c=$(sys_counter $CENTRAL publish/messages/received)
+  local -a before; local p i=0
+  for p in ${pids//,/ }; do before[i++]=$(ticks "$p"); done
+  local t0; t0=$(date +%s.%N)
+  $JAVA_RIG -cp "$CP" org.meter2mqtt.bench.kpm33b.LoadGen 127.0.0.1 "$INPUT" "$METERS" "$CONNS" "$rate" "$secs" "$BASE" \
+    "$sendfile" > "$OUT/load.out" 2> "$OUT/load.err" & local lp=$!
+  local maxrss=0 r first=${pids%%,*}
+  while kill -0 $lp 2> /dev/null; do r=$(rss_kib "$first"); [ "${r:-0}" -gt "$maxrss" ] && maxrss=$r; sleep 0.5; done
+  local t1; t1=$(date +%s.%N)
+  local cpu="" c; i=0
+  for p in ${pids//,/ }; do
+    c=$(echo "($(ticks "$p") - ${before[i++]}) / ($t1 - $t0)" | bc -l)
+    cpu="$cpu$(printf '%.1f' "$c")%,"
+  done
+  wait $sp
+  BASE=$(( BASE + rate * secs / METERS + 2 ))
+  sleep 1.2 # $SYS is published every second
+  local d1c d1i r1c; d1c=$(sys_counter $CENTRAL publish/messages/dropped); d1i=$(sys_counter $INPUT publish/messages/dropped)
+  r1c=$(sys_counter $CENTRAL publish/messages/received)
+  local line
+  line=$(printf '%s rate=%s %s %s broker_dropped=%s central_in=%s cpu=%s rss_max=%dMiB' "$label" "$rate" \
+    "$(grep -o 'send_rate=[0-9]*' "$OUT/load.out")" "$(sed 's/^RESULT //' "$OUT/sink.out" | grep -v READY)" \
+    "$(( d1c - d0c + d1i - d0i ))" "$(( r1c - r0c ))" "${cpu%,}" $((maxrss / 1024)))
+  echo "$line"; echo "$line" >> "$OUT/$label.result"
 }
 
-run_scenario() { # name sink_topic watched_pid
-  echo "== $1: fixed $FIXED msg/s for ${FIXED_S}s"
-  load "$2" $FIXED $FIXED_S "$3"
-  for r in $STEPS; do echo "== $1: $r msg/s for ${STEP_S}s"; load "$2" "$r" $STEP_S "$3"; done
+scenario() { # label filter pids
+  echo "== $1: warm-up, then $FIXED msg/s for ${FIXED_S}s, then steps of ${STEP_S}s: $STEPS"
+  measure "$1-warmup" "$2" 2000 5 "$3" > /dev/null
+  measure "$1" "$2" $FIXED "$FIXED_S" "$3"
+  for r in $STEPS; do measure "$1" "$2" "$r" "$STEP_S" "$3"; done
 }
 
-gateway() { # internal spec
-  mkfifo "$OUT/gw.in" 2>/dev/null
-  $JAVA_GW -cp "$CP" org.meter2mqtt.bench.kpm33b.GatewayHarness "$1" "tcp://127.0.0.1:$CENTRAL" $METERS \
-    < "$OUT/gw.in" > "$OUT/gw.out" 2> "$OUT/gw.err" & GW=$!; PIDS+=($GW)
-  exec 7> "$OUT/gw.in"
-  for _ in $(seq 1 120); do grep -q READY "$OUT/gw.out" && break; sleep 0.5; done
-  grep READY "$OUT/gw.out"
+# The real distribution: 1000 meter .cfg files, driver and MQTT output pointed at the brokers of this run.
+gateway_start() { # internal: embedded | mosquitto
+  rm -rf "$OUT/gw"; cp -r "$DIST" "$OUT/gw"; rm -rf "$OUT/gw/data"
+  local e="$OUT/gw/etc"
+  sed -i "s/^sshPort = .*/sshPort = $SSH/" "$e/org.apache.karaf.shell.cfg"
+  if [ "$1" = embedded ]; then
+    sed -i "s/^port *=.*/port = $INTERNAL/" "$e/org.meter2mqtt.broker.cfg"
+  else
+    sed -i "s/^enabled *=.*/enabled = false/; s/^port *=.*/port = 21885/" "$e/org.meter2mqtt.broker.cfg"
+  fi
+  sed -i "s#^url *=.*#url = tcp://127.0.0.1:$INTERNAL#; s#^proxy.url *=.*#proxy.url = tcp://127.0.0.1:$CENTRAL#; s#^meter.timezone *=.*#meter.timezone = UTC#" \
+    "$e/org.meter2mqtt.driver.kpm33b.cfg"
+  sed -i "s#^url *=.*#url = tcp://127.0.0.1:$CENTRAL#; s#^gateway.id *=.*#gateway.id = bench#" "$e/org.meter2mqtt.mqtt.cfg"
+  for i in $(seq 0 $((METERS - 1))); do
+    printf 'driver = kpm33b\nmeter.id = 33B1225%06d\n%s' $((950027 + i)) "${DEVICE_EXTRA:-}" > "$e/org.meter2mqtt.device-m$i.cfg"
+  done
+  "$OUT/gw/bin/start"
+  for _ in $(seq 1 100); do [ -s "$OUT/gw/karaf.pid" ] && break; sleep 0.3; done
+  GW=$(cat "$OUT/gw/karaf.pid")
+  # ready when the last device's session is open (the driver registered it with the shared subscription)
+  for _ in $(seq 1 240); do grep -q "m$((METERS - 1)): STARTING" "$OUT/gw/data/log/karaf.log" 2> /dev/null && break; sleep 0.5; done
+  sleep 5
 }
-gateway_stop() { exec 7>&-; sleep 2; cat "$OUT/gw.out" | grep -v READY; kill $GW 2>/dev/null; wait $GW 2>/dev/null; }
+gateway_stop() {
+  "$OUT/gw/bin/stop" > /dev/null 2>&1
+  for _ in $(seq 1 60); do kill -0 "$GW" 2> /dev/null || break; sleep 0.5; done
+  grep -h "KPM33B subscription closed\|MQTT output stopped\|cannot keep up\|dropped" "$OUT/gw/data/log/karaf.log" | tail -5 \
+    | sed 's/\x1b\[[0-9;]*m//g' | tee "$OUT/$1.gwlog"
+}
 
+echo "load $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 mosq $CENTRAL central > /dev/null
 for s in $SCENARIOS; do
   case $s in
     embedded)
-      INTERNAL=$EMBEDDED; gateway "embedded:$EMBEDDED"
-      run_scenario "gateway, embedded Moquette internal broker" 'kpm33b/+/seconds' $GW
-      gateway_stop ;;
+      INPUT=$INTERNAL; gateway_start embedded
+      scenario gateway-embedded 'kpm33b/+/seconds' "$GW"
+      gateway_stop gateway-embedded ;;
     mosquitto)
-      INTERNAL=$INTERNAL_MOSQ; MP=$(mosq $INTERNAL_MOSQ internal)
-      gateway "tcp://127.0.0.1:$INTERNAL_MOSQ"
-      run_scenario "gateway, Mosquitto internal broker" 'kpm33b/+/seconds' $GW
-      gateway_stop; kill $MP ;;
+      INPUT=$INTERNAL; MP=$(mosq $INTERNAL internal); gateway_start mosquitto
+      scenario gateway-mosquitto 'kpm33b/+/seconds' "$GW,$MP"
+      gateway_stop gateway-mosquitto; kill "$MP" ;;
     bridge)
-      INTERNAL=$BRIDGE
-      BP=$(mosq $BRIDGE bridge "connection central
+      INPUT=$INTERNAL
+      BP=$(mosq $INTERNAL bridge "connection central
 address 127.0.0.1:$CENTRAL
 topic MQTT_RT_DATA out 0
 bridge_protocol_version mqttv311
 cleansession true")
       sleep 1
-      run_scenario "Mosquitto bridge, no transformation (ceiling; CPU of the bridging broker)" 'MQTT_RT_DATA' $BP
-      kill $BP ;;
+      scenario bridge 'MQTT_RT_DATA' "$BP"
+      kill "$BP" ;;
     nodered)
       if [ ! -x node-red/node_modules/.bin/node-red ]; then
         (mkdir -p node-red && cd node-red && npm install --no-audit --no-fund node-red@4 > ../$OUT/npm.log 2>&1) \
           || { echo "Node-RED install failed, see $OUT/npm.log"; continue; }
       fi
-      INTERNAL=$INTERNAL_MOSQ; MP=$(mosq $INTERNAL_MOSQ internal)
+      INPUT=$INTERNAL; MP=$(mosq $INTERNAL internal)
       mkdir -p "$OUT/nodered"
-      sed "s/INTERNAL_PORT/$INTERNAL_MOSQ/; s/CENTRAL_PORT/$CENTRAL/" nodered-flows.json > "$OUT/nodered/flows.json"
-      node-red/node_modules/.bin/node-red --userDir "$OUT/nodered" --port 21880 "$OUT/nodered/flows.json" \
+      sed "s/INTERNAL_PORT/$INTERNAL/; s/CENTRAL_PORT/$CENTRAL/" nodered-flows.json > "$OUT/nodered/flows.json"
+      node node-red/node_modules/node-red/red.js --userDir "$OUT/nodered" --port 21880 "$OUT/nodered/flows.json" \
         > "$OUT/nodered.log" 2>&1 & NR=$!; PIDS+=($NR)
-      for _ in $(seq 1 60); do grep -q "Started flows" "$OUT/nodered.log" && break; sleep 0.5; done; sleep 2
-      run_scenario "Node-RED flow (mqtt in -> function -> mqtt out)" 'kpm33b/+/seconds' $NR
-      kill $NR; kill $MP ;;
+      for _ in $(seq 1 60); do grep -q "Started flows" "$OUT/nodered.log" && break; sleep 0.5; done; sleep 3
+      scenario nodered 'kpm33b/+/seconds' "$NR,$MP"
+      kill "$NR"; kill "$MP" ;;
   esac
+done
+echo "load $(cut -d' ' -f1-3 /proc/loadavg) after the run"
+
+# The table: highest step with zero loss, no broker drop, the full send rate and no backlog (drain < 1 s).
+echo
+printf '%-20s %12s %9s %9s %14s %9s\n' scenario "sustained/s" "p50 ms" "p99 ms" "CPU @2000" "RSS MiB"
+for s in bridge gateway-embedded gateway-mosquitto nodered; do
+  f="$OUT/$s.result"; [ -f "$f" ] || continue
+  awk -v name="$s" -v fixed=$FIXED '
+    function v(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
+    { rate = v("rate") + 0
+      if (rate == fixed && !seen) { seen = 1; p50 = v("p50_ms"); p99 = v("p99_ms"); cpu = v("cpu"); rss = v("rss_max") }
+      ok = v("lost") == 0 && v("broker_dropped") == 0 && v("send_rate") >= 0.98 * rate && v("drain_ms") < 1000
+      if (!ok && rate > fixed) broken = 1
+      if (ok && !broken && rate > best) best = rate
+      if (v("rss_max") + 0 > maxrss) maxrss = v("rss_max") + 0 }
+    END { printf "%-20s %12s %9s %9s %14s %9s\n", name, best ? best : "<" fixed, p50, p99, cpu, maxrss }' "$f"
 done

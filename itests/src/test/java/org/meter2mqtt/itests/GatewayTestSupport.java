@@ -3,9 +3,11 @@ package org.meter2mqtt.itests;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.maven;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.when;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
 
 import java.io.ByteArrayOutputStream;
@@ -28,9 +30,14 @@ import org.apache.karaf.shell.api.console.SessionFactory;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.api.DeviceState;
+import org.meter2mqtt.api.OutputStatus;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
 import org.ops4j.pax.exam.options.MavenArtifactUrlReference;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 
 /** Boots the real meter2mqtt distribution (the tar.gz this build made) and gives tests a shell. */
 public abstract class GatewayTestSupport {
@@ -61,6 +68,74 @@ public abstract class GatewayTestSupport {
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);
         return all;
+    }
+
+    /**
+     * The embedded broker on a free port, the MQTT output pointed at it and a fixed gateway id, written into
+     * etc/ before boot; the port reaches the tests as system property {@code meter2mqtt.itest.broker.port}.
+     */
+    protected static Option[] embeddedBrokerOptions(String gatewayId) {
+        int port = freePort();
+        return new Option[] {
+                editConfigurationFilePut("etc/org.meter2mqtt.broker.cfg", "port", Integer.toString(port)),
+                editConfigurationFilePut("etc/org.meter2mqtt.mqtt.cfg", "url", "tcp://127.0.0.1:" + port),
+                editConfigurationFilePut("etc/org.meter2mqtt.mqtt.cfg", "gateway.id", gatewayId),
+                systemProperty("meter2mqtt.itest.broker.port").value(Integer.toString(port)),
+        };
+    }
+
+    /** With {@code -Ditest.keep=true}, leaves target/exam/<run> (logs, etc/, data/) for a look after the run. */
+    protected static Option keepRuntimeFolderOnRequest() {
+        return when(Boolean.getBoolean("itest.keep")).useOptions(keepRuntimeFolder());
+    }
+
+    /** The URL of the embedded broker set up by {@link #embeddedBrokerOptions}, for test clients. */
+    protected static String embeddedBrokerUrl() {
+        return "tcp://127.0.0.1:" + System.getProperty("meter2mqtt.itest.broker.port");
+    }
+
+    /** Where the build wrote the simulators' classpath (maven-dependency-plugin), for {@link ExternalProcess}. */
+    protected static Option simulatorsClasspathOption() {
+        return systemProperty("meter2mqtt.simulators.classpath.file")
+                .value(System.getProperty("simulators.classpath.file", ""));
+    }
+
+    /**
+     * Waits until the MQTT output says it delivers ({@link OutputStatus#healthy()}): right after boot the tests
+     * may start before the embedded broker listens and the output has connected.
+     */
+    protected static void awaitMqttOutputHealthy(long seconds) throws InterruptedException {
+        BundleContext context = FrameworkUtil.getBundle(GatewayTestSupport.class).getBundleContext();
+        String[] last = {"no OutputStatus service named mqtt"};
+        try {
+            await("the MQTT output connected", seconds, () -> {
+                try {
+                    for (ServiceReference<OutputStatus> ref : context.getServiceReferences(OutputStatus.class, null)) {
+                        OutputStatus s = context.getService(ref);
+                        try {
+                            if (s != null && "mqtt".equals(s.outputName())) {
+                                last[0] = s.summary();
+                                return s.healthy();
+                            }
+                        } finally {
+                            context.ungetService(ref);
+                        }
+                    }
+                    return false;
+                } catch (InvalidSyntaxException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; mqtt output: " + last[0], e);
+        }
+    }
+
+    /** A fresh folder under Karaf's data folder, e.g. for pseudo-terminal links or a broker's files. */
+    protected static Path tempDir(String prefix) throws IOException {
+        Path base = Paths.get(System.getProperty("karaf.data"), "tmp");
+        Files.createDirectories(base);
+        return Files.createTempDirectory(base, prefix);
     }
 
     protected static int freePort() {
