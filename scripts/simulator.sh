@@ -16,7 +16,11 @@ esac
 shift
 cp_file=bundles/simulators/target/runtime.classpath
 if [ ! -s "$cp_file" ] || [ bundles/simulators/pom.xml -nt "$cp_file" ]; then
-  mvn -B -q -o --no-transfer-progress -f bundles/simulators/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-    -Dmdep.includeScope=runtime -Dmdep.outputFile="$PWD/$cp_file" >/dev/null
+  if ! out=$(mvn -B -q -o --no-transfer-progress -f bundles/simulators/pom.xml \
+      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+      -Dmdep.includeScope=runtime -Dmdep.outputFile="$PWD/$cp_file" 2>&1); then
+    echo "$out" >&2
+    exit 1
+  fi
 fi
 exec java -cp "bundles/simulators/target/classes:$(cat "$cp_file")" "$main" "$@"
