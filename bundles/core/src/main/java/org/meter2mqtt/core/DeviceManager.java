@@ -153,6 +153,9 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
             desc = desc.withVersion(version);
         }
         DriverEntry entry = new DriverEntry(driver, desc, desc.version(), driverOrder.incrementAndGet());
+        if (closed) {
+            return;
+        }
         DriverEntry best;
         synchronized (drivers) {
             List<DriverEntry> list = drivers.computeIfAbsent(desc.id(), k -> new ArrayList<>());
@@ -185,7 +188,8 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
                 }
             }
         }
-        if (id == null) {
+        // DS unbinds drivers after deactivate: by then every session is closed and the pools are gone
+        if (id == null || closed) {
             return;
         }
         LOG.info("Driver '{}' removed{}", id, best == null ? "" : "; falling back to " + best.version);

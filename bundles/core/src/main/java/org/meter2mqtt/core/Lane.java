@@ -3,6 +3,7 @@ package org.meter2mqtt.core;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Runs one device's driver calls one after another on the shared worker pool, so a device never sees two
@@ -44,7 +45,14 @@ final class Lane {
             queue.add(new Task(what, body, deadlineMillis));
             if (!running) {
                 running = true;
-                pool.execute(this::drain);
+                try {
+                    pool.execute(this::drain);
+                } catch (RejectedExecutionException e) {
+                    // the manager is closing: nothing runs any more
+                    running = false;
+                    abandoned = true;
+                    queue.clear();
+                }
             }
         }
     }

@@ -292,6 +292,19 @@ class DeviceManagerTest {
     }
 
     @Test
+    void driversLeavingAfterCloseAreIgnored() throws Exception {
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("late", cfg("driver", "fake", "port", "x"));
+        await("ONLINE", () -> state("late") == DeviceState.ONLINE);
+        manager.close();
+        // the order DS uses on shutdown: deactivate (close), then unbind
+        manager.removeDriver(driver);
+        manager.addDriver(new ScriptedDriver("fake", "2.0.0"));
+        assertThat(driver.closes.get()).isEqualTo(driver.opens.get());
+    }
+
+    @Test
     void secretsAreMaskedInSnapshots() throws Exception {
         manager.configure("s", cfg("driver", "none", "mqtt.password", "hunter2", "smarty.key", "00112233"));
         assertThat(manager.device("s").orElseThrow().config()).containsEntry("mqtt.password", "********")
