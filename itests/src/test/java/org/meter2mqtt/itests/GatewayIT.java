@@ -212,6 +212,20 @@ public class GatewayIT extends GatewayTestSupport {
         await("removed", 15, () -> registry.device("it-shell").isEmpty());
     }
 
+    @Test
+    public void secretsAreNotPublishedAsServiceProperties() throws Exception {
+        // DS would publish a component's configuration (passwords included) as service properties
+        for (org.osgi.framework.ServiceReference<?> ref : bundleContext.getAllServiceReferences(null, null)) {
+            if (!ref.getBundle().getSymbolicName().startsWith("org.meter2mqtt")) {
+                continue;
+            }
+            for (String key : ref.getPropertyKeys()) {
+                assertTrue(ref + " exposes " + key, !key.toLowerCase().contains("password")
+                        && !key.toLowerCase().endsWith(".key"));
+            }
+        }
+    }
+
     private long count(String id) {
         return registry.device(id).map(d -> d.latest().get("count")).map(r -> r.number().longValue()).orElse(0L);
     }

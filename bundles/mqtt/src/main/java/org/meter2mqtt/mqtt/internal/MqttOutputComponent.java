@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.MeterOutput;
@@ -15,6 +16,8 @@ import org.meter2mqtt.mqtt.MqttPublisher;
 import org.meter2mqtt.mqtt.MqttSettings;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -24,21 +27,29 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Thin OSGi glue: typed configuration in, {@link MqttPublisher} does the work. */
-@Component(configurationPid = "org.meter2mqtt.mqtt", configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        service = { MeterOutput.class, MqttOutputStatus.class, OutputStatus.class }, property = "meter.output=mqtt")
+/**
+ * Thin OSGi glue: typed configuration in, {@link MqttPublisher} does the work. The services are registered by
+ * hand with one property: DS would publish every configuration property (the password too) as a service
+ * property, visible to anyone who lists services.
+ */
+@Component(immediate = true, service = {}, configurationPid = "org.meter2mqtt.mqtt",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = Config.class)
 public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, OutputStatus {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttOutputComponent.class);
 
     private final MqttPublisher publisher;
+    private final ServiceRegistration<?> registration;
 
     @Activate
     public MqttOutputComponent(Config config, BundleContext context) {
         Path dir = Path.of(System.getProperty("karaf.data", "data"), "meter2mqtt", "mqtt");
         publisher = new MqttPublisher(dir, context.getBundle().getVersion().toString(), Clock.systemUTC());
         publisher.start(settings(config));
+        registration = context.registerService(new String[] { MeterOutput.class.getName(),
+                MqttOutputStatus.class.getName(), OutputStatus.class.getName() }, this,
+                FrameworkUtil.asDictionary(Map.of("meter.output", "mqtt")));
     }
 
     @Modified
@@ -48,6 +59,7 @@ public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, Outpu
 
     @Deactivate
     void deactivate() {
+        registration.unregister();
         publisher.close();
     }
 

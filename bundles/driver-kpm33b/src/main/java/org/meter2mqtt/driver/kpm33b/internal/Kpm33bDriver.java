@@ -19,15 +19,6 @@ import org.meter2mqtt.driver.kpm33b.protocol.ConfigCommand;
 import org.meter2mqtt.driver.kpm33b.protocol.Field;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.FrameworkUtil;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * COMPERE KPM33B MQTT energy meters. The driver owns the one shared subscription ({@link Kpm33bHub},
@@ -35,10 +26,6 @@ import org.osgi.service.metatype.annotations.Designate;
  * It also lists meters that publish without a .cfg ({@link DiscoveryService}) and, with autodiscover on,
  * starts them as transient devices through the {@link DeviceRegistry}.
  */
-@Component(immediate = true, service = { MeterDriver.class, DiscoveryService.class },
-        property = MeterDriver.PROPERTY_ID + "=" + Kpm33bDriver.ID, configurationPid = Kpm33bDriver.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL)
-@Designate(ocd = Config.class)
 public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCloseable {
 
     static final String ID = "kpm33b";
@@ -56,8 +43,7 @@ public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCl
     private final Kpm33bHub hub;
     private volatile DeviceRegistry registry;
 
-    @Activate
-    public Kpm33bDriver(Config config) {
+    Kpm33bDriver(Config config) {
         this(HubSettings.of(config), Clock.systemUTC());
     }
 
@@ -74,7 +60,6 @@ public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCl
         hub.start();
     }
 
-    @Modified
     void modified(Config config) {
         hub.configure(HubSettings.of(config));
     }
@@ -84,13 +69,11 @@ public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCl
         hub.configure(HubSettings.of(settings));
     }
 
-    @Deactivate
     @Override
     public void close() {
         hub.close();
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     public void setRegistry(DeviceRegistry r) {
         this.registry = r;
     }

@@ -280,10 +280,13 @@ final class Kpm33bSession implements DriverSession {
                 hub.forget(id);
                 oprid = null;
                 long ms = hub.settings().ackTimeout.toMillis();
+                String result = "ALERT: no reply to " + key + "=" + value + " within " + ms + " ms (at "
+                        + hub.clock().instant() + ")";
+                // the result is visible (meter:show) before the alert line, so whoever reacts to it sees it
+                context.attribute(ATTR_RESULT, result);
                 LOG.error("ALERT: KPM33B {} (device {}) did not acknowledge {} within {} ms; retrying in {} s",
                         meterId, context.deviceId(), describe(), ms, nextDelay().toSeconds());
-                failed("ALERT: no reply to " + key + "=" + value + " within " + ms + " ms (at "
-                        + hub.clock().instant() + ")", true);
+                failed(result, true);
             }
         }
 

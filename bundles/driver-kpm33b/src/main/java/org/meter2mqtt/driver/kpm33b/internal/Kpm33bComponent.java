@@ -1,0 +1,61 @@
+package org.meter2mqtt.driver.kpm33b.internal;
+
+import java.util.Map;
+
+import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.DiscoveryService;
+import org.meter2mqtt.api.MeterDriver;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * OSGi glue for {@link Kpm33bDriver}. The driver's services are registered by hand with only
+ * {@code meter.driver=kpm33b}: DS would publish the whole configuration (broker passwords included) as
+ * service properties, visible to anyone who lists services.
+ */
+@Component(immediate = true, service = {}, configurationPid = Kpm33bDriver.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = Config.class)
+public class Kpm33bComponent {
+
+    private final Kpm33bDriver driver;
+    private final ServiceRegistration<?> registration;
+
+    @Activate
+    public Kpm33bComponent(Config config, BundleContext context) {
+        driver = new Kpm33bDriver(config);
+        registration = context.registerService(
+                new String[] { MeterDriver.class.getName(), DiscoveryService.class.getName() }, driver,
+                FrameworkUtil.asDictionary(Map.of(MeterDriver.PROPERTY_ID, Kpm33bDriver.ID)));
+    }
+
+    @Modified
+    void modified(Config config) {
+        driver.modified(config);
+    }
+
+    @Deactivate
+    void deactivate() {
+        registration.unregister();
+        driver.close();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void setRegistry(DeviceRegistry registry) {
+        driver.setRegistry(registry);
+    }
+
+    void unsetRegistry(DeviceRegistry registry) {
+        driver.unsetRegistry(registry);
+    }
+}
