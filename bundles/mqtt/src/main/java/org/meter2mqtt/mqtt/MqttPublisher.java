@@ -820,6 +820,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     private void shutdown() throws IOException {
+        // batches handed over just before the stop go to the disk buffer (sent after the next start)
+        while (processEvents()) {
+            // drain
+        }
+        if (queue != null) {
+            queue.flush();
+        }
         if (connected) {
             // Give in-flight messages up to 2 s so they are not sent twice after the restart.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
