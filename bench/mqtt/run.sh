@@ -1,7 +1,7 @@
 #!/bin/bash
 # Throughput of the meter2mqtt MQTT publisher against a local mosquitto, next to mosquitto_pub's own rate
 # (the ceiling). Needs: Java 17, Maven, Debian packages mosquitto + mosquitto-clients, and the mqtt bundle
-# installed in ~/.m2 (cd /work/main && mvn -q -f bundles/mqtt/pom.xml install -DskipTests).
+# installed in ~/.m2 (from the repository root: mvn -q -f bundles/mqtt/pom.xml install -DskipTests).
 # Usage: bench/mqtt/run.sh [devices=1000] [batches=200000] [channels=3]
 set -euo pipefail
 cd "$(dirname "$0")"
