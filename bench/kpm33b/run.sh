@@ -28,8 +28,12 @@ trap cleanup EXIT
 mosq() { # port name [extra config lines]; prints the pid
   local conf="$OUT/$2.conf"
   printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 0\nmax_inflight_messages 0\nsys_interval 1\npersistence false\nlog_dest stdout\n%s\n' "$1" "${3:-}" > "$conf"
-  mosquitto -c "$conf" > "$OUT/$2.log" 2>&1 & PIDS+=($!)
-  sleep 0.5; echo $!
+  local pid _
+  for _ in 1 2 3 4 5; do # the port of a broker just stopped may still be taken for a moment
+    mosquitto -c "$conf" > "$OUT/$2.log" 2>&1 & pid=$!; PIDS+=($pid)
+    sleep 1; kill -0 $pid 2> /dev/null && break
+  done
+  echo $pid
 }
 ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2> /dev/null || echo 0; }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status" 2> /dev/null || echo 0; }
@@ -59,7 +63,7 @@ measure() { # label filter rate seconds pids
   local t1; t1=$(date +%s.%N)
   local cpu="" c; i=0
   for p in ${pids//,/ }; do
-    c=$(echo "($(ticks "$p") - ${before[i++]}) / ($t1 - $t0)" | bc -l)
+    c=$(echo "($(ticks "$p") - ${before[i]}) / ($t1 - $t0)" | bc -l); i=$((i + 1))
     cpu="$cpu$(printf '%.1f' "$c")%,"
   done
   wait $sp
@@ -76,16 +80,28 @@ measure() { # label filter rate seconds pids
 
 scenario() { # label filter pids
   echo "== $1: warm-up, then $FIXED msg/s for ${FIXED_S}s, then steps of ${STEP_S}s: $STEPS"
-  measure "$1-warmup" "$2" 2000 5 "$3" > /dev/null
+  # JIT warm-up (the gateway burns a core compiling for the first minute); not reported
+  measure "$1-warmup" "$2" 2000 20 "$3" > /dev/null
+  measure "$1-warmup" "$2" 8000 10 "$3" > /dev/null
+  # JFR=1: a flight recording of the first watched process (a JVM) over the measurements, for profiling
+  [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.start name=bench settings=profile > /dev/null
   measure "$1" "$2" $FIXED "$FIXED_S" "$3"
   for r in $STEPS; do measure "$1" "$2" "$r" "$STEP_S" "$3"; done
+  [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.stop name=bench filename="$PWD/$OUT/$1.jfr" > /dev/null
 }
 
 # The real distribution: 1000 meter .cfg files, driver and MQTT output pointed at the brokers of this run.
 gateway_start() { # internal: embedded | mosquitto
   rm -rf "$OUT/gw"; cp -r "$DIST" "$OUT/gw"; rm -rf "$OUT/gw/data"
-  local e="$OUT/gw/etc"
+  local e="$OUT/gw/etc" b
+  # BUNDLES="driver.kpm33b mqtt": those bundles from ~/.m2 replace the distribution's (to measure changes)
+  for b in ${BUNDLES:-}; do
+    cp ~/.m2/repository/org/meter2mqtt/org.meter2mqtt.$b/0.1.0-SNAPSHOT/org.meter2mqtt.$b-0.1.0-SNAPSHOT.jar \
+      "$OUT/gw/system/org/meter2mqtt/org.meter2mqtt.$b/0.1.0-SNAPSHOT/" || exit 1
+  done
   sed -i "s/^sshPort = .*/sshPort = $SSH/" "$e/org.apache.karaf.shell.cfg"
+  # $2 = proxy: without the shared MQTT output (HA layout), so only the kpm33b_proxy mapping runs, as in Node-RED
+  [ "${2:-}" = proxy ] && sed -i '/^ *meter2mqtt-mqtt\/.*\\$/d' "$e/org.apache.karaf.features.cfg"
   if [ "$1" = embedded ]; then
     sed -i "s/^port *=.*/port = $INTERNAL/" "$e/org.meter2mqtt.broker.cfg"
   else
@@ -116,13 +132,19 @@ mosq $CENTRAL central > /dev/null
 for s in $SCENARIOS; do
   case $s in
     embedded)
-      INPUT=$INTERNAL; gateway_start embedded
+      INPUT=$INTERNAL; gateway_start embedded proxy
       scenario gateway-embedded 'kpm33b/+/seconds' "$GW"
       gateway_stop gateway-embedded ;;
     mosquitto)
-      INPUT=$INTERNAL; MP=$(mosq $INTERNAL internal); gateway_start mosquitto
+      INPUT=$INTERNAL; MP=$(mosq $INTERNAL internal); gateway_start mosquitto proxy
       scenario gateway-mosquitto 'kpm33b/+/seconds' "$GW,$MP"
       gateway_stop gateway-mosquitto; kill "$MP" ;;
+    embedded-ha|mosquitto-ha)
+      # as shipped: the shared MQTT output also publishes every batch (state JSON + one message per channel)
+      INPUT=$INTERNAL; MP=""
+      if [ $s = mosquitto-ha ]; then MP=$(mosq $INTERNAL internal); gateway_start mosquitto; else gateway_start embedded; fi
+      scenario gateway-$s 'kpm33b/+/seconds' "$GW${MP:+,$MP}"
+      gateway_stop gateway-$s; [ -n "$MP" ] && kill "$MP" ;;
     bridge)
       INPUT=$INTERNAL
       BP=$(mosq $INTERNAL bridge "connection central
@@ -153,7 +175,7 @@ echo "load $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 # The table: highest step with zero loss, no broker drop, the full send rate and no backlog (drain < 1 s).
 echo
 printf '%-20s %12s %9s %9s %14s %9s\n' scenario "sustained/s" "p50 ms" "p99 ms" "CPU @2000" "RSS MiB"
-for s in bridge gateway-embedded gateway-mosquitto nodered; do
+for s in bridge gateway-embedded gateway-mosquitto gateway-embedded-ha gateway-mosquitto-ha nodered; do
   f="$OUT/$s.result"; [ -f "$f" ] || continue
   awk -v name="$s" -v fixed=$FIXED '
     function v(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }

@@ -56,6 +56,22 @@ public final class LoadGen {
         SimulatedMeter clock = new SimulatedMeter(SimulatedMeter.idOf(0), 0, ZoneOffset.UTC);
         int total = rate * seconds;
         long[] sent = new long[total];
+        // A broker that stops reading blocks our writes for good (seen with the embedded broker under overload):
+        // give up 30 s after the planned end; what was not sent counts as lost (send time 0).
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep((seconds + 30) * 1000L);
+                System.out.println("LOADGEN blocked: the broker stopped reading; giving up");
+                writeLongs(sendFile, sent);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                e.printStackTrace();
+            }
+            Runtime.getRuntime().halt(2);
+        });
+        watchdog.setDaemon(true);
+        watchdog.start();
         boolean[] dirty = new boolean[connections];
         byte[] time = null;
         long round = -1;
@@ -94,6 +110,7 @@ public final class LoadGen {
             }
         }
         double took = (System.nanoTime() - start) / 1e9;
+        watchdog.interrupt();
         writeLongs(sendFile, sent);
         System.out.printf("LOADGEN sent=%d seconds=%.2f send_rate=%.0f late_ticks=%d%n", total, took, total / took,
                 late);
