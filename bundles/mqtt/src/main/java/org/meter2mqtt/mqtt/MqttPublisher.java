@@ -531,7 +531,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         o.setAutomaticReconnect(false);
         o.setKeepAliveInterval(s.keepAliveSeconds());
         o.setConnectionTimeout((int) (CONNECT_TIMEOUT_MS / 1000));
-        o.setMaxInflight(Math.min(65535, s.maxInflight() + 1000));
+        o.setMaxInflight(pahoInflightLimit(s));
         o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         if (s.username() != null) {
             o.setUserName(s.username());
@@ -728,10 +728,29 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return m;
     }
 
+    /**
+     * Paho's own in-flight limit. Paho counts a QoS 1 message as in flight until its callback thread has handled
+     * the PUBACK, which can be well after the token reports completion (and {@link #reap} freed the window); under
+     * load that lag reached the limit and Paho refused publishes ("Too many publishes in progress"), which cost
+     * a reconnect and a resend. Hence the headroom here and the check in {@link #pahoFull}.
+     */
+    private static int pahoInflightLimit(MqttSettings s) {
+        return Math.min(65535, 2 * s.maxInflight() + 1000);
+    }
+
+    /** True when Paho still counts so many messages in flight that a batch might be refused. */
+    private boolean pahoFull() {
+        return client.getInFlightMessageCount() >= pahoInflightLimit(active) - active.maxInflight();
+    }
+
     /** Reaps acknowledgements, then sends retained messages first and buffered batches after, within the window. */
     private boolean send() throws IOException {
         boolean any = reap();
         int window = active.maxInflight();
+        if (pahoFull()) {
+            windowFull = true; // deliveryComplete wakes the loop once Paho caught up
+            return any;
+        }
         try {
             while (!controlOut.isEmpty() && pending.size() < window) {
                 Map.Entry<String, Outgoing> first = controlOut.entrySet().iterator().next();
@@ -741,7 +760,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 pending.add(new Pending(t, null, o.onAck));
                 any = true;
             }
-            while (pending.size() < window) {
+            while (pending.size() < window && !pahoFull()) {
                 SegmentQueue.Record r = queue.next();
                 if (r == null) {
                     break;
@@ -776,7 +795,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             connectionLost();
             return true;
         }
-        windowFull = pending.size() >= window;
+        windowFull = pending.size() >= window || pahoFull();
         return any | reap();
     }
 
