@@ -14,8 +14,13 @@ public final class Deduplicator {
     /** More distinct (topic, meter) pairs than this is not a real installation: start over rather than grow. */
     private static final int MAX_KEYS = 200_000;
 
-    private final Map<String, String[]> seen = new HashMap<>();
-    private final Map<String, Integer> next = new HashMap<>();
+    /** The last times of one (topic, meter), a ring. */
+    private static final class Times {
+        final String[] times = new String[REMEMBERED];
+        int next;
+    }
+
+    private final Map<String, Times> seen = new HashMap<>();
 
     /** True the first time a (topic, id, time) is offered; a message without time is never a duplicate. */
     public boolean first(MeterMessage m) {
@@ -23,23 +28,21 @@ public final class Deduplicator {
             return true;
         }
         String key = m.topic() + '\u0000' + m.id();
-        String[] times = seen.get(key);
-        if (times == null) {
+        Times t = seen.get(key);
+        if (t == null) {
             if (seen.size() >= MAX_KEYS) {
                 seen.clear();
-                next.clear();
             }
-            times = new String[REMEMBERED];
-            seen.put(key, times);
+            t = new Times();
+            seen.put(key, t);
         }
-        for (String t : times) {
-            if (m.time().equals(t)) {
+        for (String time : t.times) {
+            if (m.time().equals(time)) {
                 return false;
             }
         }
-        int i = next.getOrDefault(key, 0);
-        times[i] = m.time();
-        next.put(key, (i + 1) % REMEMBERED);
+        t.times[t.next] = m.time();
+        t.next = (t.next + 1) % REMEMBERED;
         return true;
     }
 }

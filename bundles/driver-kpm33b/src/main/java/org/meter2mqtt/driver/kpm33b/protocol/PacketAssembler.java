@@ -20,6 +20,9 @@ public final class PacketAssembler {
      * @return the complete message, or null while more packets are expected
      */
     public MeterMessage offer(MeterMessage packet) {
+        if (pending.isEmpty() && packet.last()) {
+            return packet; // the usual single packet: nothing to merge, no key to build
+        }
         String key = packet.topic() + '\u0000' + packet.id();
         MeterMessage earlier = pending.remove(key);
         if (earlier != null && packet.time() != null && earlier.time() != null
