@@ -404,8 +404,12 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         }
     }
 
+    /** {@code batch} is a list the device built for this call and keeps no reference to. */
     void notifyReadings(DeviceInfo info, List<Reading> batch) {
-        List<Reading> view = List.copyOf(batch);
+        if (outputs.isEmpty()) {
+            return;
+        }
+        List<Reading> view = java.util.Collections.unmodifiableList(batch);
         for (MeterOutput o : outputs) {
             call(o, out -> out.readings(info, view));
         }
