@@ -535,14 +535,10 @@ final class Device {
         CountDownLatch done = new CountDownLatch(1);
         l.submit("read", pollDeadlineMillis(), () -> {
             capture = captured;
-            long errorsBefore = errorCount;
             try {
                 pollNow(g);
             } finally {
                 capture = null;
-                if (captured.isEmpty() && errorCount > errorsBefore) {
-                    captured.add(null); // marks "answered with errors only"
-                }
                 done.countDown();
             }
         });
@@ -555,7 +551,6 @@ final class Device {
             throw new DriverException("interrupted");
         }
         synchronized (captured) {
-            captured.removeIf(java.util.Objects::isNull);
             if (captured.isEmpty()) {
                 synchronized (this) {
                     throw new DriverException("device " + id + " produced no readings"
