@@ -3,7 +3,6 @@ package org.meter2mqtt.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.composite;
 
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -38,8 +37,7 @@ public class DsmrIT extends GatewayTestSupport {
 
     @Configuration
     public Option[] config() {
-        return baseOptions(composite(embeddedBrokerOptions(GW)), simulatorsClasspathOption(),
-                keepRuntimeFolderOnRequest());
+        return simulatorGatewayOptions(GW);
     }
 
     @Before

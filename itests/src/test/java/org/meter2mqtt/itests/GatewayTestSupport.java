@@ -84,6 +84,12 @@ public abstract class GatewayTestSupport {
         };
     }
 
+    /** A gateway with the embedded broker on a free port and the simulators' classpath, for the driver tests. */
+    protected Option[] simulatorGatewayOptions(String gatewayId) {
+        return baseOptions(org.ops4j.pax.exam.CoreOptions.composite(embeddedBrokerOptions(gatewayId)),
+                simulatorsClasspathOption(), keepRuntimeFolderOnRequest());
+    }
+
     /** With {@code -Ditest.keep=true}, leaves target/exam/<run> (logs, etc/, data/) for a look after the run. */
     protected static Option keepRuntimeFolderOnRequest() {
         return when(Boolean.getBoolean("itest.keep")).useOptions(keepRuntimeFolder());

@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.composite;
 
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -74,8 +73,7 @@ public class KamstrupIT extends GatewayTestSupport {
 
     @Configuration
     public Option[] config() {
-        return baseOptions(composite(embeddedBrokerOptions(GW)), simulatorsClasspathOption(),
-                keepRuntimeFolderOnRequest());
+        return simulatorGatewayOptions(GW);
     }
 
     @Before
