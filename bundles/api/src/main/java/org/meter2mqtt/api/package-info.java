@@ -26,10 +26,12 @@
  * <li>Outputs (MQTT, InfluxDB, metrics) register a {@link org.meter2mqtt.api.MeterOutput} and receive
  * every batch; the core's {@link org.meter2mqtt.api.DeviceRegistry} service lists devices for shells and
  * status pages.</li>
+ * <li>Since 1.1: the embedded MQTT broker registers a {@link org.meter2mqtt.api.LocalBroker}, so drivers of
+ * MQTT meters take the meters' messages in-process.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.meter2mqtt.api;

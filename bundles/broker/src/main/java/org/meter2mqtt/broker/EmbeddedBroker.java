@@ -2,6 +2,8 @@ package org.meter2mqtt.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +11,9 @@ import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 
+import org.meter2mqtt.api.LocalBroker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,17 +22,31 @@ import io.moquette.broker.Server;
 import io.moquette.broker.config.MemoryConfig;
 import io.moquette.broker.security.IAuthenticator;
 import io.moquette.broker.security.PermitAllAuthorizatorPolicy;
+import io.moquette.interception.AbstractInterceptHandler;
+import io.moquette.interception.messages.InterceptPublishMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttQoS;
 
 /**
  * A Moquette 0.17 MQTT 3.1.1 broker in this JVM. Plain Java (no OSGi), so tests and the DS component use
  * the same class. Telemetry to Moquette's servers, websockets, metrics and bugsnag are off; TCP_NODELAY
  * and immediate flushing are on, because MQTT meters expect sub-millisecond forwarding.
  */
-public final class EmbeddedBroker implements AutoCloseable {
+public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
 
+    private static final BufferPoolMXBean DIRECT = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)
+            .stream().filter(b -> b.getName().equals("direct")).findFirst().orElse(null);
+    /** Direct memory (Netty's buffers) above which messages waiting for listeners are dropped. */
+    private static final long SHED_ABOVE = Long.getLong("meter2mqtt.broker.shedAboveBytes",
+            Runtime.getRuntime().maxMemory() / 2);
+
     private final BrokerSettings settings;
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile long shedAbove = SHED_ABOVE;
     private Server server;
     private int boundPort;
 
@@ -60,6 +78,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         // Moquette queues every session command on a bounded queue (1024 by default) and drops QoS 0
         // messages when it is full: 1000 KPM33B meters publishing at once overflow it (measured at 8000 msg/s)
         p.setProperty(BrokerConstants.SESSION_QUEUE_SIZE, "32768");
+        // One delivery thread for in-process listeners (LocalBroker), so they see each meter's messages in order.
+        p.setProperty(BrokerConstants.BROKER_INTERCEPTOR_THREAD_POOL_SIZE, "1");
         p.setProperty(BrokerConstants.ALLOW_ANONYMOUS_PROPERTY_NAME, Boolean.toString(!settings.authenticated()));
         // Paho and meters always send a client id; an empty one is a misconfigured client.
         p.setProperty(BrokerConstants.ALLOW_ZERO_BYTE_CLIENT_ID_PROPERTY_NAME, "false");
@@ -99,6 +119,142 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     public synchronized boolean running() {
         return server != null;
+    }
+
+    // ---- LocalBroker ----
+
+    @Override
+    public String address() {
+        return settings.host() + ":" + port();
+    }
+
+    @Override
+    public AutoCloseable listen(List<String> filters, Listener listener) {
+        Server s;
+        synchronized (this) {
+            s = server;
+        }
+        if (s == null) {
+            throw new IllegalStateException("embedded MQTT broker is not running");
+        }
+        Tap tap = new Tap(List.copyOf(filters), listener);
+        s.addInterceptHandler(tap);
+        return () -> s.removeInterceptHandler(tap);
+    }
+
+    /** For tests: the direct memory above which messages for listeners are dropped. */
+    void shedAbove(long bytes) {
+        shedAbove = bytes;
+    }
+
+    @Override
+    public long dropped() {
+        return dropped.get();
+    }
+
+    @Override
+    public boolean publish(String topic, byte[] payload, int qos, boolean retained) {
+        Server s;
+        synchronized (this) {
+            s = server;
+        }
+        if (s == null) {
+            return false;
+        }
+        try {
+            s.internalPublish(MqttMessageBuilders.publish().topicName(topic).qos(MqttQoS.valueOf(qos))
+                    .retained(retained).payload(Unpooled.wrappedBuffer(payload)).build(), "meter2mqtt-local");
+            return true;
+        } catch (IllegalStateException e) {
+            LOG.debug("Embedded broker refused an in-process message on {}: {}", topic, e.getMessage());
+            return false;
+        }
+    }
+
+    /** True when {@code topic} matches the MQTT filter (levels, {@code +}, trailing {@code #}). */
+    static boolean matches(String filter, String topic) {
+        int f = 0;
+        int t = 0;
+        while (f < filter.length()) {
+            char c = filter.charAt(f);
+            if (c == '#') {
+                return true;
+            }
+            if (c == '+') {
+                while (t < topic.length() && topic.charAt(t) != '/') {
+                    t++;
+                }
+                f++;
+                continue;
+            }
+            if (t >= topic.length() || topic.charAt(t) != c) {
+                // "a/#" also matches "a"
+                return t == topic.length() && filter.startsWith("/#", f);
+            }
+            f++;
+            t++;
+        }
+        return t == topic.length();
+    }
+
+    /**
+     * A {@link #listen} registration: Moquette calls it on its interceptor thread for every PUBLISH. Moquette
+     * queues those calls without bound, each holding the message's direct buffer, so a listener slower than the
+     * meters would end in an OutOfMemoryError that takes the whole broker down; instead, while Netty's direct
+     * memory is above {@link #SHED_ABOVE}, messages are released unread and counted until the queue has drained.
+     */
+    private final class Tap extends AbstractInterceptHandler {
+        private final List<String> filters;
+        private final Listener listener;
+
+        Tap(List<String> filters, Listener listener) {
+            this.filters = filters;
+            this.listener = listener;
+        }
+
+        @Override
+        public String getID() {
+            return "meter2mqtt-local-" + Integer.toHexString(System.identityHashCode(this));
+        }
+
+        @Override
+        public Class<?>[] getInterceptedMessageTypes() {
+            return new Class<?>[] { InterceptPublishMessage.class };
+        }
+
+        @Override
+        public void onPublish(InterceptPublishMessage msg) {
+            ByteBuf buf = msg.getPayload();
+            try {
+                if (DIRECT != null && DIRECT.getMemoryUsed() > shedAbove) {
+                    long n = dropped.incrementAndGet();
+                    if (n % 10_000 == 1) {
+                        LOG.warn("In-process listeners of the embedded broker fall behind the meters: {} messages "
+                                + "dropped so far (direct memory {} MiB)", n, DIRECT.getMemoryUsed() >> 20);
+                    }
+                    return;
+                }
+                String topic = msg.getTopicName();
+                for (String f : filters) {
+                    if (matches(f, topic)) {
+                        byte[] payload = new byte[buf.readableBytes()];
+                        buf.getBytes(buf.readerIndex(), payload);
+                        listener.message(topic, payload);
+                        return;
+                    }
+                }
+            } catch (RuntimeException e) {
+                // the listener's bug must not end the delivery thread or reach the broker
+                LOG.error("In-process listener failed on a message on {}", msg.getTopicName(), e);
+            } finally {
+                buf.release();
+            }
+        }
+
+        @Override
+        public void onSessionLoopError(Throwable error) {
+            LOG.warn("Embedded broker session loop error: {}", error.toString());
+        }
     }
 
     /** Stops the listener; retained messages stay in the data folder if one is set. */

@@ -159,4 +159,93 @@ class EmbeddedBrokerTest {
         assertThatThrownBy(() -> BrokerSettings.of("0.0.0.0", 11883, "meter", "", null))
                 .hasMessageContaining("username and password must be set together");
     }
+
+    @Test
+    void inProcessListenerGetsEveryMatchingPublishInOrderWithoutASubscriber() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        AutoCloseable reg = b.listen(List.of("MQTT_RT_DATA", "cmd/+/reply"),
+                (t, p) -> got.add(t + "=" + new String(p, StandardCharsets.UTF_8)));
+        MqttClient meter = client(b, "meter", null, null);
+        for (int i = 0; i < 500; i++) {
+            meter.publish("MQTT_RT_DATA", ("m" + i).getBytes(StandardCharsets.UTF_8), 0, false);
+        }
+        meter.publish("other", "x".getBytes(StandardCharsets.UTF_8), 0, false);
+        meter.publish("cmd/7/reply", "ok".getBytes(StandardCharsets.UTF_8), 1, false);
+        for (int i = 0; i < 500; i++) {
+            assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("MQTT_RT_DATA=m" + i);
+        }
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("cmd/7/reply=ok");
+        reg.close();
+        meter.publish("MQTT_RT_DATA", "late".getBytes(StandardCharsets.UTF_8), 0, false);
+        assertThat(got.poll(500, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void inProcessPublishReachesSubscribersButNotListeners() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        LinkedBlockingQueue<String> listened = new LinkedBlockingQueue<>();
+        b.listen(List.of("#"), (t, p) -> listened.add(t));
+        MqttClient meter = client(b, "meter", null, null);
+        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+        meter.subscribe("MQTT_COMMOD_SET_25950027", 1,
+                (t, m) -> received.add(new String(m.getPayload(), StandardCharsets.UTF_8)));
+        assertThat(b.publish("MQTT_COMMOD_SET_25950027", "{\"oprid\":\"x\"}".getBytes(StandardCharsets.UTF_8),
+                1, false)).isTrue();
+        assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"oprid\":\"x\"}");
+        assertThat(listened.poll(300, TimeUnit.MILLISECONDS)).isNull();
+        b.close();
+        assertThat(b.publish("MQTT_COMMOD_SET_25950027", new byte[1], 1, false)).isFalse();
+        assertThatThrownBy(() -> b.listen(List.of("#"), (t, p) -> { })).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aThrowingListenerDoesNotStopDelivery() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        b.listen(List.of("t"), (t, p) -> {
+            String s = new String(p, StandardCharsets.UTF_8);
+            if (s.equals("bad")) {
+                throw new IllegalArgumentException("driver bug");
+            }
+            got.add(s);
+        });
+        MqttClient meter = client(b, "meter", null, null);
+        meter.publish("t", "bad".getBytes(StandardCharsets.UTF_8), 0, false);
+        meter.publish("t", "good".getBytes(StandardCharsets.UTF_8), 0, false);
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("good");
+    }
+
+    @Test
+    void topicFiltersFollowMqttRules() {
+        assertThat(EmbeddedBroker.matches("a/b", "a/b")).isTrue();
+        assertThat(EmbeddedBroker.matches("a/b", "a/bc")).isFalse();
+        assertThat(EmbeddedBroker.matches("a/b", "a")).isFalse();
+        assertThat(EmbeddedBroker.matches("a/+/c", "a/x/c")).isTrue();
+        assertThat(EmbeddedBroker.matches("a/+/c", "a/x/y/c")).isFalse();
+        assertThat(EmbeddedBroker.matches("a/+", "a/")).isTrue();
+        assertThat(EmbeddedBroker.matches("a/#", "a/x/y")).isTrue();
+        assertThat(EmbeddedBroker.matches("a/#", "a")).isTrue();
+        assertThat(EmbeddedBroker.matches("a/#", "ab")).isFalse();
+        assertThat(EmbeddedBroker.matches("#", "anything/at/all")).isTrue();
+        assertThat(EmbeddedBroker.matches("+", "a/b")).isFalse();
+    }
+
+    @Test
+    void listenersThatFallTooFarBehindLoseCountedMessagesInsteadOfTheBroker() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        b.listen(List.of("t"), (t, p) -> got.add(new String(p, StandardCharsets.UTF_8)));
+        MqttClient meter = client(b, "meter", null, null);
+        b.shedAbove(-1); // as if Netty's direct memory were exhausted
+        for (int i = 0; i < 20; i++) {
+            meter.publish("t", ("lost" + i).getBytes(StandardCharsets.UTF_8), 1, false);
+        }
+        org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> b.dropped() == 20);
+        b.shedAbove(Long.MAX_VALUE);
+        meter.publish("t", "kept".getBytes(StandardCharsets.UTF_8), 1, false);
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("kept");
+        assertThat(got).isEmpty();
+        assertThat(b.dropped()).isEqualTo(20);
+    }
 }

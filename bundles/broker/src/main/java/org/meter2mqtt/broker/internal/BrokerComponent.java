@@ -3,8 +3,11 @@ package org.meter2mqtt.broker.internal;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import org.meter2mqtt.api.LocalBroker;
 import org.meter2mqtt.broker.BrokerSettings;
 import org.meter2mqtt.broker.EmbeddedBroker;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the embedded broker as configured by PID {@code org.meter2mqtt.broker}. Works without a .cfg
- * (defaults); a changed configuration restarts the listener.
+ * (defaults); a changed configuration restarts the listener. While it runs, it is registered as
+ * {@link LocalBroker} (by hand, so no configuration, password included, becomes a service property).
  */
 @Component(configurationPid = "org.meter2mqtt.broker", configurationPolicy = ConfigurationPolicy.OPTIONAL,
         immediate = true, service = {})
@@ -25,10 +29,13 @@ public class BrokerComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerComponent.class);
 
+    private final BundleContext context;
     private EmbeddedBroker broker;
+    private ServiceRegistration<LocalBroker> registration;
 
     @Activate
-    public BrokerComponent(Config config) {
+    public BrokerComponent(Config config, BundleContext context) {
+        this.context = context;
         apply(config);
     }
 
@@ -60,6 +67,7 @@ public class BrokerComponent {
         try {
             b.start();
             broker = b;
+            registration = context.registerService(LocalBroker.class, b, null);
         } catch (IOException e) {
             // A taken port must not stop the gateway: log what to change and stay inactive until reconfigured.
             LOG.error("Embedded MQTT broker not started: {}; change host/port in etc/org.meter2mqtt.broker.cfg "
@@ -68,6 +76,10 @@ public class BrokerComponent {
     }
 
     private void stop() {
+        if (registration != null) {
+            registration.unregister();
+            registration = null;
+        }
         if (broker != null) {
             broker.close();
             broker = null;
