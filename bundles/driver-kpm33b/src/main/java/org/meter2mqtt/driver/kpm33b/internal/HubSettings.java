@@ -24,7 +24,9 @@ import org.meter2mqtt.driver.kpm33b.protocol.ProxyPayloads;
  */
 final class HubSettings {
 
-    static final String DEFAULT_URL = "tcp://127.0.0.1:11883";
+    /** The gateway's embedded broker, in-process (whatever port it listens on). */
+    static final String EMBEDDED = "embedded";
+    static final String DEFAULT_URL = EMBEDDED;
 
     final String url;
     final String username;
@@ -51,7 +53,8 @@ final class HubSettings {
 
     private HubSettings(Map<String, String> m) {
         Problems p = new Problems();
-        url = m.getOrDefault("url", DEFAULT_URL);
+        String u = blankToNull(m.get("url"));
+        url = u == null ? DEFAULT_URL : u.trim();
         username = blankToNull(m.get("username"));
         password = blankToNull(m.get("password"));
         String cid = blankToNull(m.get("client.id"));
@@ -92,8 +95,8 @@ final class HubSettings {
         proxyPhases = phases;
         int qos = (int) p.positive(m, "proxy.qos", 1);
         proxyQos = m.getOrDefault("proxy.qos", "1").trim().equals("0") ? 0 : Math.min(qos, 2);
-        if (!url.startsWith("tcp://") && !url.startsWith("ssl://")) {
-            p.add("url '" + url + "' must start with tcp:// or ssl://");
+        if (!embedded() && !url.startsWith("tcp://") && !url.startsWith("ssl://")) {
+            p.add("url '" + url + "' must be 'embedded' or start with tcp:// or ssl://");
         }
         problems = List.copyOf(p.list);
     }
@@ -124,6 +127,11 @@ final class HubSettings {
         m.put("proxy.phases", c.proxy_phases());
         m.put("proxy.qos", Integer.toString(c.proxy_qos()));
         return new HubSettings(m);
+    }
+
+    /** True when the meters publish to the embedded broker, taken in-process. */
+    boolean embedded() {
+        return EMBEDDED.equalsIgnoreCase(url);
     }
 
     /** True when the internal-broker connection must be rebuilt for the new settings. */

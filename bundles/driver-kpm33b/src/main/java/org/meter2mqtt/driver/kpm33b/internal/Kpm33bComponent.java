@@ -4,6 +4,7 @@ import java.util.Map;
 
 import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.api.DiscoveryService;
+import org.meter2mqtt.api.LocalBroker;
 import org.meter2mqtt.api.MeterDriver;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -16,6 +17,7 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -57,5 +59,15 @@ public class Kpm33bComponent {
 
     void unsetRegistry(DeviceRegistry registry) {
         driver.unsetRegistry(registry);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setLocalBroker(LocalBroker broker) {
+        driver.setLocalBroker(broker);
+    }
+
+    void unsetLocalBroker(LocalBroker broker) {
+        driver.setLocalBroker(null);
     }
 }

@@ -13,6 +13,7 @@ import org.meter2mqtt.api.DiscoveryService;
 import org.meter2mqtt.api.DriverDescription;
 import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.DriverSession;
+import org.meter2mqtt.api.LocalBroker;
 import org.meter2mqtt.api.MeterDriver;
 import org.meter2mqtt.api.ModelDescription;
 import org.meter2mqtt.driver.kpm33b.protocol.ConfigCommand;
@@ -72,6 +73,11 @@ public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCl
     @Override
     public void close() {
         hub.close();
+    }
+
+    /** The embedded broker, or null when none runs; used when {@code url = embedded}. */
+    public void setLocalBroker(LocalBroker b) {
+        hub.localBroker(b);
     }
 
     public void setRegistry(DeviceRegistry r) {

@@ -21,6 +21,7 @@ import org.meter2mqtt.api.DeviceConfig;
 import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.api.DiscoveredMeter;
 import org.meter2mqtt.api.DriverException;
+import org.meter2mqtt.api.LocalBroker;
 import org.meter2mqtt.driver.kpm33b.protocol.ConfigCommand;
 import org.meter2mqtt.driver.kpm33b.protocol.Intake;
 import org.meter2mqtt.driver.kpm33b.protocol.MessageParser;
@@ -31,8 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one subscription on the internal broker that all KPM33B devices share. Every message is handled on
- * Paho's callback thread, start to end: parse, merge split packets, drop duplicates, zeros, excluded ids and
+ * The one subscription on the internal broker that all KPM33B devices share: the embedded broker in-process
+ * ({@code url = embedded}, the default) or a client connection. Every message is handled on the thread that
+ * delivers it (the broker's delivery thread or Paho's callback thread), start to end: parse, merge split packets, drop duplicates, zeros, excluded ids and
  * implausible clocks, then hand it to the session registered for the meter id (which publishes through the
  * core) and, if configured, to the kpm33b_proxy layout on the central broker. No queue, no thread hop.
  * Meters without a session are remembered for {@code meter:discovered} and, with autodiscover, started as
@@ -74,7 +76,8 @@ final class Kpm33bHub implements AutoCloseable {
     final AtomicLong proxyDropped = new AtomicLong();
 
     private volatile HubSettings settings;
-    private volatile MqttLink internal;
+    private volatile LocalBroker localBroker;
+    private volatile InternalLink internal;
     private volatile MqttLink proxy;
     private volatile boolean closed;
 
@@ -109,7 +112,7 @@ final class Kpm33bHub implements AutoCloseable {
         s.problems.forEach(p -> LOG.warn("KPM33B settings (etc/org.meter2mqtt.driver.kpm33b.cfg): {}", p));
         if (!s.sameConnection(old)) {
             LOG.info("KPM33B meters now on {}", s);
-            MqttLink l = internal;
+            InternalLink l = internal;
             internal = newInternal(s);
             if (l != null) {
                 l.close();
@@ -130,7 +133,28 @@ final class Kpm33bHub implements AutoCloseable {
         }
     }
 
-    private MqttLink newInternal(HubSettings s) {
+    /** The embedded broker came, went or was restarted: rebuild the in-process link if that is the one used. */
+    synchronized void localBroker(LocalBroker b) {
+        localBroker = b;
+        if (closed || !settings.embedded()) {
+            return;
+        }
+        InternalLink l = internal;
+        boolean wasConnected = l != null && l.connected();
+        internal = newInternal(settings);
+        if (l != null) {
+            l.close();
+        }
+        internal.start();
+        if (wasConnected) {
+            lost(b == null ? "embedded broker stopped" : "embedded broker restarted");
+        }
+    }
+
+    private InternalLink newInternal(HubSettings s) {
+        if (s.embedded()) {
+            return new LocalLink(localBroker, List.of(s.secondsTopic, s.minutesTopic, s.replyTopic), this::message);
+        }
         return new MqttLink("internal broker", s.url, s.clientId, s.username, s.password,
                 List.of(s.secondsTopic, s.minutesTopic, s.replyTopic), 1, this::message, this::lost, timer);
     }
@@ -157,19 +181,21 @@ final class Kpm33bHub implements AutoCloseable {
      * @throws DriverException when the internal broker cannot be reached (the core retries with backoff)
      */
     void register(Kpm33bSession s) throws DriverException {
-        MqttLink l = internal;
+        InternalLink l = internal;
         long deadline = System.currentTimeMillis() + CONNECT_WAIT_MS;
-        while (l != null && !l.connected() && System.currentTimeMillis() < deadline && !closed) {
+        while ((l == null || !l.connected()) && System.currentTimeMillis() < deadline && !closed) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
+            l = internal;
         }
         if (closed || l == null || !l.connected()) {
-            throw new DriverException("internal MQTT broker " + settings.url + " not reachable: "
-                    + (l == null ? "not started" : l.problem()));
+            String why = l == null ? "not started" : l.problem();
+            throw new DriverException(settings.embedded() ? why
+                    : "internal MQTT broker " + settings.url + " not reachable: " + why);
         }
         Kpm33bSession superseded = null;
         synchronized (sessions) {
@@ -215,7 +241,7 @@ final class Kpm33bHub implements AutoCloseable {
      * @return false when the internal broker is not connected (nothing was sent)
      */
     boolean sendCommand(String meterId, String oprid, byte[] payload, Consumer<ConfigCommand.Reply> onReply) {
-        MqttLink l = internal;
+        InternalLink l = internal;
         awaiting.put(oprid, onReply);
         if (l == null || !l.publish(ConfigCommand.topic(settings.commandPrefix, meterId), payload, 1)) {
             awaiting.remove(oprid);
@@ -228,7 +254,7 @@ final class Kpm33bHub implements AutoCloseable {
         awaiting.remove(oprid);
     }
 
-    // ---- the message path (Paho callback thread) ----
+    // ---- the message path (the delivering thread) ----
 
     private void message(String topic, byte[] payload) {
         HubSettings s = settings;
@@ -388,13 +414,15 @@ final class Kpm33bHub implements AutoCloseable {
     String stats() {
         return "received " + received + ", dispatched " + dispatched + ", malformed " + malformed + ", duplicates "
                 + duplicates + ", zeros " + zeros + ", excluded " + excluded + ", bad clock " + badClock
-                + ", without device " + unregistered + ", proxied " + proxied + ", proxy dropped " + proxyDropped;
+                + ", without device " + unregistered + ", proxied " + proxied + ", proxy dropped " + proxyDropped
+                + (settings.embedded() && localBroker != null ? ", dropped by the embedded broker "
+                        + localBroker.dropped() : "");
     }
 
     @Override
     public void close() {
         closed = true;
-        MqttLink l = internal;
+        InternalLink l = internal;
         MqttLink p = proxy;
         if (l != null) {
             l.close();

@@ -28,15 +28,10 @@ import org.slf4j.LoggerFactory;
  * reconnect only works after one succeeded), then Paho's; subscriptions are renewed on every connect. Sockets
  * have TCP_NODELAY, so small messages are not held back by Nagle's algorithm.
  */
-final class MqttLink implements AutoCloseable {
+final class MqttLink implements InternalLink {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttLink.class);
     private static final long RETRY_MAX_MS = 30_000;
-
-    /** What arrives on the subscriptions; called on Paho's single callback thread. */
-    interface Receiver {
-        void message(String topic, byte[] payload);
-    }
 
     private final String purpose;
     private final String url;
@@ -68,7 +63,8 @@ final class MqttLink implements AutoCloseable {
         this.timer = timer;
     }
 
-    void start() {
+    @Override
+    public void start() {
         try {
             MqttAsyncClient c = new MqttAsyncClient(url, clientId, new MemoryPersistence());
             c.setCallback(new Callback());
@@ -132,11 +128,13 @@ final class MqttLink implements AutoCloseable {
         timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 
-    boolean connected() {
+    @Override
+    public boolean connected() {
         return connected;
     }
 
-    String problem() {
+    @Override
+    public String problem() {
         return connected ? null : lastProblem;
     }
 
@@ -149,7 +147,8 @@ final class MqttLink implements AutoCloseable {
      *
      * @return false when it could not be handed to the connection (not connected, too many in flight)
      */
-    boolean publish(String topic, byte[] payload, int qos) {
+    @Override
+    public boolean publish(String topic, byte[] payload, int qos) {
         MqttAsyncClient c = client;
         if (c == null || !connected) {
             return false;

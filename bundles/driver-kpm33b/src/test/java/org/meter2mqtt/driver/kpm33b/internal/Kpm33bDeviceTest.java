@@ -85,13 +85,19 @@ class Kpm33bDeviceTest {
         });
     }
 
+    /** In-process from the embedded broker (the default); {@link Kpm33bDeviceOverSocketTest} uses a client. */
+    boolean inProcess() {
+        return true;
+    }
+
     private void startDriver(Map<String, String> extra) {
         Map<String, String> s = new HashMap<>();
-        s.put("url", "tcp://127.0.0.1:" + broker.port());
+        s.put("url", inProcess() ? "embedded" : "tcp://127.0.0.1:" + broker.port());
         s.put("client.id", "gateway-test");
         s.put("retry.min.ms", "60000");
         s.putAll(extra);
         driver = new Kpm33bDriver(s, Clock.systemUTC());
+        driver.setLocalBroker(broker);
         driver.setRegistry(manager);
         manager.addDriver(driver);
     }
@@ -396,6 +402,46 @@ class Kpm33bDeviceTest {
         assertThat(driver.discovered()).extracting(DiscoveredMeter::suggestedId)
                 .containsExactly(sim.meters().get(0).id(), sim.meters().get(2).id());
         assertThat(manager.devices()).isEmpty();
+    }
+
+    @Test
+    void embeddedBrokerStoppedAndRestartedIsFollowed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(inProcess());
+        startDriver(Map.of());
+        simulate(1);
+        String id = sim.meters().get(0).id();
+        manager.configure("office", cfg(id));
+        awaitState("office", DeviceState.STARTING, DeviceState.ONLINE);
+        publishUntil("office", "active_power", true);
+
+        int port = broker.port();
+        sim.close();
+        sim = null;
+        broker.close();
+        driver.setLocalBroker(null);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> manager.device("office")
+                .map(d -> d.state() != DeviceState.ONLINE && String.valueOf(d.reason()).contains("embedded broker"))
+                .orElse(false));
+
+        broker = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", port, null, null, null));
+        broker.start();
+        driver.setLocalBroker(broker);
+        batches.clear();
+        simulate(1);
+        publishUntil("office", "active_power", true);
+        awaitState("office", DeviceState.ONLINE);
+    }
+
+    @Test
+    void embeddedWithoutABrokerSaysWhatToDo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(inProcess());
+        startDriver(Map.of());
+        driver.setLocalBroker(null);
+        manager.configure("office", cfg("33B1225950027"));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> manager.device("office")
+                .map(d -> String.valueOf(d.reason()).contains("enabled = false in etc/org.meter2mqtt.broker.cfg"))
+                .orElse(false));
+        assertThat(manager.device("office").orElseThrow().state()).isNotEqualTo(DeviceState.ONLINE);
     }
 
     @Test

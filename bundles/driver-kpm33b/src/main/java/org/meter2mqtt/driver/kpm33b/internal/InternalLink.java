@@ -1,0 +1,23 @@
+package org.meter2mqtt.driver.kpm33b.internal;
+
+/** The hub's connection to the broker the meters publish to: a client connection or the in-process one. */
+interface InternalLink extends AutoCloseable {
+
+    /** What arrives on the subscribed topics, one message at a time, in order. */
+    interface Receiver {
+        void message(String topic, byte[] payload);
+    }
+
+    void start();
+
+    boolean connected();
+
+    /** Why it is not connected, or null. */
+    String problem();
+
+    /** Sends without waiting; false when it could not be handed over. */
+    boolean publish(String topic, byte[] payload, int qos);
+
+    @Override
+    void close();
+}
