@@ -65,7 +65,8 @@ final class Device {
     private DeviceInfo outputInfo;
 
     // written by reading threads
-    private final Map<String, Reading> latest = new ConcurrentHashMap<>();
+    /** Guarded by this (a plain map: it is written for every reading, read rarely). */
+    private final Map<String, Reading> latest = new HashMap<>();
     private final Map<String, String> attributes = new ConcurrentHashMap<>();
     private volatile long readingCount;
     private volatile long errorCount;
@@ -518,7 +519,6 @@ final class Device {
     List<Reading> readNow(Duration timeout) throws DriverException {
         int g;
         Lane l;
-        boolean polled;
         synchronized (this) {
             if (session == null) {
                 throw new DriverException("device " + id + " is " + deviceState
@@ -526,10 +526,9 @@ final class Device {
             }
             g = generation;
             l = lane;
-            polled = driver.description().mode() == DriverDescription.Mode.POLLED;
-        }
-        if (!polled) {
-            return new ArrayList<>(new TreeMap<>(latest).values());
+            if (driver.description().mode() != DriverDescription.Mode.POLLED) {
+                return new ArrayList<>(new TreeMap<>(latest).values());
+            }
         }
         List<Reading> captured = java.util.Collections.synchronizedList(new ArrayList<>());
         CountDownLatch done = new CountDownLatch(1);
