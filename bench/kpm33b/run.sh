@@ -107,13 +107,18 @@ gateway_start() { # internal: embedded | mosquitto
   else
     sed -i "s/^enabled *=.*/enabled = false/; s/^port *=.*/port = 21885/" "$e/org.meter2mqtt.broker.cfg"
   fi
-  sed -i "s#^url *=.*#url = tcp://127.0.0.1:$INTERNAL#; s#^proxy.url *=.*#proxy.url = tcp://127.0.0.1:$CENTRAL#; s#^meter.timezone *=.*#meter.timezone = UTC#" \
+  # embedded: the driver takes the meters' messages in-process (url = embedded, the default);
+  # EMBEDDED_URL=tcp forces the older client connection over loopback, for comparison
+  local url="tcp://127.0.0.1:$INTERNAL"
+  [ "$1" = embedded ] && [ "${EMBEDDED_URL:-}" != tcp ] && url=embedded
+  sed -i "s#^url *=.*#url = $url#; s#^proxy.url *=.*#proxy.url = tcp://127.0.0.1:$CENTRAL#; s#^meter.timezone *=.*#meter.timezone = UTC#" \
     "$e/org.meter2mqtt.driver.kpm33b.cfg"
   sed -i "s#^url *=.*#url = tcp://127.0.0.1:$CENTRAL#; s#^gateway.id *=.*#gateway.id = bench#" "$e/org.meter2mqtt.mqtt.cfg"
   for i in $(seq 0 $((METERS - 1))); do
     printf 'driver = kpm33b\nmeter.id = 33B1225%06d\n%s' $((950027 + i)) "${DEVICE_EXTRA:-}" > "$e/org.meter2mqtt.device-m$i.cfg"
   done
-  "$OUT/gw/bin/start"
+  # PROFILE=throughput: bin/setenv's throughput profile instead of the small-footprint default
+  METER2MQTT_PROFILE="${PROFILE:-small}" "$OUT/gw/bin/start"
   for _ in $(seq 1 100); do [ -s "$OUT/gw/karaf.pid" ] && break; sleep 0.3; done
   GW=$(cat "$OUT/gw/karaf.pid")
   # ready when the last device's session is open (the driver registered it with the shared subscription)
