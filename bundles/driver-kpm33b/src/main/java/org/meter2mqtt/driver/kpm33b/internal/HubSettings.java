@@ -43,6 +43,8 @@ final class HubSettings {
     final Duration ackTimeout;
     final Duration retryMin;
     final Duration retryMax;
+    /** How often the shared counters are put on the devices (meter:show); a plain-map key, for tests. */
+    final Duration statsInterval;
     final String proxyUrl;
     final String proxyUsername;
     final String proxyPassword;
@@ -78,6 +80,7 @@ final class HubSettings {
         retryMin = Duration.ofMillis(p.positive(m, "retry.min.ms",
                 p.positive(m, "retry.min.seconds", 30) * 1000L));
         retryMax = Duration.ofSeconds(Math.max(retryMin.toSeconds(), p.positive(m, "retry.max.seconds", 3600)));
+        statsInterval = Duration.ofMillis(p.positive(m, "stats.interval.ms", 10_000));
         proxyUrl = blankToNull(m.get("proxy.url"));
         proxyUsername = blankToNull(m.get("proxy.username"));
         proxyPassword = blankToNull(m.get("proxy.password"));

@@ -80,6 +80,7 @@ final class Kpm33bHub implements AutoCloseable {
     private volatile InternalLink internal;
     private volatile MqttLink proxy;
     private volatile boolean closed;
+    private String lastStats = "";
 
     Kpm33bHub(HubSettings settings, Supplier<DeviceRegistry> registry, Clock clock) {
         this.settings = settings;
@@ -101,6 +102,17 @@ final class Kpm33bHub implements AutoCloseable {
         if (settings.proxyUrl != null) {
             proxy = newProxy(settings);
             proxy.start();
+        }
+        long every = settings.statsInterval.toMillis();
+        timer.scheduleWithFixedDelay(this::showStats, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Puts the shared pipeline's counters (drops included) on every device, for meter:show. */
+    private void showStats() {
+        String s = stats();
+        if (!s.equals(lastStats)) {
+            lastStats = s;
+            sessions.values().forEach(x -> x.pipeline(s));
         }
     }
 

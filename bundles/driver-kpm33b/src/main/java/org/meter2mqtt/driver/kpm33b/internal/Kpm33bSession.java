@@ -42,6 +42,8 @@ final class Kpm33bSession implements DriverSession {
     private static final Logger LOG = LoggerFactory.getLogger(Kpm33bSession.class);
     static final String STATE_ACKED = "acked.";
     static final String ATTR_RESULT = "config.result";
+    /** Counters of the subscription all KPM33B meters share (what was received, dropped and why). */
+    static final String ATTR_PIPELINE = "kpm33b.pipeline";
 
     private final DeviceContext context;
     private final Kpm33bHub hub;
@@ -147,6 +149,12 @@ final class Kpm33bSession implements DriverSession {
     void badData(String why) {
         if (!closed && supersededBy == null) {
             context.error(why);
+        }
+    }
+
+    void pipeline(String stats) {
+        if (!closed) {
+            context.attribute(ATTR_PIPELINE, stats);
         }
     }
 

@@ -95,6 +95,7 @@ class Kpm33bDeviceTest {
         s.put("url", inProcess() ? "embedded" : "tcp://127.0.0.1:" + broker.port());
         s.put("client.id", "gateway-test");
         s.put("retry.min.ms", "60000");
+        s.put("stats.interval.ms", "200");
         s.putAll(extra);
         driver = new Kpm33bDriver(s, Clock.systemUTC());
         driver.setLocalBroker(broker);
@@ -430,6 +431,11 @@ class Kpm33bDeviceTest {
         simulate(1);
         publishUntil("office", "active_power", true);
         awaitState("office", DeviceState.ONLINE);
+        // the shared pipeline's counters reach meter:show, the embedded broker's drops included
+        await().atMost(5, TimeUnit.SECONDS).until(() -> String.valueOf(manager.device("office").orElseThrow()
+                .attributes().get(Kpm33bSession.ATTR_PIPELINE)).contains("dropped by the embedded broker 0"));
+        assertThat(manager.device("office").orElseThrow().attributes().get(Kpm33bSession.ATTR_PIPELINE))
+                .containsPattern("received [1-9]");
     }
 
     @Test
