@@ -20,21 +20,26 @@ public final class Deduplicator {
         int next;
     }
 
-    private final Map<String, Times> seen = new HashMap<>();
+    /** Per topic (a handful), per meter id: no key string to build for every message. */
+    private final Map<String, Map<String, Times>> seen = new HashMap<>();
+    private int keys;
 
     /** True the first time a (topic, id, time) is offered; a message without time is never a duplicate. */
     public boolean first(MeterMessage m) {
         if (m.time() == null) {
             return true;
         }
-        String key = m.topic() + '\u0000' + m.id();
-        Times t = seen.get(key);
+        Map<String, Times> byId = seen.computeIfAbsent(m.topic(), k -> new HashMap<>());
+        Times t = byId.get(m.id());
         if (t == null) {
-            if (seen.size() >= MAX_KEYS) {
+            if (keys >= MAX_KEYS) {
                 seen.clear();
+                keys = 0;
+                byId = seen.computeIfAbsent(m.topic(), k -> new HashMap<>());
             }
             t = new Times();
-            seen.put(key, t);
+            byId.put(m.id(), t);
+            keys++;
         }
         for (String time : t.times) {
             if (m.time().equals(time)) {
