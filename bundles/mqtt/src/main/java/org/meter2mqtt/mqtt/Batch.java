@@ -25,6 +25,7 @@ public final class Batch {
         private final String channel;
         private final BigDecimal number;
         private final String text;
+        private String plain;
 
         public Value(String channel, BigDecimal number, String text) {
             this.channel = channel;
@@ -46,7 +47,16 @@ public final class Batch {
 
         /** As published on the per-channel topic. */
         public String formatted() {
-            return number != null ? number.toPlainString() : text;
+            if (number == null) {
+                return text;
+            }
+            // Used for the value message and the state JSON: BigDecimal.toPlainString once, not twice.
+            String p = plain;
+            if (p == null) {
+                p = number.toPlainString();
+                plain = p;
+            }
+            return p;
         }
     }
 

@@ -48,12 +48,34 @@ import org.slf4j.LoggerFactory;
  * The MQTT output: one Paho connection, Home Assistant discovery and a store-and-forward buffer.
  *
  * <p>Device threads only put events into in-memory queues ({@link #readings} never blocks). One publisher
- * thread does all the rest: checks readings, appends them to the {@link SegmentQueue} on disk, connects
- * (own retry loop with backoff, since Paho's automatic reconnect needs a first successful connect), and
- * sends. A buffered batch is acknowledged in the queue only when the broker acknowledged all its messages,
- * so a lost connection or a restart re-sends from the first unacknowledged batch (at-least-once, in order).
- * Retained messages (statuses, discovery) are not buffered: they are rebuilt from the current devices and
- * sent first after every connect.
+ * thread does all the rest: checks readings, connects (own retry loop with backoff, since Paho's automatic
+ * reconnect needs a first successful connect), and sends. Retained messages (statuses, discovery) are not
+ * buffered: they are rebuilt from the current devices and sent first after every connect.
+ *
+ * <p>Two paths for readings, never mixed so that they stay in order:
+ * <ul>
+ * <li><b>Direct</b> (connected and the disk buffer holds nothing unacknowledged): a batch stays in memory, is
+ * sent, and is forgotten when the broker acknowledged its last message. At most the in-flight window
+ * ({@link MqttSettings#maxInflight()} messages, plus the rest of one batch) is held this way; more batches wait
+ * in the hand-off queue until acknowledgements make room.</li>
+ * <li><b>Disk</b> ({@link SegmentQueue}): while not connected, while the disk buffer still has older batches,
+ * and when the broker falls behind (more than {@value #DIRECT_BACKLOG} batches waiting while the direct path is
+ * full). A buffered batch is acknowledged in the queue only when the broker acknowledged all its messages.</li>
+ * </ul>
+ * When the connection is lost, the unacknowledged in-memory batches are written to the (then empty) disk
+ * buffer, oldest first, ahead of anything newer; when the broker falls behind, the same happens but the
+ * messages already in flight keep going and their acknowledgement commits the new records. On a normal stop,
+ * in-flight messages get up to 2 s, then whatever is unacknowledged is written to the disk buffer. After a
+ * reconnect or restart, sending resumes at the first unacknowledged batch: at least once, in order.
+ *
+ * <p>The trade-off: the direct path saves encoding, writing, reading and decoding every batch (about a sixth
+ * of the publisher thread's time), but what it holds is only in memory. A {@code kill -9} or a JVM crash while
+ * connected loses (a) the direct path's batches: at most {@link MqttSettings#maxInflight()} messages (default
+ * 1000) plus the rest of one batch, sent but not yet acknowledged by the broker (at QoS 0: handed to the socket;
+ * the broker may or may not have them), and (b) as before, batches not yet taken from the hand-off queue:
+ * normally those of the last few milliseconds, up to {@value #DIRECT_BACKLOG} while the broker is the
+ * bottleneck. On the disk path, a crash loses only (b); records reach the operating system every loop. A power
+ * cut additionally loses what {@code buffer.fsync.ms} allows.
  */
 public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Closeable {
 
@@ -63,6 +85,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final byte[] EMPTY = new byte[0];
     private static final int INBOX = 100_000;
     private static final long CONNECT_TIMEOUT_MS = 10_000;
+    /** Batches waiting in the hand-off queue, while the direct path is full, before the disk buffer takes over. */
+    private static final int DIRECT_BACKLOG = 2_000;
 
     /** A readings() call waiting for the publisher thread. */
     private static final class Incoming {
@@ -100,16 +124,25 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
     }
 
-    /** A sent message waiting for its acknowledgement; completes the buffered record it ends, if any. */
+    /**
+     * A sent message waiting for its acknowledgement; completes the buffered record it ends, if any, or (held)
+     * the oldest in-memory batch in flight.
+     */
     private static final class Pending {
         final IMqttDeliveryToken token;
-        final SegmentQueue.Record record;
+        SegmentQueue.Record record;
         final Runnable onAck;
+        boolean held;
 
         Pending(IMqttDeliveryToken token, SegmentQueue.Record record, Runnable onAck) {
             this.token = token;
             this.record = record;
             this.onAck = onAck;
+        }
+
+        Pending(IMqttDeliveryToken token, boolean held) {
+            this(token, null, null);
+            this.held = held;
         }
     }
 
@@ -133,7 +166,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final AtomicLong inboxDropped = new AtomicLong();
     private volatile long birthAt;
     private volatile Throwable lost;
-    private volatile boolean windowFull;
     private volatile boolean running;
     private Thread thread;
 
@@ -144,6 +176,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private volatile long bufferDropped;
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
+    private volatile long spilled;
 
     // Publisher thread only.
     private MqttSettings active;
@@ -160,6 +193,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final LinkedHashMap<String, Outgoing> controlOut = new LinkedHashMap<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long queueErrors;
+    // The direct path: batches kept in memory (never on disk) until the broker acknowledged them.
+    private final ArrayDeque<Batch> unsent = new ArrayDeque<>();
+    private final ArrayDeque<Batch> inflight = new ArrayDeque<>();
+    private int heldMessages;
+    private boolean stopping;
+    private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
+    private Instant lastTimestamp;
+    private String lastTimestampText;
 
     /**
      * @param dataDir where the buffer ({@code mqtt-buffer/}) and {@code discovery.json} live, e.g.
@@ -248,6 +289,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return published.get();
     }
 
+    /** Batches moved from the direct path to the disk buffer (connection lost, stop, broker behind); for tests. */
+    long spilled() {
+        return spilled;
+    }
+
     /** Sends what is in flight (up to 2 s), says offline, disconnects and closes the buffer. */
     @Override
     public void close() {
@@ -274,6 +320,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     // ---- the publisher thread ----
 
     private void run() {
+        stopping = false;
         try {
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
             while (running) {
@@ -302,7 +349,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     rebirth();
                     busy = true;
                 }
-                buffered = queue == null ? 0 : queue.pending();
+                buffered = (queue == null ? 0 : queue.pending()) + unsent.size() + inflight.size();
                 bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors;
                 if (!busy) {
                     long wait = client == null && active.problems().isEmpty()
@@ -337,6 +384,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (old == null || old.bufferMaxBytes() != s.bufferMaxBytes() || !old.bufferMaxAge().equals(s.bufferMaxAge())
                 || !old.fsyncInterval().equals(s.fsyncInterval())) {
             if (queue != null) {
+                spill();
                 queue.close();
             }
             pending.clear();
@@ -344,6 +392,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     s.fsyncInterval(), clock::millis);
         }
         topics = new Topics(s);
+        deviceTopics.clear();
         payloads = new Payloads(topics, gatewayVersion);
         if (reconnect) {
             // Payloads depend on prefixes and gateway id: recompute every device's discovery.
@@ -380,12 +429,32 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         Incoming in;
         int n = 0;
-        while (n < 10_000 && (in = data.poll()) != null) {
+        while (n < 10_000) {
+            if (!stopping && heldMessages >= memoryLimit() && data.size() <= DIRECT_BACKLOG) {
+                // The direct path is full: the rest waits in the hand-off queue until acknowledgements make room.
+                break;
+            }
+            in = data.poll();
+            if (in == null) {
+                break;
+            }
             any = true;
             n++;
             accept(in);
         }
         return any;
+    }
+
+    /**
+     * Messages of in-memory batches (sent or not) beyond which new batches wait. The window is enough: each loop
+     * takes only what the acknowledgements made room for, and sends it in the same turn.
+     */
+    private int memoryLimit() {
+        return active.maxInflight();
+    }
+
+    private static int messageCount(Batch b) {
+        return b.values().size() + 1;
     }
 
     private void deviceChangedNow(DeviceInfo d) {
@@ -445,6 +514,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     private void deviceRemovedNow(DeviceInfo d) {
         DeviceEntry e = devices.remove(d.id());
+        deviceTopics.remove(d.id());
         Set<String> topicsToRemove = new LinkedHashSet<>(store.announced(d.id()));
         if (e != null) {
             topicsToRemove.addAll(e.configs.keySet());
@@ -461,8 +531,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         LOG.info("Device {} removed: retracting {} Home Assistant entities", d.id(), topicsToRemove.size());
     }
 
-    /** Checks one batch and appends it to the disk buffer. */
-    private void accept(Incoming in) {
+    /** Checks one batch and hands it to the direct path or the disk buffer. */
+    private void accept(Incoming in) throws IOException {
         DeviceInfo d = in.device;
         DeviceEntry e = devices.get(d.id());
         if (e == null) {
@@ -497,18 +567,107 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received : ts,
                 values);
+        int n = messageCount(b);
+        // Memory only while nothing older waits on disk (order) and within the limit (what a kill -9 can lose).
+        if (connected && queue.pending() == 0
+                && (stopping || heldMessages == 0 || heldMessages + n <= memoryLimit())) {
+            unsent.add(b);
+            heldMessages += n;
+            return;
+        }
+        if (heldMessages > 0) {
+            // The broker is slower than the meters: from here on the disk buffer takes the backlog.
+            LOG.debug("MQTT direct path full ({} messages in memory, {} batches waiting); buffering on disk",
+                    heldMessages, data.size());
+            spillAndAdopt();
+        }
+        append(b);
+    }
+
+    /** Appends to the disk buffer; returns the record, or null when it was lost (counted and logged). */
+    private byte[] append(Batch b) {
+        byte[] record = b.encode();
         try {
-            if (!queue.append(b.encode())) {
-                queueErrors++;
-                LOG.warn("Device {}: batch of {} values is larger than a buffer segment; dropped", d.id(),
-                        values.size());
+            if (queue.append(record)) {
+                return record;
             }
+            queueErrors++;
+            LOG.warn("Device {}: batch of {} values is larger than a buffer segment; dropped", b.device(),
+                    b.values().size());
         } catch (IOException ex) {
             queueErrors++;
             if (queueErrors % 1000 == 1) {
                 LOG.error("Cannot write the MQTT buffer under {} ({}); {} batches lost so far. Free disk space",
                         dataDir, ex.getMessage(), queueErrors);
             }
+        }
+        return null;
+    }
+
+    /**
+     * Moves the in-memory batches to the disk buffer, oldest (in flight) first. The buffer holds nothing
+     * unacknowledged while there are any (the direct path is taken only when it is empty), so the order stays.
+     * Their messages in flight are forgotten: the caller drops the connection or stops.
+     */
+    private void spill() {
+        if (heldMessages == 0) {
+            return;
+        }
+        for (Batch b : inflight) {
+            append(b);
+        }
+        for (Batch b : unsent) {
+            append(b);
+        }
+        LOG.debug("{} in-memory batches moved to the MQTT buffer", inflight.size() + unsent.size());
+        spilled += inflight.size() + unsent.size();
+        inflight.clear();
+        unsent.clear();
+        heldMessages = 0;
+        for (Pending p : pending) {
+            p.held = false;
+        }
+    }
+
+    /**
+     * As {@link #spill()}, but still connected: the messages in flight keep going and the acknowledgement of a
+     * batch's last message commits its new record, so nothing is sent twice and reading resumes after them.
+     */
+    private void spillAndAdopt() throws IOException {
+        List<byte[]> records = new ArrayList<>(inflight.size());
+        for (Batch b : inflight) {
+            records.add(append(b));
+        }
+        ArrayDeque<Batch> rest = new ArrayDeque<>(unsent);
+        spilled += inflight.size() + unsent.size();
+        inflight.clear();
+        unsent.clear();
+        heldMessages = 0;
+        for (Batch b : rest) {
+            append(b);
+        }
+        queue.flush();
+        int i = 0;
+        boolean adopted = true;
+        for (Pending p : pending) {
+            if (!p.held) {
+                continue;
+            }
+            p.held = false;
+            byte[] record = records.get(i++);
+            if (record == null || !adopted) {
+                continue; // lost to a disk error (counted), or adoption given up below
+            }
+            SegmentQueue.Record r = queue.next();
+            if (r == null || !Arrays.equals(r.payload(), record)) {
+                // Not the record just written (the size bound dropped it?): send all unacknowledged again.
+                LOG.warn("MQTT buffer did not return the batches just moved to it; re-sending from the last "
+                        + "acknowledged one (duplicates possible)");
+                adopted = false;
+                queue.rewind();
+                continue;
+            }
+            p.record = r;
         }
     }
 
@@ -540,8 +699,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             o.setPassword(s.password().toCharArray());
         }
         if (sockets != null) {
-            o.setSocketFactory(sockets);
+            o.setSocketFactory(NoDelaySockets.tls(sockets));
             o.setHttpsHostnameVerificationEnabled(s.hostnameVerification());
+        } else {
+            o.setSocketFactory(NoDelaySockets.plain());
         }
         o.setWill(topics.gatewayStatus(), OFFLINE, 1, true);
         MqttAsyncClient c = null;
@@ -663,6 +824,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         connected = false;
         closeClient(client);
         client = null;
+        // Unacknowledged in-memory batches go to the (then empty) disk buffer: sent first after the reconnect.
+        spill();
         pending.clear();
         controlOut.clear();
         if (queue != null) {
@@ -748,7 +911,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         boolean any = reap();
         int window = active.maxInflight();
         if (pahoFull()) {
-            windowFull = true; // deliveryComplete wakes the loop once Paho caught up
+            // deliveryComplete wakes the loop once Paho caught up
             return any;
         }
         try {
@@ -779,24 +942,52 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     pending.add(new Pending(null, r, null));
                     continue;
                 }
-                Map<String, byte[]> msgs = messages(b);
-                int i = 0;
-                for (Map.Entry<String, byte[]> m : msgs.entrySet()) {
-                    IMqttDeliveryToken t = client.publish(m.getKey(), m.getValue(), active.qos(), active.retain());
-                    pending.add(new Pending(t, ++i == msgs.size() ? r : null, null));
+                publish(b).record = r;
+            }
+            while (pending.size() < window && !pahoFull()) {
+                Batch b = unsent.poll();
+                if (b == null) {
+                    break;
                 }
-                DeviceEntry e = devices.get(b.device());
-                if (e != null) {
-                    e.lastBatch = b;
-                }
+                any = true;
+                // In flight before the first publish: if that throws, the batch is spilled with the others.
+                inflight.add(b);
+                publish(b).held = true;
             }
         } catch (MqttException e) {
             lost = e;
             connectionLost();
             return true;
         }
-        windowFull = pending.size() >= window || pahoFull();
         return any | reap();
+    }
+
+    /** Publishes a batch's messages, a value per channel then the JSON state; returns the state's Pending. */
+    private Pending publish(Batch b) throws MqttException {
+        Topics.Device t = deviceTopics.get(b.device());
+        if (t == null || !t.driver().equals(b.driver())) {
+            t = topics.forDevice(b.driver(), b.device());
+            deviceTopics.put(b.device(), t);
+        }
+        int qos = active.qos();
+        boolean retain = active.retain();
+        for (Batch.Value v : b.values()) {
+            byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
+            IMqttDeliveryToken token = client.publish(t.value(v.channel()), payload, qos, retain);
+            pending.add(new Pending(token, false));
+        }
+        if (!b.timestamp().equals(lastTimestamp)) {
+            // Meters polled together share a timestamp; Instant.toString is a tenth of a state message's cost.
+            lastTimestamp = b.timestamp();
+            lastTimestampText = lastTimestamp.toString();
+        }
+        Pending last = new Pending(client.publish(t.state(), Payloads.state(b, lastTimestampText), qos, retain), false);
+        pending.add(last);
+        DeviceEntry e = devices.get(b.device());
+        if (e != null) {
+            e.lastBatch = b;
+        }
+        return last;
     }
 
     private boolean reap() throws IOException {
@@ -817,6 +1008,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             any = true;
             if (p.record != null) {
                 queue.commit(p.record);
+            }
+            if (p.held) {
+                heldMessages -= messageCount(inflight.poll());
             }
             if (p.onAck != null) {
                 p.onAck.run();
@@ -839,7 +1033,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     private void shutdown() throws IOException {
-        // batches handed over just before the stop go to the disk buffer (sent after the next start)
+        // Batches handed over just before the stop go to memory (then to disk, below) or to the disk buffer.
+        stopping = true;
         while (processEvents()) {
             // drain
         }
@@ -861,6 +1056,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 }
             }
             reap();
+            // What is still unacknowledged goes to the disk buffer, sent after the next start (maybe twice).
+            spill();
             disconnect(active);
         } else {
             closeClient(client);
@@ -877,6 +1074,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         try {
             closeClient(client);
             if (queue != null) {
+                spill();
                 queue.close();
             }
         } catch (IOException e) {
@@ -909,9 +1107,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
         @Override
         public void deliveryComplete(IMqttDeliveryToken token) {
-            if (windowFull) {
-                signal.release();
-            }
+            // Always: an acknowledgement frees room in the window and in the direct path's memory.
+            signal.release();
         }
     }
 }

@@ -41,13 +41,20 @@ public final class Payloads {
 
     /** {@code {"timestamp":"<ISO-8601 UTC>","<channel>":value,...}}, numbers as plain decimals. */
     public static byte[] state(Batch b) {
+        return state(b, b.timestamp().toString());
+    }
+
+    /** As {@link #state(Batch)}, with the timestamp already formatted (many batches share one). */
+    static byte[] state(Batch b, String timestamp) {
         try (ByteArrayBuilder bytes = new ByteArrayBuilder(128);
                 JsonGenerator g = FACTORY.createGenerator(bytes)) {
             g.writeStartObject();
-            g.writeStringField("timestamp", b.timestamp().toString());
+            g.writeStringField("timestamp", timestamp);
             for (Batch.Value v : b.values()) {
                 if (v.number() != null) {
-                    g.writeNumberField(v.channel(), v.number());
+                    // The plain decimal the value topic carries (same text as WRITE_BIGDECIMAL_AS_PLAIN).
+                    g.writeFieldName(v.channel());
+                    g.writeNumber(v.formatted());
                 } else {
                     g.writeStringField(v.channel(), v.text());
                 }

@@ -1,5 +1,7 @@
 package org.meter2mqtt.mqtt;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Topic names of ARCHITECTURE.md, scoped by gateway id. */
@@ -42,6 +44,46 @@ public final class Topics {
 
     public String value(String driver, String device, String channel) {
         return device(driver, device) + "/" + level(channel);
+    }
+
+    /** The topics of one device; not thread-safe (the publisher thread keeps one per device). */
+    public Device forDevice(String driver, String device) {
+        return new Device(driver, device(driver, device));
+    }
+
+    /**
+     * Value and state topics of one device, built once: the publisher needs one per message, and building
+     * them (sanitising every level with a regex) cost about a tenth of its time.
+     */
+    public static final class Device {
+        private final String driver;
+        private final String base;
+        private final String state;
+        private final Map<String, String> values = new HashMap<>();
+
+        Device(String driver, String base) {
+            this.driver = driver;
+            this.base = base;
+            this.state = base + "/state";
+        }
+
+        /** The driver id these topics were built for (a device may change driver). */
+        public String driver() {
+            return driver;
+        }
+
+        public String state() {
+            return state;
+        }
+
+        public String value(String channel) {
+            String t = values.get(channel);
+            if (t == null) {
+                t = base + "/" + level(channel);
+                values.put(channel, t);
+            }
+            return t;
+        }
     }
 
     public String state(String driver, String device) {

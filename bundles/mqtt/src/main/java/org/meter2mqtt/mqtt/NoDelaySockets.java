@@ -1,0 +1,114 @@
+package org.meter2mqtt.mqtt;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * Socket factories that switch Nagle's algorithm off (TCP_NODELAY). Paho writes every MQTT packet with its own
+ * flush and never sets the option, so with Nagle a small publish can wait for the broker's delayed ACK
+ * (up to 40 ms on Linux) whenever an earlier segment is unacknowledged. Paho 1.2.5 calls {@code createSocket()}
+ * and connects itself, for tcp:// and ssl:// alike; the other methods are there for completeness.
+ */
+final class NoDelaySockets {
+
+    private NoDelaySockets() {
+    }
+
+    /** For tcp://: Paho refuses an SSLSocketFactory there, so this is a plain {@link SocketFactory}. */
+    static SocketFactory plain() {
+        return new Plain();
+    }
+
+    /** For ssl://: the TLS factory of {@link Tls}, with TCP_NODELAY on every socket it makes. */
+    static SSLSocketFactory tls(SSLSocketFactory delegate) {
+        return new TlsFactory(delegate);
+    }
+
+    private static <S extends Socket> S noDelay(S s) throws IOException {
+        s.setTcpNoDelay(true);
+        return s;
+    }
+
+    private static final class Plain extends SocketFactory {
+        @Override
+        public Socket createSocket() throws IOException {
+            return noDelay(new Socket());
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return noDelay(new Socket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            return noDelay(new Socket(host, port, localHost, localPort));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return noDelay(new Socket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            return noDelay(new Socket(address, port, localAddress, localPort));
+        }
+    }
+
+    private static final class TlsFactory extends SSLSocketFactory {
+        private final SSLSocketFactory delegate;
+
+        TlsFactory(SSLSocketFactory delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String[] getDefaultCipherSuites() {
+            return delegate.getDefaultCipherSuites();
+        }
+
+        @Override
+        public String[] getSupportedCipherSuites() {
+            return delegate.getSupportedCipherSuites();
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            return noDelay(delegate.createSocket());
+        }
+
+        @Override
+        public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
+            // Layered over a connected socket: the option belongs to the TCP socket underneath.
+            noDelay(s);
+            return delegate.createSocket(s, host, port, autoClose);
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return noDelay(delegate.createSocket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            return noDelay(delegate.createSocket(host, port, localHost, localPort));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return noDelay(delegate.createSocket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            return noDelay(delegate.createSocket(address, port, localAddress, localPort));
+        }
+    }
+}
