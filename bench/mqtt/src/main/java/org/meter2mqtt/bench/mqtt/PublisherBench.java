@@ -25,10 +25,17 @@ import org.meter2mqtt.mqtt.MqttSettings;
 
 /**
  * Feeds {@code batches} readings batches round-robin over {@code devices} meters into the real publisher
- * (disk buffer, Paho, discovery on) and measures the rate at which mosquitto acknowledges them (QoS 1) or
- * they are written (QoS 0). The ceiling is mosquitto_pub -l sending the same number of messages.
+ * (Paho, discovery on, disk buffer when needed) and measures the rate at which mosquitto acknowledges them
+ * (QoS 1) or they are written to the socket (QoS 0). The ceiling is mosquitto_pub -l sending the same number of
+ * messages of about the same size to the same broker; see README.md for why it is measured the way it is.
+ * Both sides are checked against the broker's own count of PUBLISH packets received ($SYS).
  */
 public final class PublisherBench {
+
+    /** Below 65,535: mosquitto_pub -l stops at the first PUBACK for the last message id, which wraps. */
+    private static final int CHUNK_QOS1 = 50_000;
+    /** Batches waiting in the publisher beyond which the feeder pauses (below its direct-path backlog). */
+    private static final int FEED_BACKLOG = 1_000;
 
     public static void main(String[] args) throws Exception {
         int devices = Integer.parseInt(args[0]);
@@ -43,19 +50,23 @@ public final class PublisherBench {
             port = s.getLocalPort();
         }
         Files.writeString(dir.resolve("mosquitto.conf"), "listener " + port + " 127.0.0.1\nallow_anonymous true\n"
-                + "persistence false\nmax_inflight_messages 0\nmax_queued_messages 0\nlog_type error\nuser root\n");
+                + "persistence false\nmax_inflight_messages 0\nmax_queued_messages 0\nlog_type error\nuser root\n"
+                + "sys_interval 1\n");
         Process broker = new ProcessBuilder("mosquitto", "-c", dir.resolve("mosquitto.conf").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        int inflight = Integer.getInteger("inflight", 1000);
         try {
             awaitPort(port);
-            double ceiling = ceiling(dir, port, qos, messages);
-            double[] ours = publisher(dir, port, qos, devices, batches, channels, messages);
-            System.out.printf("QoS %d, %d devices, %d batches x %d channels = %d messages%n", qos, devices, batches,
-                    channels, messages);
-            System.out.printf("  mosquitto_pub -l ceiling : %,10.0f msg/s%n", ceiling);
+            double[] ceiling = ceiling(dir, port, qos, devices, batches, channels, inflight);
+            double[] ours = publisher(dir, port, qos, devices, batches, channels, messages, inflight);
+            System.out.printf("QoS %d, %d devices, %d batches x %d channels = %d messages, in-flight window %d%n",
+                    qos, devices, batches, channels, messages, inflight);
+            System.out.printf("  mosquitto_pub -l ceiling : %,10.0f msg/s (%d runs, net of %.0f ms start-up each; "
+                    + "raw %,.0f msg/s); broker counted %,d%n", ceiling[0], (long) ceiling[2], ceiling[3],
+                    ceiling[1], (long) ceiling[4]);
             System.out.printf("  meter2mqtt publisher     : %,10.0f msg/s = %,.0f readings/s = %,.0f batches/s "
-                    + "(%.2fx ceiling)%n", ours[0], ours[0] * channels / messagesPerBatch,
-                    ours[0] / messagesPerBatch, ours[0] / ceiling);
+                    + "(%.2fx ceiling); broker counted %,d of %,d%n", ours[0], ours[0] * channels / messagesPerBatch,
+                    ours[0] / messagesPerBatch, ours[0] / ceiling[0], (long) ours[4], (long) ours[5]);
             System.out.printf("  publisher JVM: CPU %.2f cores while sending, RSS %.0f MiB (peak %.0f MiB), "
                     + "heap -Xmx128m%n", ours[1], ours[2], ours[3]);
         } finally {
@@ -64,29 +75,119 @@ public final class PublisherBench {
         }
     }
 
-    private static double ceiling(Path dir, int port, int qos, long messages) throws Exception {
-        Path lines = dir.resolve("lines.txt");
-        StringBuilder sb = new StringBuilder();
-        for (long i = 0; i < messages; i++) {
-            // About the size of a value / state message.
-            sb.append("{\"timestamp\":\"2024-03-01T10:15:30Z\",\"seq\":").append(i).append("}\n");
+    /**
+     * mosquitto_pub -l over the same number of lines, in runs of at most {@link #CHUNK_QOS1} at QoS 1 (one run at
+     * QoS 0), with the publisher's in-flight window. Each run's fixed start-up and shut-down (about 200 ms of
+     * sleeps in mosquitto_pub, measured with one-line runs) is subtracted, so the ceiling is the sending rate.
+     *
+     * @return net msg/s, raw msg/s, runs, start-up ms per run, PUBLISH packets the broker counted
+     */
+    private static double[] ceiling(Path dir, int port, int qos, int devices, int batches, int channels,
+            int inflight) throws Exception {
+        List<String> payloads = payloads(devices, batches, channels);
+        long messages = payloads.size();
+        long chunk = qos == 0 ? messages : CHUNK_QOS1;
+        List<Path> files = new ArrayList<>();
+        for (int start = 0; start < messages; start += chunk) {
+            StringBuilder sb = new StringBuilder();
+            for (String line : payloads.subList(start, (int) Math.min(messages, start + chunk))) {
+                sb.append(line).append('\n');
+            }
+            Path f = dir.resolve("lines-" + files.size() + ".txt");
+            Files.writeString(f, sb);
+            files.add(f);
         }
-        Files.writeString(lines, sb);
+        Path one = dir.resolve("one.txt");
+        Files.writeString(one, payloads.get(payloads.size() - 1) + "\n");
+        long before = sysReceived(port, -1);
+        long[] startup = new long[5];
+        for (int i = 0; i < startup.length; i++) {
+            startup[i] = mosquittoPub(dir, port, qos, inflight, one);
+        }
+        java.util.Arrays.sort(startup);
+        long fixed = startup[startup.length / 2];
+        long total = 0;
+        for (Path f : files) {
+            total += mosquittoPub(dir, port, qos, inflight, f);
+        }
+        long counted = sysReceived(port, before + startup.length + messages) - before - startup.length;
+        if (counted != messages) {
+            throw new IllegalStateException("mosquitto_pub: the broker counted " + counted + " of " + messages);
+        }
+        long net = total - files.size() * fixed;
+        return new double[] { messages / (net / 1e9), messages / (total / 1e9), files.size(), fixed / 1e6, counted };
+    }
+
+    /** The payloads the publisher sends for the bench's batches, in order: the values, then the JSON state. */
+    private static List<String> payloads(int devices, int batches, int channels) {
+        List<String> out = new ArrayList<>(batches * (channels + 1));
+        Instant ts = Instant.parse("2024-03-01T00:00:00Z");
+        for (int b = 0; b < batches; b++) {
+            StringBuilder state = new StringBuilder("{\"timestamp\":\"").append(ts.plusSeconds(b / devices))
+                    .append('"');
+            for (Reading r : readings(b, devices, channels, ts)) {
+                String v = r.number().toPlainString();
+                out.add(v);
+                state.append(",\"").append(r.channel()).append("\":").append(v);
+            }
+            out.add(state.append('}').toString());
+        }
+        return out;
+    }
+
+    /** The readings of batch {@code b}: a growing energy counter and constant powers. */
+    private static List<Reading> readings(int b, int devices, int channels, Instant ts) {
+        List<Reading> rs = new ArrayList<>(channels);
+        Instant t = ts.plusSeconds(b / devices);
+        rs.add(Reading.of("energy_import", BigDecimal.valueOf(1000 + b / devices, 3), t));
+        for (int c = 1; c < channels; c++) {
+            rs.add(Reading.of("power_l" + c, BigDecimal.valueOf(230 + c), t));
+        }
+        return rs;
+    }
+
+    /** One mosquitto_pub -l run; its wall time in ns. */
+    private static long mosquittoPub(Path dir, int port, int qos, int inflight, Path lines) throws Exception {
         long t0 = System.nanoTime();
         Process pub = new ProcessBuilder("mosquitto_pub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-q",
-                Integer.toString(qos), "-t", "meters/bench/ceiling/state", "-l", "-i", "ceiling")
-                .redirectInput(lines.toFile()).redirectErrorStream(true)
+                Integer.toString(qos), "-M", Integer.toString(inflight), "-t", "meters/kpm33b/m500/power_l1", "-l",
+                "-i", "ceiling").redirectInput(lines.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("pub.log").toFile()).start();
         if (!pub.waitFor(600, TimeUnit.SECONDS) || pub.exitValue() != 0) {
             throw new IllegalStateException("mosquitto_pub failed: " + Files.readString(dir.resolve("pub.log")));
         }
-        return messages / ((System.nanoTime() - t0) / 1e9);
+        return System.nanoTime() - t0;
+    }
+
+    /**
+     * The broker's count of PUBLISH packets received ($SYS, updated every second); waits up to 5 s for it to reach
+     * {@code atLeast}, then returns what it has.
+     */
+    private static long sysReceived(int port, long atLeast) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            Process sub = new ProcessBuilder("mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-t",
+                    "$SYS/broker/publish/messages/received", "-C", "1", "-W", "5").redirectErrorStream(true).start();
+            String out = new String(sub.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            sub.waitFor(10, TimeUnit.SECONDS);
+            long n;
+            try {
+                n = Long.parseLong(out);
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException("unexpected $SYS answer from mosquitto_sub: " + out, e);
+            }
+            if (n >= atLeast || System.nanoTime() > deadline) {
+                return n;
+            }
+            Thread.sleep(200);
+        }
     }
 
     private static double[] publisher(Path dir, int port, int qos, int devices, int batches, int channels,
-            long messages) throws Exception {
+            long messages, int inflight) throws Exception {
+        long before = sysReceived(port, -1);
         MqttPublisher p = new MqttPublisher(dir.resolve("gateway"), "bench", Clock.systemUTC());
-        p.start(MqttSettings.builder().url("tcp://127.0.0.1:" + port).gatewayId("bench").qos(qos).maxInflight(Integer.getInteger("inflight", 1000))
+        p.start(MqttSettings.builder().url("tcp://127.0.0.1:" + port).gatewayId("bench").qos(qos).maxInflight(inflight)
                 .buffer(256L << 20, Duration.ofDays(1), Duration.ofSeconds(1)).build());
         List<Channel> chs = new ArrayList<>();
         for (int c = 0; c < channels; c++) {
@@ -108,17 +209,10 @@ public final class PublisherBench {
         long t0 = System.nanoTime();
         Instant ts = Instant.parse("2024-03-01T00:00:00Z");
         for (int b = 0; b < batches; b++) {
-            while (p.buffered() > 20_000) {
+            while (p.buffered() > FEED_BACKLOG) {
                 Thread.sleep(1);
             }
-            int d = b % devices;
-            List<Reading> rs = new ArrayList<>(channels);
-            Instant t = ts.plusSeconds(b / devices);
-            rs.add(Reading.of("energy_import", BigDecimal.valueOf(1000 + b / devices, 3), t));
-            for (int c = 1; c < channels; c++) {
-                rs.add(Reading.of("power_l" + c, BigDecimal.valueOf(230 + c), t));
-            }
-            p.readings(infos.get(d), rs);
+            p.readings(infos.get(b % devices), readings(b, devices, channels, ts));
         }
         awaitPublished(p, control + messages, 600);
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -127,8 +221,14 @@ public final class PublisherBench {
         if (p.dropped() != 0 || p.rejected() != 0) {
             throw new IllegalStateException("dropped " + p.dropped() + ", rejected " + p.rejected());
         }
+        long published = p.published();
+        // The broker does not count retained PUBLISHes (discovery, statuses): expect exactly the readings.
+        long counted = sysReceived(port, before + messages) - before;
         p.close();
-        return new double[] { messages / secs, cores, rss[0], rss[1] };
+        if (counted != messages) {
+            throw new IllegalStateException("publisher: the broker counted " + counted + " of " + messages);
+        }
+        return new double[] { messages / secs, cores, rss[0], rss[1], counted, published };
     }
 
     private static void awaitPublished(MqttPublisher p, long n, int seconds) throws InterruptedException {
