@@ -71,6 +71,36 @@ final class ExternalProcess implements AutoCloseable {
         return socat;
     }
 
+    /**
+     * A Mosquitto without persistence listening on {@code 127.0.0.1:port}, its configuration in {@code dir}.
+     * Returns once it accepts connections.
+     */
+    static ExternalProcess mosquitto(Path dir, int port) throws Exception {
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.write(conf, List.of(
+                "listener " + port + " 127.0.0.1",
+                "allow_anonymous true",
+                // started as root (CI containers), Mosquitto would otherwise switch to user mosquitto
+                "user root",
+                "log_dest stdout",
+                "log_type error", "log_type warning", "log_type notice"));
+        String binary = Files.isExecutable(Paths.get("/usr/sbin/mosquitto")) ? "/usr/sbin/mosquitto" : "mosquitto";
+        ExternalProcess p = start("mosquitto-" + port, List.of(binary, "-c", conf.toString()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+                return p;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline || !p.alive()) {
+                    p.close();
+                    throw new AssertionError("Mosquitto did not listen on " + port + ": " + e + "; " + p.tail());
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     /** Runs a short command to its end and returns what it printed (stdout and stderr). */
     static String run(long seconds, String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -185,6 +185,96 @@ public abstract class GatewayTestSupport {
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** Karaf's log file of the runtime under test (data/log/karaf.log). */
+    protected static Path karafLog() {
+        String dir = System.getProperty("karaf.log");
+        return dir != null ? Paths.get(dir, "karaf.log") : Paths.get(System.getProperty("karaf.data"), "log",
+                "karaf.log");
+    }
+
+    /** The lines of karaf.log so far; a test notes the count at its start and looks only at later lines. */
+    protected static List<String> karafLogLines() throws IOException {
+        // decoded leniently: a log line may hold bytes a meter sent
+        String text = new String(Files.readAllBytes(karafLog()), StandardCharsets.UTF_8);
+        return List.of(text.split("\\r?\\n"));
+    }
+
+    /** The lines of karaf.log from line {@code from} on that match {@code regex} (anywhere in the line). */
+    protected static List<String> karafLogMatches(int from, String regex) throws IOException {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        List<String> all = karafLogLines();
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = Math.min(from, all.size()); i < all.size(); i++) {
+            if (p.matcher(all.get(i)).find()) {
+                out.add(all.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** Waits for a karaf.log line (from line {@code from} on) matching {@code regex} and returns it. */
+    protected static String awaitLogLine(String what, long seconds, int from, String regex) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            List<String> m = karafLogMatches(from, regex);
+            if (!m.isEmpty()) {
+                return m.get(0);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what + " in " + karafLog()
+                        + " (/" + regex + "/)");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The time a karaf.log line was written (its ISO-8601 local time stamp), as epoch milliseconds. */
+    protected static long logMillis(String line) {
+        java.time.LocalDateTime t = java.time.LocalDateTime.parse(line.substring(0, 23),
+                java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss,SSS"));
+        return t.atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+    }
+
+    /**
+     * Sets {@code key = value} in a .cfg file (replacing the line of the key, or appending one), written beside
+     * and moved in so that FileInstall never reads half a file.
+     */
+    protected static void setCfgKey(Path file, String key, String value) throws IOException {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        java.util.regex.Pattern keyLine = java.util.regex.Pattern.compile("^\\s*" + java.util.regex.Pattern.quote(key)
+                + "\\s*[=:].*$");
+        boolean found = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (keyLine.matcher(lines.get(i)).matches()) {
+                lines.set(i, key + " = " + value);
+                found = true;
+            }
+        }
+        if (!found) {
+            lines.add(key + " = " + value);
+        }
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.write(tmp, lines, StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Runs a shell command until its output satisfies {@code condition}, and returns that output. */
+    protected String awaitCommandOutput(String command, String what, long seconds,
+            java.util.function.Predicate<String> condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        String out;
+        do {
+            out = executeCommand(command);
+            if (condition.test(out)) {
+                return out;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("timed out after " + seconds + " s waiting for " + what + " in " + command + ":\n"
+                + out);
+    }
+
     protected DeviceState state(String id) {
         return registry.device(id).map(DeviceInfo::state).orElse(null);
     }

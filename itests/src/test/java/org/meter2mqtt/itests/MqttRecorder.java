@@ -36,6 +36,8 @@ final class MqttRecorder implements AutoCloseable {
         final boolean retained;
         final boolean duplicate;
         final int qos;
+        /** When this client got it (epoch ms), for timing what the gateway does after a message. */
+        final long receivedMillis;
 
         Msg(String topic, MqttMessage m) {
             this.topic = topic;
@@ -43,6 +45,7 @@ final class MqttRecorder implements AutoCloseable {
             this.retained = m.isRetained();
             this.duplicate = m.isDuplicate();
             this.qos = m.getQos();
+            this.receivedMillis = System.currentTimeMillis();
         }
 
         String text() {
