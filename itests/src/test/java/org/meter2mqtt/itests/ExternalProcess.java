@@ -72,18 +72,20 @@ final class ExternalProcess implements AutoCloseable {
     }
 
     /**
-     * A Mosquitto without persistence listening on {@code 127.0.0.1:port}, its configuration in {@code dir}.
-     * Returns once it accepts connections.
+     * A Mosquitto listening on {@code 127.0.0.1:port}, its configuration in {@code dir} (no persistence unless
+     * {@code extraConfig} says so). Returns once it accepts connections.
      */
-    static ExternalProcess mosquitto(Path dir, int port) throws Exception {
+    static ExternalProcess mosquitto(Path dir, int port, String... extraConfig) throws Exception {
         Path conf = dir.resolve("mosquitto.conf");
-        Files.write(conf, List.of(
+        List<String> lines = new java.util.ArrayList<>(List.of(
                 "listener " + port + " 127.0.0.1",
                 "allow_anonymous true",
                 // started as root (CI containers), Mosquitto would otherwise switch to user mosquitto
                 "user root",
                 "log_dest stdout",
                 "log_type error", "log_type warning", "log_type notice"));
+        lines.addAll(List.of(extraConfig));
+        Files.write(conf, lines);
         String binary = Files.isExecutable(Paths.get("/usr/sbin/mosquitto")) ? "/usr/sbin/mosquitto" : "mosquitto";
         ExternalProcess p = start("mosquitto-" + port, List.of(binary, "-c", conf.toString()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);

@@ -9,7 +9,6 @@ import static org.ops4j.pax.exam.CoreOptions.composite;
 
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -430,34 +429,10 @@ public class MqttIT extends GatewayTestSupport {
     }
 
     private static ExternalProcess startMosquitto(Path dir, int port) throws Exception {
-        Path conf = dir.resolve("mosquitto.conf");
-        Files.write(conf, List.of(
-                "listener " + port + " 127.0.0.1",
-                "allow_anonymous true",
-                "set_tcp_nodelay true",
+        return ExternalProcess.mosquitto(dir, port, "set_tcp_nodelay true",
                 // sessions and their queued messages survive the restart of the outage
-                "persistence true",
-                "persistence_location " + dir + "/",
-                "max_queued_messages 100000",
-                // started as root (CI containers), Mosquitto would switch to user mosquitto and lose the folder
-                "user root",
-                "log_dest stdout",
-                "log_type error", "log_type warning", "log_type notice", "log_type information"));
-        String binary = Files.isExecutable(Path.of("/usr/sbin/mosquitto")) ? "/usr/sbin/mosquitto" : "mosquitto";
-        ExternalProcess p = ExternalProcess.start("mosquitto-" + port, List.of(binary, "-c", conf.toString()));
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return p;
-            } catch (java.io.IOException e) {
-                if (System.nanoTime() > deadline || !p.alive()) {
-                    p.close();
-                    throw new AssertionError("Mosquitto did not listen on " + port + ": " + e + "; " + p.tail());
-                }
-                Thread.sleep(50);
-            }
-        }
+                "persistence true", "persistence_location " + dir + "/", "max_queued_messages 100000",
+                "log_type information");
     }
 
     private String awaitMeterList(String what, long seconds, Predicate<String> condition) throws Exception {
