@@ -363,6 +363,11 @@ public class Kpm33bIT extends GatewayTestSupport {
                 .get("meters/kpm33b/" + ACK + "/status");
         assertNotNull("retained status of " + ACK, status);
         assertEquals("online", status.text());
+        // a meter that never sent data is known to Home Assistant's side as an offline device, not absent
+        Msg silent = MqttRecorder.retained(central, "meters/kpm33b/" + SILENT + "/status")
+                .get("meters/kpm33b/" + SILENT + "/status");
+        assertNotNull("retained status of " + SILENT, silent);
+        assertEquals("offline", silent.text());
     }
 
     /** kpm33b/<id>/seconds {"id","time","active_power"} and .../minutes {"id","time","active_energy"}, as sent. */
@@ -392,7 +397,7 @@ public class Kpm33bIT extends GatewayTestSupport {
     /**
      * The topics the central broker must have got: the gateway's status and its discovery, and for the meter
      * that sends data its status, state, value topics, their discovery configs and the proxy
-     * layout. The two meters that send no data have no channels and no status yet: nothing of them.
+     * layout. The two meters that send no data have no channels yet, but their devices exist: a status each.
      */
     private static Set<String> expectedCentralTopics() {
         Set<String> expected = new TreeSet<>();
@@ -400,6 +405,8 @@ public class Kpm33bIT extends GatewayTestSupport {
         expected.add("homeassistant/binary_sensor/" + GW + "/status/config");
         expected.add("meters/kpm33b/" + ACK + "/status");
         expected.add("meters/kpm33b/" + ACK + "/state");
+        expected.add("meters/kpm33b/" + ERR + "/status");
+        expected.add("meters/kpm33b/" + SILENT + "/status");
         List<String> channels = new ArrayList<>(RT_CHANNELS.values());
         channels.addAll(ENY_CHANNELS.values());
         for (String ch : channels) {

@@ -56,6 +56,7 @@ final class Device {
     private Lane lane;
     private int generation;
     private DeviceState deviceState = DeviceState.STARTING;
+    private boolean announced;
     private String reason;
     private ScheduledFuture<?> pollTask;
     private ScheduledFuture<?> retryTask;
@@ -568,9 +569,12 @@ final class Device {
 
     /** Sets the state; returns the notification to run outside the lock (NOTHING when unchanged). */
     private Runnable setState(DeviceState next, String why) {
-        if (next == deviceState && java.util.Objects.equals(why, reason)) {
+        // the first state is always announced: a device that stays STARTING (a meter that never sends) must
+        // still reach the outputs, or Home Assistant never learns it exists
+        if (announced && next == deviceState && java.util.Objects.equals(why, reason)) {
             return NOTHING;
         }
+        announced = true;
         DeviceState previous = deviceState;
         deviceState = next;
         reason = why;

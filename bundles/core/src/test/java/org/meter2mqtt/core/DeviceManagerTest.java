@@ -88,6 +88,14 @@ class DeviceManagerTest {
     }
 
     @Test
+    void aDeviceThatNeverPublishesIsStillAnnouncedToOutputs() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("quiet", cfg("driver", "fake", "port", "x", "behaviour", "hang"));
+        await("announced as STARTING", () -> output.changes.stream()
+                .anyMatch(d -> d.id().equals("quiet") && d.state() == DeviceState.STARTING));
+    }
+
+    @Test
     void badConfigurationPutsOnlyThatDeviceInConfigErrorWithTheReason() throws Exception {
         manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
         manager.configure("good", cfg("driver", "fake", "port", "x"));
