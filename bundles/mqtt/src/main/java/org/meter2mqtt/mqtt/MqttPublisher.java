@@ -883,12 +883,23 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     /** The messages of one batch: a value per channel, then the JSON state. */
     private Map<String, byte[]> messages(Batch b) {
+        Topics.Device t = topicsOf(b);
         Map<String, byte[]> m = new LinkedHashMap<>();
         for (Batch.Value v : b.values()) {
-            m.put(topics.value(b.driver(), b.device(), v.channel()), v.formatted().getBytes(StandardCharsets.UTF_8));
+            m.put(t.value(v.channel()), v.formatted().getBytes(StandardCharsets.UTF_8));
         }
-        m.put(topics.state(b.driver(), b.device()), Payloads.state(b));
+        m.put(t.state(), Payloads.state(b));
         return m;
+    }
+
+    /** The device's topics, built once per device rather than for every message. */
+    private Topics.Device topicsOf(Batch b) {
+        Topics.Device t = deviceTopics.get(b.device());
+        if (t == null || !t.driver().equals(b.driver())) {
+            t = topics.forDevice(b.driver(), b.device());
+            deviceTopics.put(b.device(), t);
+        }
+        return t;
     }
 
     /**
@@ -964,11 +975,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     /** Publishes a batch's messages, a value per channel then the JSON state; returns the state's Pending. */
     private Pending publish(Batch b) throws MqttException {
-        Topics.Device t = deviceTopics.get(b.device());
-        if (t == null || !t.driver().equals(b.driver())) {
-            t = topics.forDevice(b.driver(), b.device());
-            deviceTopics.put(b.device(), t);
-        }
+        Topics.Device t = topicsOf(b);
         int qos = active.qos();
         boolean retain = active.retain();
         for (Batch.Value v : b.values()) {
