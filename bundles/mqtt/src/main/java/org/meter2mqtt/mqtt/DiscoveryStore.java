@@ -1,12 +1,8 @@
 package org.meter2mqtt.mqtt;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +26,8 @@ final class DiscoveryStore {
 
     private final Path file;
     private final Map<String, Set<String>> announced = new TreeMap<>();
+    // The retained status topic per device, so a device gone while the gateway was stopped can be cleared too.
+    private final Map<String, String> statuses = new TreeMap<>();
     private final Set<String> removals = new LinkedHashSet<>();
     private boolean dirty;
 
@@ -49,6 +47,7 @@ final class DiscoveryStore {
                 e.getValue().forEach(t -> topics.add(t.asText()));
                 announced.put(e.getKey(), topics);
             });
+            root.path("statuses").fields().forEachRemaining(e -> statuses.put(e.getKey(), e.getValue().asText()));
             root.path("removals").forEach(t -> removals.add(t.asText()));
         } catch (IOException e) {
             // Losing this file only means a stale HA entity may stay; readings are unaffected.
@@ -76,10 +75,32 @@ final class DiscoveryStore {
         }
     }
 
+    /** Every device this store knows of, from this run or an earlier one. */
+    Set<String> devices() {
+        Set<String> all = new LinkedHashSet<>(announced.keySet());
+        all.addAll(statuses.keySet());
+        return all;
+    }
+
+    String status(String device) {
+        return statuses.get(device);
+    }
+
+    /** Records the device's status topic; a removal owed to it from an earlier life of the device is void. */
+    void status(String device, String topic) {
+        dirty |= !topic.equals(statuses.put(device, topic));
+        dirty |= removals.remove(topic);
+    }
+
     void forget(String device) {
-        if (announced.remove(device) != null) {
-            dirty = true;
-        }
+        dirty |= announced.remove(device) != null;
+        dirty |= statuses.remove(device) != null;
+    }
+
+    /** Forgets the discovery topics of every device (discovery turned off or moved); statuses stay. */
+    void forgetAnnounced() {
+        dirty |= !announced.isEmpty();
+        announced.clear();
     }
 
     Set<String> removals() {
@@ -105,20 +126,12 @@ final class DiscoveryStore {
             ArrayNode a = devices.putArray(d);
             topics.forEach(a::add);
         });
+        ObjectNode st = root.putObject("statuses");
+        statuses.forEach(st::put);
         ArrayNode r = root.putArray("removals");
         removals.forEach(r::add);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Files.createDirectories(file.getParent());
-            Files.write(tmp, Payloads.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(file, Payloads.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
             dirty = false;
         } catch (IOException e) {
             LOG.warn("Cannot write {} ({}); will retry", file, e.getMessage());

@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -87,6 +88,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long CONNECT_TIMEOUT_MS = 10_000;
     /** Batches waiting in the hand-off queue, while the direct path is full, before the disk buffer takes over. */
     private static final int DIRECT_BACKLOG = 2_000;
+    private static final long BOOT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** A readings() call waiting for the publisher thread. */
     private static final class Incoming {
@@ -153,7 +155,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Map<String, byte[]> configs = new LinkedHashMap<>();
         Boolean online;
         Batch lastBatch;
-        final Map<String, BigDecimal> totals = new HashMap<>();
+        Map<String, BigDecimal> totals;
     }
 
     private final Path dataDir;
@@ -184,6 +186,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private Payloads payloads;
     private SegmentQueue queue;
     private DiscoveryStore store;
+    private LastTotals lastTotals;
     private volatile MqttAsyncClient client;
     private boolean connected;
     private int failures;
@@ -200,6 +203,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private boolean stopping;
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
     private Instant lastTimestamp;
+    private long orphanCheckAt;
+    private long startedAt;
+    private boolean everConnected;
     private String lastTimestampText;
 
     /**
@@ -323,16 +329,24 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         stopping = false;
         try {
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
+            lastTotals = new LastTotals(dataDir.resolve("totals.json"));
+            startedAt = System.nanoTime();
+            orphanCheckAt = startedAt + wanted.get().orphanDelay().toNanos() | 1;
             while (running) {
                 MqttSettings s = wanted.get();
                 if (s != active) {
                     apply(s);
                 }
                 boolean busy = processEvents();
+                if (orphanCheckAt != 0 && System.nanoTime() - orphanCheckAt >= 0) {
+                    orphanCheckAt = 0;
+                    retractOrphans();
+                }
                 if (queue != null) {
                     queue.flush();
                 }
                 store.save();
+                lastTotals.save(false);
                 if (lost != null) {
                     connectionLost();
                 }
@@ -391,6 +405,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             queue = new SegmentQueue(dataDir.resolve("mqtt-buffer"), s.bufferMaxBytes(), s.bufferMaxAge(),
                     s.fsyncInterval(), clock::millis);
         }
+        Topics oldTopics = topics;
         topics = new Topics(s);
         deviceTopics.clear();
         payloads = new Payloads(topics, gatewayVersion);
@@ -398,6 +413,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             // Payloads depend on prefixes and gateway id: recompute every device's discovery.
             for (DeviceEntry e : devices.values()) {
                 e.configs = discoveryConfigs(e.info);
+            }
+            if (old != null && old.discovery()) {
+                retractMoved(old, oldTopics, s);
+            }
+            if (s.discovery()) {
+                devices.forEach((id, e) -> {
+                    if (!e.configs.isEmpty()) {
+                        store.announce(id, e.configs.keySet());
+                    }
+                });
             }
         }
         if (!s.problems().isEmpty()) {
@@ -412,6 +437,52 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             failures = 0;
             lastFailure = null;
             nextAttempt = System.nanoTime();
+        }
+    }
+
+    /**
+     * Discovery was turned off, or its topics moved (discovery prefix, gateway id): what the old settings announced
+     * would stay in Home Assistant as dead entities, so it gets empty retained payloads.
+     */
+    private void retractMoved(MqttSettings old, Topics oldTopics, MqttSettings s) {
+        if (s.discovery() && s.discoveryPrefix().equals(old.discoveryPrefix())
+                && s.gatewayId().equals(old.gatewayId())) {
+            return;
+        }
+        Set<String> keep = new HashSet<>();
+        if (s.discovery()) {
+            keep.add(topics.gatewayConfig());
+            devices.values().forEach(e -> keep.addAll(e.configs.keySet()));
+        }
+        Set<String> gone = new LinkedHashSet<>();
+        gone.add(oldTopics.gatewayConfig());
+        store.allAnnounced().values().forEach(gone::addAll);
+        gone.removeAll(keep);
+        gone.forEach(this::owe);
+        store.forgetAnnounced();
+        LOG.info("Home Assistant discovery {}: retracting the {} configs announced before", s.discovery()
+                ? "moved to " + s.discoveryPrefix() + " as gateway " + s.gatewayId() : "turned off", gone.size());
+    }
+
+    /**
+     * Devices announced in an earlier run that did not come back: their .cfg was deleted while the gateway was
+     * stopped, so nobody called {@link #deviceRemoved}. Their entities and status are retracted as if it had.
+     */
+    private void retractOrphans() {
+        for (String id : store.devices()) {
+            if (devices.containsKey(id)) {
+                continue;
+            }
+            Set<String> gone = new LinkedHashSet<>(store.announced(id));
+            int entities = gone.size();
+            if (store.status(id) != null) {
+                gone.add(store.status(id));
+            }
+            gone.forEach(this::owe);
+            store.forget(id);
+            lastTotals.forget(id);
+            LOG.info("Device {} no longer exists (its .cfg was removed while the gateway was stopped): retracting "
+                    + "its status and {} Home Assistant entities", id, entities);
         }
     }
 
@@ -459,12 +530,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     private void deviceChangedNow(DeviceInfo d) {
         DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry());
+        if (e.totals == null) {
+            e.totals = lastTotals.of(d.id());
+        }
         e.info = d;
         Map<String, Channel> channels = new HashMap<>();
         for (Channel ch : d.channels()) {
             channels.put(ch.id(), ch);
         }
         e.channels = channels;
+        store.status(d.id(), topics.deviceStatus(d.driverId(), d.id()));
         boolean online = d.state().available();
         if (!Boolean.valueOf(online).equals(e.online)) {
             e.online = online;
@@ -526,6 +601,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             owe(t);
         }
         store.forget(d.id());
+        lastTotals.forget(d.id());
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
         LOG.info("Device {} removed: retracting {} Home Assistant entities", d.id(), topicsToRemove.size());
@@ -550,12 +626,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 BigDecimal last = e.totals.get(r.channel());
                 if (last != null && r.number().compareTo(last) < 0) {
                     long n = rejected.incrementAndGet();
-                    LOG.warn("Device {} channel {} went backwards from {} to {}; not published (meter replaced or "
-                            + "misread? {} rejected so far)", d.id(), r.channel(), last.toPlainString(),
+                    LOG.warn("Device {} channel {} went backwards from {} to {}; not published (misread? {} "
+                            + "rejected so far; if the meter was replaced, remove the device and add it again to "
+                            + "start its totals afresh)", d.id(), r.channel(), last.toPlainString(),
                             r.number().toPlainString(), n);
                     continue;
                 }
                 e.totals.put(r.channel(), r.number());
+                lastTotals.changed();
             }
             values.add(new Batch.Value(r.channel(), r.number(), r.number() == null ? r.textValue() : null));
             if (ts == null) {
@@ -735,6 +813,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         failures = 0;
         lastFailure = null;
+        everConnected = true;
         state = State.CONNECTED;
         detail = s.url();
         pending.clear();
@@ -771,6 +850,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (configProblem) {
                 LOG.error("MQTT connection to {} impossible: {}. Fix etc/org.meter2mqtt.mqtt.cfg; readings are "
                         + "buffered ({} waiting)", s.url(), reason, queue.pending());
+            } else if (!everConnected && System.nanoTime() - startedAt < BOOT_GRACE_NANOS) {
+                // At boot the embedded broker usually starts a moment after this bundle: not worth a warning.
+                LOG.info("MQTT broker {} not reachable yet ({}); retrying", s.url(), reason);
+                lastFailure = null; // so a failure that outlasts the grace is still warned about
+                return;
             } else {
                 LOG.warn("MQTT broker {} unreachable: {}; buffering readings ({} waiting), retrying with backoff "
                         + "(attempt {})", s.url(), reason, queue.pending(), failures);
@@ -851,11 +935,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private void fullSync() {
         controlOut.clear();
         controlOut.put(topics.gatewayStatus(), new Outgoing(ONLINE, 1, true, null));
+        // Owed removals go out even with discovery off: turning it off is one reason they are owed.
+        for (String t : new ArrayList<>(store.removals())) {
+            controlOut.put(t, new Outgoing(EMPTY, 1, true, () -> store.removalDone(t)));
+        }
         if (active.discovery()) {
             controlOut.put(topics.gatewayConfig(), new Outgoing(payloads.gatewayConfig(), 1, true, null));
-            for (String t : new ArrayList<>(store.removals())) {
-                controlOut.put(t, new Outgoing(EMPTY, 1, true, () -> store.removalDone(t)));
-            }
             for (DeviceEntry e : devices.values()) {
                 e.configs.forEach((t, p) -> controlOut.put(t, new Outgoing(p, 1, true, null)));
             }
@@ -1071,6 +1156,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             client = null;
         }
         store.save();
+        lastTotals.save(true);
         queue.close();
         state = State.STOPPED;
         detail = "stopped";

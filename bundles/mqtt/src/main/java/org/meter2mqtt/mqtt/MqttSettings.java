@@ -37,6 +37,7 @@ public final class MqttSettings {
     private final int maxInflight;
     private final Duration birthDelayMax;
     private final Duration reconnectMax;
+    private final Duration orphanDelay;
     private final List<String> problems;
 
     private MqttSettings(Builder b) {
@@ -61,6 +62,7 @@ public final class MqttSettings {
         this.maxInflight = b.maxInflight;
         this.birthDelayMax = b.birthDelayMax;
         this.reconnectMax = b.reconnectMax;
+        this.orphanDelay = b.orphanDelay;
         this.problems = List.copyOf(check());
     }
 
@@ -222,6 +224,11 @@ public final class MqttSettings {
         return reconnectMax;
     }
 
+    /** How long after start devices known from an earlier run may take to reappear before they are retracted. */
+    public Duration orphanDelay() {
+        return orphanDelay;
+    }
+
     /** True when a change from {@code other} to this needs a new connection. */
     boolean connectionDiffers(MqttSettings other) {
         return other == null || !url.equals(other.url) || !clientId.equals(other.clientId)
@@ -266,6 +273,8 @@ public final class MqttSettings {
         private int maxInflight = 1000;
         private Duration birthDelayMax = Duration.ofSeconds(3);
         private Duration reconnectMax = Duration.ofSeconds(60);
+        // Config Admin hands over thousands of device .cfg files within seconds; two minutes leave a wide margin.
+        private Duration orphanDelay = Duration.ofMinutes(2);
 
         private Builder() {
         }
@@ -344,6 +353,12 @@ public final class MqttSettings {
         }
 
         /** Longest wait between two connection attempts. */
+        /** See {@link MqttSettings#orphanDelay()}. */
+        public Builder orphanDelay(Duration v) {
+            orphanDelay = v;
+            return this;
+        }
+
         public Builder reconnectMax(Duration v) {
             reconnectMax = v;
             return this;

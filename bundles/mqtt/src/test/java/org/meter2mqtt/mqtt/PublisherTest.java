@@ -181,6 +181,80 @@ class PublisherTest {
 
     @ParameterizedTest
     @MethodSource("brokers")
+    void aDeviceDeletedWhileTheGatewayWasStoppedIsRetracted(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Path dir = tmp.resolve("pub");
+        MqttPublisher first = publisher(settings(b.url()).build(), dir);
+        first.deviceChanged(Devices.meter("e1", Devices.ENERGY));
+        first.deviceChanged(Devices.meter("e2", Devices.ENERGY, Devices.POWER));
+        Subscriber ha = subscriber(b, "homeassistant/sensor/#", "meters/demo/+/status");
+        ha.await("homeassistant/sensor/gw_e2/power/config");
+        ha.await("meters/demo/e2/status");
+        first.close();
+
+        // e2's .cfg was deleted meanwhile: the core never reports it again, so nobody calls deviceRemoved.
+        MqttPublisher second = publisher(settings(b.url()).orphanDelay(Duration.ofSeconds(1)).build(), dir);
+        second.deviceChanged(Devices.meter("e1", Devices.ENERGY));
+        assertThat(ha.await("homeassistant/sensor/gw_e2/power/config", m -> m.payload().isEmpty()).retained())
+                .isFalse();
+        ha.await("homeassistant/sensor/gw_e2/energy_import/config", m -> m.payload().isEmpty());
+        ha.await("meters/demo/e2/status", m -> m.payload().isEmpty());
+        Subscriber late = retained(b, "homeassistant/sensor/#", "meters/demo/+/status");
+        late.await("homeassistant/sensor/gw_e1/energy_import/config");
+        late.await("meters/demo/e1/status");
+        Thread.sleep(300);
+        assertThat(late.messages).extracting(Subscriber.Msg::topic).containsExactlyInAnyOrder(
+                "homeassistant/sensor/gw_e1/energy_import/config", "meters/demo/e1/status");
+
+        // Forgotten for good: a third start has nothing left to retract, and e1 is untouched.
+        second.close();
+        Subscriber watch = subscriber(b, "homeassistant/sensor/#", "meters/demo/+/status");
+        MqttPublisher third = publisher(settings(b.url()).orphanDelay(Duration.ofMillis(300)).build(), dir);
+        third.deviceChanged(Devices.meter("e1", Devices.ENERGY));
+        awaitConnected(third);
+        Thread.sleep(1000);
+        assertThat(watch.messages).noneMatch(m -> m.payload().isEmpty());
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void turningDiscoveryOffRetractsItAndMovingItMovesIt(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber ha = subscriber(b, "homeassistant/#", "ha2/#");
+        Subscriber values = subscriber(b, "meters/demo/e1/power");
+        MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
+        DeviceInfo e1 = Devices.meter("e1", Devices.ENERGY, Devices.POWER);
+        p.deviceChanged(e1);
+        ha.await("homeassistant/sensor/gw_e1/power/config");
+        ha.await("homeassistant/binary_sensor/gw/status/config");
+
+        p.configure(settings(b.url()).discovery(false, "homeassistant").build());
+        ha.await("homeassistant/sensor/gw_e1/power/config", m -> m.payload().isEmpty());
+        ha.await("homeassistant/sensor/gw_e1/energy_import/config", m -> m.payload().isEmpty());
+        ha.await("homeassistant/binary_sensor/gw/status/config", m -> m.payload().isEmpty());
+        p.readings(e1, Devices.readings(T0, "energy_import", "5", "power", "100"));
+        assertThat(values.await("meters/demo/e1/power").payload()).isEqualTo("100");
+        Subscriber none = retained(b, "homeassistant/#");
+        Thread.sleep(500);
+        assertThat(none.messages).isEmpty();
+
+        // On again, under another prefix: announced there; nothing comes back under the old one.
+        p.configure(settings(b.url()).discovery(true, "ha2").build());
+        ha.await("ha2/sensor/gw_e1/power/config");
+        ha.await("ha2/binary_sensor/gw/status/config");
+        p.configure(settings(b.url()).discovery(true, "homeassistant").build());
+        ha.await("ha2/sensor/gw_e1/power/config", m -> m.payload().isEmpty());
+        ha.await("ha2/binary_sensor/gw/status/config", m -> m.payload().isEmpty());
+        Subscriber late = retained(b, "homeassistant/#", "ha2/#");
+        late.await("homeassistant/sensor/gw_e1/power/config");
+        Thread.sleep(500);
+        assertThat(late.messages).extracting(Subscriber.Msg::topic).containsExactlyInAnyOrder(
+                "homeassistant/sensor/gw_e1/power/config", "homeassistant/sensor/gw_e1/energy_import/config",
+                "homeassistant/binary_sensor/gw/status/config");
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
     void aCounterGoingBackwardsIsNotPublished(String kind) throws Exception {
         TestBroker b = broker(kind, "b");
         Subscriber live = subscriber(b, "meters/demo/e1/#");
@@ -195,6 +269,34 @@ class PublisherTest {
         assertThat(live.payloads("meters/demo/e1/state").get(1))
                 .isEqualTo("{\"timestamp\":\"2024-03-01T10:15:31Z\",\"power\":2}");
         assertThat(p.rejected()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void aCounterGoingBackwardsAcrossARestartIsNotPublished(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Path dir = tmp.resolve("pub");
+        Subscriber live = subscriber(b, "meters/demo/e1/#");
+        MqttPublisher first = publisher(settings(b.url()).build(), dir);
+        DeviceInfo e1 = Devices.meter("e1", Devices.ENERGY, Devices.POWER);
+        first.deviceChanged(e1);
+        first.readings(e1, Devices.readings(T0, "energy_import", "100.5", "power", "1"));
+        live.await("meters/demo/e1/energy_import");
+        first.close();
+
+        MqttPublisher second = publisher(settings(b.url()).build(), dir);
+        second.deviceChanged(e1);
+        second.readings(e1, Devices.readings(T0.plusSeconds(1), "energy_import", "99.0", "power", "2"));
+        second.readings(e1, Devices.readings(T0.plusSeconds(2), "energy_import", "100.5", "power", "3"));
+        live.awaitCount("meters/demo/e1/state", 3);
+        assertThat(live.payloads("meters/demo/e1/energy_import")).containsExactly("100.5", "100.5");
+        assertThat(second.rejected()).isEqualTo(1);
+
+        // Removing the device (a replaced meter) forgets its totals: the new meter's low reading is published.
+        second.deviceRemoved(e1);
+        second.deviceChanged(e1);
+        second.readings(e1, Devices.readings(T0.plusSeconds(3), "energy_import", "0.5", "power", "4"));
+        assertThat(live.await("meters/demo/e1/energy_import", m -> m.payload().equals("0.5"))).isNotNull();
     }
 
     @ParameterizedTest
