@@ -70,7 +70,7 @@ final class LastTotals {
         byDevice.forEach((d, totals) -> {
             if (!totals.isEmpty()) {
                 ObjectNode o = root.putObject(d);
-                new TreeMap<>(totals).forEach((c, v) -> o.put(c, v.toPlainString()));
+                totals.forEach((c, v) -> o.put(c, v.toPlainString()));
             }
         });
         savedAt = now;

@@ -12,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -155,7 +154,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Map<String, byte[]> configs = new LinkedHashMap<>();
         Boolean online;
         Batch lastBatch;
-        Map<String, BigDecimal> totals;
+        final Map<String, BigDecimal> totals;
+
+        DeviceEntry(Map<String, BigDecimal> totals) {
+            this.totals = totals;
+        }
     }
 
     private final Path dataDir;
@@ -204,6 +207,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
     private Instant lastTimestamp;
     private long orphanCheckAt;
+    private boolean orphansChecked;
     private long startedAt;
     private boolean everConnected;
     private String lastTimestampText;
@@ -331,15 +335,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
             lastTotals = new LastTotals(dataDir.resolve("totals.json"));
             startedAt = System.nanoTime();
-            orphanCheckAt = startedAt + wanted.get().orphanDelay().toNanos() | 1;
+            orphanCheckAt = startedAt + wanted.get().orphanDelay().toNanos();
+            orphansChecked = false;
             while (running) {
                 MqttSettings s = wanted.get();
                 if (s != active) {
                     apply(s);
                 }
                 boolean busy = processEvents();
-                if (orphanCheckAt != 0 && System.nanoTime() - orphanCheckAt >= 0) {
-                    orphanCheckAt = 0;
+                if (!orphansChecked && System.nanoTime() - orphanCheckAt >= 0) {
+                    orphansChecked = true;
                     retractOrphans();
                 }
                 if (queue != null) {
@@ -449,15 +454,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 && s.gatewayId().equals(old.gatewayId())) {
             return;
         }
-        Set<String> keep = new HashSet<>();
-        if (s.discovery()) {
-            keep.add(topics.gatewayConfig());
-            devices.values().forEach(e -> keep.addAll(e.configs.keySet()));
-        }
+        // Every config topic holds the prefix and the gateway id, so none of the old ones is announced again.
         Set<String> gone = new LinkedHashSet<>();
         gone.add(oldTopics.gatewayConfig());
         store.allAnnounced().values().forEach(gone::addAll);
-        gone.removeAll(keep);
         gone.forEach(this::owe);
         store.forgetAnnounced();
         LOG.info("Home Assistant discovery {}: retracting the {} configs announced before", s.discovery()
@@ -529,10 +529,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     private void deviceChangedNow(DeviceInfo d) {
-        DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry());
-        if (e.totals == null) {
-            e.totals = lastTotals.of(d.id());
-        }
+        DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry(lastTotals.of(k)));
         e.info = d;
         Map<String, Channel> channels = new HashMap<>();
         for (Channel ch : d.channels()) {
