@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.meter2mqtt.api.Channel;
@@ -36,6 +37,11 @@ public final class PublisherBench {
     private static final int CHUNK_QOS1 = 50_000;
     /** Batches waiting in the publisher beyond which the feeder pauses (below its direct-path backlog). */
     private static final int FEED_BACKLOG = 1_000;
+    /** The broker's pid, for its CPU time. */
+    private static long brokerPid;
+    /** Where the cores went during each side's timed interval (ceiling, publisher). */
+    private static String ceilingCpu;
+    private static String publisherCpu;
 
     public static void main(String[] args) throws Exception {
         int devices = Integer.parseInt(args[0]);
@@ -54,6 +60,7 @@ public final class PublisherBench {
                 + "sys_interval 1\n");
         Process broker = new ProcessBuilder("mosquitto", "-c", dir.resolve("mosquitto.conf").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        brokerPid = broker.pid();
         int inflight = Integer.getInteger("inflight", 1000);
         try {
             awaitPort(port);
@@ -69,6 +76,8 @@ public final class PublisherBench {
                     ours[0] / messagesPerBatch, ours[0] / ceiling[0], (long) ours[4], (long) ours[5]);
             System.out.printf("  publisher JVM: CPU %.2f cores while sending, RSS %.0f MiB (peak %.0f MiB), "
                     + "heap -Xmx128m%n", ours[1], ours[2], ours[3]);
+            System.out.printf("  cores while the ceiling ran  : %s%n", ceilingCpu);
+            System.out.printf("  cores while the publisher ran: %s%n", publisherCpu);
         } finally {
             broker.destroy();
             broker.waitFor(5, TimeUnit.SECONDS);
@@ -107,9 +116,14 @@ public final class PublisherBench {
         java.util.Arrays.sort(startup);
         long fixed = startup[startup.length / 2];
         long total = 0;
+        Map<String, Double> self0 = ProcCpu.snapshot(ProcessHandle.current().pid());
+        Map<String, Double> broker0 = ProcCpu.snapshot(brokerPid);
         for (Path f : files) {
             total += mosquittoPub(dir, port, qos, inflight, f);
         }
+        ceilingCpu = String.format("mosquitto_pub %.2f",
+                (ProcCpu.snapshot(ProcessHandle.current().pid()).get("children") - self0.get("children")) / total)
+                + "; broker " + ProcCpu.cores(broker0, ProcCpu.snapshot(brokerPid), total / 1e9, messages);
         long counted = sysReceived(port, before + startup.length + messages) - before - startup.length;
         if (counted != messages) {
             throw new IllegalStateException("mosquitto_pub: the broker counted " + counted + " of " + messages);
@@ -205,23 +219,30 @@ public final class PublisherBench {
         // Discovery and statuses first (not timed): gateway status + config, one config per channel, statuses.
         long control = 2L + (long) devices * channels + devices;
         awaitPublished(p, control, 120);
+        Instant ts = Instant.parse("2024-03-01T00:00:00Z");
+        // Untimed warm-up: the rate asked for is the one the publisher sustains, i.e. after the JIT compiled it
+        // (without this, its compiler threads took 0.35 of the 2 cores during the timed interval).
+        int warmup = Integer.getInteger("warmup", batches);
+        feed(p, infos, 0, warmup, devices, channels, ts);
+        long warmMessages = (long) warmup * (channels + 1);
+        awaitPublished(p, control + warmMessages, 600);
+        before = sysReceived(port, before + warmMessages);
+        Map<String, Double> self0 = ProcCpu.snapshot(ProcessHandle.current().pid());
+        Map<String, Double> broker0 = ProcCpu.snapshot(brokerPid);
         long cpu0 = cpuNanos();
         long t0 = System.nanoTime();
-        Instant ts = Instant.parse("2024-03-01T00:00:00Z");
-        for (int b = 0; b < batches; b++) {
-            while (p.buffered() > FEED_BACKLOG) {
-                Thread.sleep(1);
-            }
-            p.readings(infos.get(b % devices), readings(b, devices, channels, ts));
-        }
-        awaitPublished(p, control + messages, 600);
+        // Same payload sizes as the ceiling's (batch numbers up to 2 x batches keep the digits of the values).
+        feed(p, infos, warmup, batches, devices, channels, ts);
+        awaitPublished(p, control + warmMessages + messages, 600);
         double secs = (System.nanoTime() - t0) / 1e9;
         double cores = (cpuNanos() - cpu0) / 1e9 / secs;
+        publisherCpu = "JVM " + ProcCpu.cores(self0, ProcCpu.snapshot(ProcessHandle.current().pid()), secs, messages)
+                + "; broker " + ProcCpu.cores(broker0, ProcCpu.snapshot(brokerPid), secs, messages);
         double[] rss = rss();
         if (p.dropped() != 0 || p.rejected() != 0) {
             throw new IllegalStateException("dropped " + p.dropped() + ", rejected " + p.rejected());
         }
-        long published = p.published();
+        long published = p.published() - warmMessages; // as printed: the timed messages + discovery and statuses
         // The broker does not count retained PUBLISHes (discovery, statuses): expect exactly the readings.
         long counted = sysReceived(port, before + messages) - before;
         p.close();
@@ -229,6 +250,17 @@ public final class PublisherBench {
             throw new IllegalStateException("publisher: the broker counted " + counted + " of " + messages);
         }
         return new double[] { messages / secs, cores, rss[0], rss[1], counted, published };
+    }
+
+    /** Feeds batches {@code from} to {@code from + n - 1}, pausing while the publisher holds a backlog. */
+    private static void feed(MqttPublisher p, List<DeviceInfo> infos, int from, int n, int devices, int channels,
+            Instant ts) throws InterruptedException {
+        for (int b = from; b < from + n; b++) {
+            while (p.buffered() > FEED_BACKLOG) {
+                Thread.sleep(1);
+            }
+            p.readings(infos.get(b % infos.size()), readings(b, devices, channels, ts));
+        }
     }
 
     private static void awaitPublished(MqttPublisher p, long n, int seconds) throws InterruptedException {
