@@ -85,6 +85,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final byte[] EMPTY = new byte[0];
     private static final int INBOX = 100_000;
     private static final long CONNECT_TIMEOUT_MS = 10_000;
+    /** How long a held-back socket flush may wait before the idle loop writes it (see {@link #flushHeld()}). */
+    private static final long HELD_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** Batches waiting in the hand-off queue, while the direct path is full, before the disk buffer takes over. */
     private static final int DIRECT_BACKLOG = 2_000;
     private static final long BOOT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -147,6 +149,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
     }
 
+    /**
+     * What {@link CoalescingOutputStream} needs of one connection: how many PUBLISHes the publisher has handed
+     * Paho for it (written by the publisher thread only, after each {@code publish} returned), and the stream,
+     * set by Paho's connect thread, so that the idle loop can write what it held back.
+     */
+    private static final class Link {
+        volatile long handed;
+        volatile CoalescingOutputStream out;
+    }
+
     /** What the publisher thread knows about one device. */
     private static final class DeviceEntry {
         DeviceInfo info;
@@ -168,6 +180,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
     private final ArrayBlockingQueue<Incoming> data = new ArrayBlockingQueue<>(INBOX);
     private final Semaphore signal = new Semaphore(0);
+    /** The current plain-TCP connection's count of PUBLISHes handed to Paho, and its socket stream. */
+    private Link link = new Link();
+    private volatile long heldFlushes;
     private final AtomicLong inboxDropped = new AtomicLong();
     private volatile long birthAt;
     private volatile Throwable lost;
@@ -299,6 +314,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return published.get();
     }
 
+    /** Flushes the socket stream held back too long, which its counting should rule out; for tests. */
+    long heldFlushes() {
+        return heldFlushes;
+    }
+
     /** Batches moved from the direct path to the disk buffer (connection lost, stop, broker behind); for tests. */
     long spilled() {
         return spilled;
@@ -371,6 +391,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 buffered = (queue == null ? 0 : queue.pending()) + unsent.size() + inflight.size();
                 bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors;
                 if (!busy) {
+                    flushHeld();
                     long wait = client == null && active.problems().isEmpty()
                             ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime()))
                             : 200;
@@ -773,11 +794,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (s.password() != null) {
             o.setPassword(s.password().toCharArray());
         }
+        Link l = new Link();
+        link = l;
         if (sockets != null) {
+            // Not coalesced: that would need a wrapper for the whole SSLSocket, and TLS records cost more anyway.
             o.setSocketFactory(NoDelaySockets.tls(sockets));
             o.setHttpsHostnameVerificationEnabled(s.hostnameVerification());
         } else {
-            o.setSocketFactory(NoDelaySockets.plain());
+            o.setSocketFactory(NoDelaySockets.coalescing(() -> l.handed, out -> l.out = out));
         }
         o.setWill(topics.gatewayStatus(), OFFLINE, 1, true);
         MqttAsyncClient c = null;
@@ -1013,6 +1037,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 controlOut.remove(first.getKey());
                 Outgoing o = first.getValue();
                 IMqttDeliveryToken t = client.publish(first.getKey(), o.payload, o.qos, o.retained);
+                link.handed++;
                 pending.add(new Pending(t, null, o.onAck));
                 any = true;
             }
@@ -1063,6 +1088,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         for (Batch.Value v : b.values()) {
             byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
             IMqttDeliveryToken token = client.publish(t.value(v.channel()), payload, qos, retain);
+            link.handed++;
             pending.add(new Pending(token, false));
         }
         if (!b.timestamp().equals(lastTimestamp)) {
@@ -1071,6 +1097,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             lastTimestampText = lastTimestamp.toString();
         }
         Pending last = new Pending(client.publish(t.state(), Payloads.state(b, lastTimestampText), qos, retain), false);
+        link.handed++;
         pending.add(last);
         DeviceEntry e = devices.get(b.device());
         if (e != null) {
@@ -1106,6 +1133,23 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         }
         return any;
+    }
+
+    /**
+     * The safety net of {@link CoalescingOutputStream}: a flush it held back for a PUBLISH that Paho never wrote
+     * (which the counting rules out) would otherwise wait for the next packet, at worst the keep-alive ping.
+     */
+    private void flushHeld() {
+        CoalescingOutputStream out = link.out;
+        try {
+            if (out != null && out.flushHeld(HELD_FLUSH_NANOS)) {
+                heldFlushes++;
+                LOG.debug("MQTT: wrote a held-back flush ({} PUBLISHes handed, {} written)", link.handed,
+                        out.publishes());
+            }
+        } catch (IOException e) {
+            LOG.debug("MQTT: flushing the socket: {}", e.toString());
+        }
     }
 
     private void disconnect(MqttSettings s) {

@@ -1,8 +1,11 @@
 package org.meter2mqtt.mqtt;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLSocketFactory;
@@ -18,9 +21,31 @@ final class NoDelaySockets {
     private NoDelaySockets() {
     }
 
-    /** For tcp://: Paho refuses an SSLSocketFactory there, so this is a plain {@link SocketFactory}. */
-    static SocketFactory plain() {
-        return new Plain();
+    /**
+     * For tcp://, with queued PUBLISHes written together (Paho refuses an SSLSocketFactory there, so this is a
+     * plain {@link SocketFactory}) ({@link CoalescingOutputStream}).
+     *
+     * @param handed PUBLISH packets the publisher has handed Paho on the connection these sockets are for
+     * @param streams told of each socket's stream, so that the publisher can flush what is held back
+     */
+    static SocketFactory coalescing(LongSupplier handed, Consumer<CoalescingOutputStream> streams) {
+        return new Plain() {
+            @Override
+            public Socket createSocket() throws IOException {
+                return noDelay(new Socket() {
+                    private CoalescingOutputStream out;
+
+                    @Override
+                    public synchronized OutputStream getOutputStream() throws IOException {
+                        if (out == null) {
+                            out = new CoalescingOutputStream(super.getOutputStream(), handed, 64 * 1024);
+                            streams.accept(out);
+                        }
+                        return out;
+                    }
+                });
+            }
+        };
     }
 
     /** For ssl://: the TLS factory of {@link Tls}, with TCP_NODELAY on every socket it makes. */
@@ -33,7 +58,7 @@ final class NoDelaySockets {
         return s;
     }
 
-    private static final class Plain extends SocketFactory {
+    private static class Plain extends SocketFactory {
         @Override
         public Socket createSocket() throws IOException {
             return noDelay(new Socket());

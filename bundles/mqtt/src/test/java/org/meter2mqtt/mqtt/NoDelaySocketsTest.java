@@ -24,7 +24,7 @@ class NoDelaySocketsTest {
                 // What Paho gets without the factory: Nagle on.
                 assertThat(usual.getTcpNoDelay()).isFalse();
             }
-            try (Socket s = NoDelaySockets.plain().createSocket()) {
+            try (Socket s = NoDelaySockets.coalescing(() -> 0, out -> { }).createSocket()) {
                 s.connect(at, 2000);
                 assertThat(s.getTcpNoDelay()).isTrue();
             }
