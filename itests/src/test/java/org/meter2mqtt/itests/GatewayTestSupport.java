@@ -153,15 +153,36 @@ public abstract class GatewayTestSupport {
     }
 
     /** Runs a shell command as an operator would and returns what it printed. */
+    /**
+     * Runs a shell command. Karaf registers a bundle's commands after the bundle started, asynchronously, so a test
+     * that runs first can find them missing ("Command not found: meter:add", seen once in CI): retried up to 30 s.
+     */
     protected String executeCommand(String command) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return executeOnce(command);
+            } catch (Exception e) {
+                if (!e.getClass().getSimpleName().equals("CommandNotFoundException") || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private String executeOnce(String command) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
             Session session = sessionFactory.create(System.in, out, out);
-            Object result = session.execute(command);
-            if (result != null) {
-                out.println(result);
+            try {
+                Object result = session.execute(command);
+                if (result != null) {
+                    out.println(result);
+                }
+            } finally {
+                session.close();
             }
-            session.close();
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }
