@@ -34,6 +34,8 @@ final class CoalescingOutputStream extends OutputStream {
     private int lastType = -1;
     /** When a flush was first held back (System.nanoTime), 0 when nothing is held. */
     private long heldSince;
+    /** The thread that held it back: Paho's sender. */
+    private Thread holder;
 
     /**
      * @param out the socket's stream
@@ -70,6 +72,7 @@ final class CoalescingOutputStream extends OutputStream {
         if (remaining == 0 && !inLength && lastType == PUBLISH && publishes < handed.getAsLong()) {
             if (heldSince == 0) {
                 heldSince = System.nanoTime() | 1;
+                holder = Thread.currentThread();
             }
             return; // Paho's sender has the next PUBLISH queued; its flush writes this one too
         }
@@ -78,11 +81,17 @@ final class CoalescingOutputStream extends OutputStream {
     }
 
     /**
-     * Writes what a flush held back at least {@code ageNanos} ago; for the publisher's idle loop, in case a count
-     * ever ran ahead. True if it wrote something.
+     * Writes what a flush held back at least {@code ageNanos} ago while Paho's sender is parked (it waits for work
+     * only when its queue is empty, so nothing will come to write it); for the publisher's idle loop, in case a
+     * count ever ran ahead. A sender that is merely slow (not scheduled, or busy) is left alone: its next write
+     * takes the held bytes along. True if it wrote something.
      */
     synchronized boolean flushHeld(long ageNanos) throws IOException {
         if (heldSince == 0 || System.nanoTime() - heldSince < ageNanos) {
+            return false;
+        }
+        Thread.State sender = holder.getState();
+        if (sender == Thread.State.RUNNABLE || sender == Thread.State.BLOCKED) {
             return false;
         }
         drain();
@@ -106,6 +115,7 @@ final class CoalescingOutputStream extends OutputStream {
 
     private void drain() throws IOException {
         heldSince = 0;
+        holder = null;
         if (len > 0) {
             out.write(buf, 0, len);
             len = 0;

@@ -140,18 +140,45 @@ class CoalescingOutputStreamTest {
     }
 
     @Test
-    void theSafetyNetWritesWhatWasHeldTooLong() throws Exception {
+    void theSafetyNetWritesWhatWasHeldTooLongOnlyOnceTheSenderIsParked() throws Exception {
         CoalescingOutputStream out = new CoalescingOutputStream(socket, handed::get, 4096);
-        handed.set(2);
-        out.write(publish("t", 5));
-        out.flush();
-        assertThat(out.flushHeld(java.util.concurrent.TimeUnit.SECONDS.toNanos(60))).isFalse();
-        assertThat(socket.writes).isEmpty();
+        handed.set(2); // one more than the sender will ever write: a count that ran ahead
+        java.util.concurrent.CountDownLatch park = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread sender = new Thread(() -> {
+            try {
+                out.write(publish("t", 5));
+                out.flush();
+                while (busy.get()) {
+                    Thread.onSpinWait(); // running: its next write would take the held bytes along
+                }
+                park.await(); // waiting for work, as Paho's sender with an empty queue
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "MQTT Snd: test");
+        sender.start();
+        await(() -> out.publishes() == 1 && sender.getState() == Thread.State.RUNNABLE);
         Thread.sleep(2);
+        assertThat(out.flushHeld(java.util.concurrent.TimeUnit.SECONDS.toNanos(60))).isFalse(); // too young
+        assertThat(out.flushHeld(1_000_000)).isFalse(); // old enough, but the sender is running
+        assertThat(socket.writes).isEmpty();
+        busy.set(false);
+        await(() -> sender.getState() == Thread.State.WAITING);
         assertThat(out.flushHeld(1_000_000)).isTrue();
         assertThat(socket.writes).hasSize(1);
         assertThat(out.flushHeld(0)).isFalse(); // nothing held any more
+        park.countDown();
+        sender.join();
         out.close();
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(1);
+        }
     }
 
     private static byte[] concat(byte[]... parts) {
