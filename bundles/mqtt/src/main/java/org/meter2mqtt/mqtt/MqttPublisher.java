@@ -443,6 +443,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (old != null && old.discovery()) {
                 retractMoved(old, oldTopics, s);
             }
+            if (old != null) {
+                retractMovedStatuses(old, oldTopics, s);
+            }
             if (s.discovery()) {
                 devices.forEach((id, e) -> {
                     if (!e.configs.isEmpty()) {
@@ -483,6 +486,26 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.forgetAnnounced();
         LOG.info("Home Assistant discovery {}: retracting the {} configs announced before", s.discovery()
                 ? "moved to " + s.discoveryPrefix() + " as gateway " + s.gatewayId() : "turned off", gone.size());
+    }
+
+    /**
+     * A new topic prefix or gateway id moves the status topics: the old retained ones would say "online" or
+     * "offline" there forever, so they get empty retained payloads (owed, so a restart still sends them).
+     */
+    private void retractMovedStatuses(MqttSettings old, Topics oldTopics, MqttSettings s) {
+        boolean prefixMoved = !s.topicPrefix().equals(old.topicPrefix());
+        if (!prefixMoved && s.gatewayId().equals(old.gatewayId())) {
+            return;
+        }
+        owe(oldTopics.gatewayStatus());
+        if (prefixMoved) {
+            devices.forEach((id, e) -> {
+                owe(oldTopics.deviceStatus(e.info.driverId(), id));
+                store.status(id, topics.deviceStatus(e.info.driverId(), id));
+            });
+        }
+        LOG.info("MQTT status topics moved to {}: clearing the retained ones under {}", topics.gatewayStatus(),
+                oldTopics.gatewayStatus());
     }
 
     /**
@@ -958,6 +981,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         controlOut.put(topics.gatewayStatus(), new Outgoing(ONLINE, 1, true, null));
         // Owed removals go out even with discovery off: turning it off is one reason they are owed.
         for (String t : new ArrayList<>(store.removals())) {
+            if (t.equals(topics.gatewayStatus())) {
+                // Moved away and back before the removal went out: the topic is ours again.
+                store.removalDone(t);
+                continue;
+            }
             controlOut.put(t, new Outgoing(EMPTY, 1, true, () -> store.removalDone(t)));
         }
         if (active.discovery()) {

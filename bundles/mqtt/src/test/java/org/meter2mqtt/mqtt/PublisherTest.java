@@ -254,6 +254,42 @@ class PublisherTest {
                 "homeassistant/binary_sensor/gw/status/config");
     }
 
+    /** The status topics move with topic.prefix and gateway.id; the old retained ones must not linger. */
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void movingTheTopicPrefixOrGatewayIdClearsTheOldStatuses(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber live = subscriber(b, "meters/#", "m2/#");
+        MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
+        p.deviceChanged(Devices.meter("e1", Devices.POWER));
+        live.await("meters/demo/e1/status", m -> m.payload().equals("online"));
+
+        p.configure(settings(b.url()).topicPrefix("m2").build());
+        live.await("m2/demo/e1/status", m -> m.payload().equals("online"));
+        live.await("meters/demo/e1/status", m -> m.payload().isEmpty());
+        live.await("meters/gateway/gw/status", m -> m.payload().isEmpty());
+        assertRetained(b, "m2/gateway/gw/status", "m2/demo/e1/status");
+
+        p.configure(settings(b.url()).topicPrefix("m2").gatewayId("gw2").build());
+        live.await("m2/gateway/gw/status", m -> m.payload().isEmpty());
+        assertRetained(b, "m2/gateway/gw2/status", "m2/demo/e1/status");
+
+        // Back to the first gateway id: its status is set again, the one of gw2 cleared.
+        p.configure(settings(b.url()).topicPrefix("m2").build());
+        live.await("m2/gateway/gw/status", m -> m.payload().equals("online"));
+        live.await("m2/gateway/gw2/status", m -> m.payload().isEmpty());
+        assertRetained(b, "m2/gateway/gw/status", "m2/demo/e1/status");
+    }
+
+    /** What a client connecting now finds retained under both prefixes: exactly these topics, all "online". */
+    private void assertRetained(TestBroker b, String... topics) throws Exception {
+        Subscriber late = retained(b, "meters/#", "m2/#");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> late.messages.size() >= topics.length);
+        Thread.sleep(500);
+        assertThat(late.messages).extracting(Subscriber.Msg::topic).containsExactlyInAnyOrder(topics);
+        assertThat(late.messages).extracting(Subscriber.Msg::payload).containsOnly("online");
+    }
+
     /**
      * Thousands of messages handed to Paho at once, discovery configs (over 127 bytes: longer length fields)
      * among them: Paho's sender has a queue, so the socket stream holds flushes back; everything must still
