@@ -979,15 +979,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private void fullSync() {
         controlOut.clear();
         controlOut.put(topics.gatewayStatus(), new Outgoing(ONLINE, 1, true, null));
-        // Owed removals go out even with discovery off: turning it off is one reason they are owed.
-        for (String t : new ArrayList<>(store.removals())) {
-            if (t.equals(topics.gatewayStatus())) {
-                // Moved away and back before the removal went out: the topic is ours again.
-                store.removalDone(t);
-                continue;
-            }
-            controlOut.put(t, new Outgoing(EMPTY, 1, true, () -> store.removalDone(t)));
-        }
         if (active.discovery()) {
             controlOut.put(topics.gatewayConfig(), new Outgoing(payloads.gatewayConfig(), 1, true, null));
             for (DeviceEntry e : devices.values()) {
@@ -998,6 +989,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (e.online != null) {
                 controlOut.put(topics.deviceStatus(e.info.driverId(), e.info.id()),
                         new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
+            }
+        }
+        // Owed removals go out even with discovery off (turning it off is one reason they are owed), except where
+        // the topic is ours again: moved away and back before the removal went out.
+        for (String t : new ArrayList<>(store.removals())) {
+            if (controlOut.containsKey(t)) {
+                store.removalDone(t);
+            } else {
+                controlOut.put(t, new Outgoing(EMPTY, 1, true, () -> store.removalDone(t)));
             }
         }
     }
@@ -1064,8 +1064,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 Map.Entry<String, Outgoing> first = controlOut.entrySet().iterator().next();
                 controlOut.remove(first.getKey());
                 Outgoing o = first.getValue();
-                IMqttDeliveryToken t = client.publish(first.getKey(), o.payload, o.qos, o.retained);
-                link.handed++;
+                IMqttDeliveryToken t = handToPaho(first.getKey(), o.payload, o.qos, o.retained);
                 pending.add(new Pending(t, null, o.onAck));
                 any = true;
             }
@@ -1108,6 +1107,17 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return any | reap();
     }
 
+    /**
+     * Every publish of the loop goes through here: it counts the PUBLISH for {@link CoalescingOutputStream} only
+     * after Paho took it, so the count never runs ahead of what Paho will write.
+     */
+    private IMqttDeliveryToken handToPaho(String topic, byte[] payload, int qos, boolean retain)
+            throws MqttException {
+        IMqttDeliveryToken t = client.publish(topic, payload, qos, retain);
+        link.handed++;
+        return t;
+    }
+
     /** Publishes a batch's messages, a value per channel then the JSON state; returns the state's Pending. */
     private Pending publish(Batch b) throws MqttException {
         Topics.Device t = topicsOf(b);
@@ -1115,8 +1125,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         boolean retain = active.retain();
         for (Batch.Value v : b.values()) {
             byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
-            IMqttDeliveryToken token = client.publish(t.value(v.channel()), payload, qos, retain);
-            link.handed++;
+            IMqttDeliveryToken token = handToPaho(t.value(v.channel()), payload, qos, retain);
             pending.add(new Pending(token, false));
         }
         if (!b.timestamp().equals(lastTimestamp)) {
@@ -1124,8 +1133,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             lastTimestamp = b.timestamp();
             lastTimestampText = lastTimestamp.toString();
         }
-        Pending last = new Pending(client.publish(t.state(), Payloads.state(b, lastTimestampText), qos, retain), false);
-        link.handed++;
+        Pending last = new Pending(handToPaho(t.state(), Payloads.state(b, lastTimestampText), qos, retain), false);
         pending.add(last);
         DeviceEntry e = devices.get(b.device());
         if (e != null) {
