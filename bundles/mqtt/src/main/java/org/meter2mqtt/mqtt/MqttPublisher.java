@@ -284,6 +284,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     // ---- MqttOutputStatus ----
 
+    /**
+     * Detail first, state last: a reader (meter:list) that sees the new state then also sees its detail, not the
+     * previous one (CI once showed CONFIG_ERROR next to the old URL).
+     */
+    private void status(State st, String why) {
+        detail = why;
+        state = st;
+    }
+
     @Override
     public State state() {
         return state;
@@ -406,8 +415,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             closeQuietly();
         } catch (IOException | RuntimeException e) {
             // Only a broken data folder gets here; nothing else can be done without a place to buffer.
-            state = State.CONFIG_ERROR;
-            detail = "MQTT output stopped: " + e;
+            status(State.CONFIG_ERROR, "MQTT output stopped: " + e);
             LOG.error("MQTT output stopped: {}; check that {} is writable, then restart the bundle", e, dataDir, e);
             closeQuietly();
         }
@@ -455,8 +463,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         }
         if (!s.problems().isEmpty()) {
-            state = State.CONFIG_ERROR;
-            detail = "configuration error: " + String.join("; ", s.problems());
+            status(State.CONFIG_ERROR, "configuration error: " + String.join("; ", s.problems()));
             LOG.error("MQTT output not connecting: {}. Fix etc/org.meter2mqtt.mqtt.cfg; readings are buffered "
                     + "under {} meanwhile", String.join("; ", s.problems()), dataDir);
         } else if (old == null) {
@@ -858,8 +865,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         failures = 0;
         lastFailure = null;
         everConnected = true;
-        state = State.CONNECTED;
-        detail = s.url();
+        status(State.CONNECTED, s.url());
         pending.clear();
         queue.rewind();
         fullSync();
@@ -888,8 +894,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         long backoffMs = Math.min(s.reconnectMax().toMillis(), 1000L << Math.min(failures - 1, 16));
         backoffMs = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
         nextAttempt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
-        state = configProblem ? State.CONFIG_ERROR : State.CONNECTING;
-        detail = reason;
+        status(configProblem ? State.CONFIG_ERROR : State.CONNECTING, reason);
         if (!reason.equals(lastFailure) || failures % 100 == 0) {
             if (configProblem) {
                 LOG.error("MQTT connection to {} impossible: {}. Fix etc/org.meter2mqtt.mqtt.cfg; readings are "
@@ -944,8 +949,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         dropConnection();
         failures = 0;
         nextAttempt = System.nanoTime();
-        state = State.CONNECTING;
-        detail = "connection lost: " + cause;
+        status(State.CONNECTING, "connection lost: " + cause);
     }
 
     private void dropConnection() {
@@ -1235,8 +1239,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.save();
         lastTotals.save(true);
         queue.close();
-        state = State.STOPPED;
-        detail = "stopped";
+        status(State.STOPPED, "stopped");
         LOG.info("MQTT output stopped; {} batches stay buffered for the next start", queue.pending());
     }
 
