@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import org.meter2mqtt.store.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package org.meter2mqtt.mqtt;
+package org.meter2mqtt.store;
 
 import java.io.Closeable;
 import java.io.IOException;

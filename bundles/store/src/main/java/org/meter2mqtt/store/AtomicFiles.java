@@ -1,4 +1,4 @@
-package org.meter2mqtt.mqtt;
+package org.meter2mqtt.store;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -9,13 +9,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /** Replaces a small state file so that a crash or power cut leaves either the old or the new content. */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     private AtomicFiles() {
     }
 
     /** Temp file, fsync, rename. */
-    static void write(Path file, byte[] content) throws IOException {
+    public static void write(Path file, byte[] content) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.createDirectories(file.getParent());
         Files.write(tmp, content);
