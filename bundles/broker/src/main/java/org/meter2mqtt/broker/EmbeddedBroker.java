@@ -23,6 +23,7 @@ import io.moquette.broker.config.MemoryConfig;
 import io.moquette.broker.security.IAuthenticator;
 import io.moquette.broker.security.PermitAllAuthorizatorPolicy;
 import io.moquette.interception.AbstractInterceptHandler;
+import io.moquette.interception.messages.InterceptConnectionLostMessage;
 import io.moquette.interception.messages.InterceptPublishMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -81,8 +82,10 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         // One delivery thread for in-process listeners (LocalBroker), so they see each meter's messages in order.
         p.setProperty(BrokerConstants.BROKER_INTERCEPTOR_THREAD_POOL_SIZE, "1");
         p.setProperty(BrokerConstants.ALLOW_ANONYMOUS_PROPERTY_NAME, Boolean.toString(!settings.authenticated()));
-        // Paho and meters always send a client id; an empty one is a misconfigured client.
-        p.setProperty(BrokerConstants.ALLOW_ZERO_BYTE_CLIENT_ID_PROPERTY_NAME, "false");
+        // MQTT 3.1.1 (3.1.3-6) lets a client with a clean session send an empty client id and have the broker
+        // assign one; mosquitto_sub and mosquitto_pub do that unless given -i. Moquette still refuses an empty id
+        // with a persistent session, as the spec requires.
+        p.setProperty(BrokerConstants.ALLOW_ZERO_BYTE_CLIENT_ID_PROPERTY_NAME, "true");
         if (settings.dataDir() != null) {
             Files.createDirectories(settings.dataDir());
             p.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "true");
@@ -97,10 +100,17 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
             s.startServer(new MemoryConfig(p), List.of(), null, auth, new PermitAllAuthorizatorPolicy());
         } catch (RuntimeException e) {
             // Moquette wraps bind failures in runtime exceptions; give the caller one checked, clear error.
-            s.stopServer();
-            throw new IOException("MQTT broker could not listen on " + settings.host() + ":" + port + ": "
-                    + e.getMessage(), e);
+            try {
+                s.stopServer();
+            } catch (RuntimeException ignored) {
+                // a half-started server may fail to stop; the start failure is what the caller must see
+            }
+            String what = root(e) instanceof java.net.BindException ? "listen on" : "start on";
+            throw new IOException("MQTT broker could not " + what + " " + settings.host() + ":" + port + ": "
+                    + rootCause(e) + (settings.dataDir() == null ? "" : " (data folder " + settings.dataDir() + ")"),
+                    e);
         }
+        s.addInterceptHandler(new ConnectionLog());
         server = s;
         boundPort = port;
         LOG.info("Embedded MQTT broker listening on {}", BrokerSettings.of(settings.host(), port,
@@ -257,6 +267,33 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         }
     }
 
+    /**
+     * One WARN line for a client that went away without DISCONNECT (a meter losing power, a killed process).
+     * Moquette itself logs such a reset as an ERROR with a Netty stack trace; the distribution's logging
+     * configuration filters that line out, so this is the one users see.
+     */
+    private static final class ConnectionLog extends AbstractInterceptHandler {
+        @Override
+        public String getID() {
+            return "meter2mqtt-connection-log";
+        }
+
+        @Override
+        public Class<?>[] getInterceptedMessageTypes() {
+            return new Class<?>[] { InterceptConnectionLostMessage.class };
+        }
+
+        @Override
+        public void onConnectionLost(InterceptConnectionLostMessage msg) {
+            LOG.warn("MQTT client '{}' dropped its connection without DISCONNECT", msg.getClientID());
+        }
+
+        @Override
+        public void onSessionLoopError(Throwable error) {
+            LOG.warn("Embedded broker session loop error: {}", error.toString());
+        }
+    }
+
     /** Stops the listener; retained messages stay in the data folder if one is set. */
     @Override
     public synchronized void close() {
@@ -265,6 +302,20 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
             server = null;
             LOG.info("Embedded MQTT broker on port {} stopped", boundPort);
         }
+    }
+
+    /** The innermost cause: Moquette wraps the real failure (a bind error, a store it cannot read) twice. */
+    static String rootCause(Throwable e) {
+        Throwable t = root(e);
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + "; caused by " + t;
+    }
+
+    private static Throwable root(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private static int freePort(String host) {

@@ -129,6 +129,57 @@ class EmbeddedBrokerTest {
     }
 
     @Test
+    void persistentSessionsAndTheirSubscriptionsSurviveARestart() throws Exception {
+        // the store holds subscriptions (Moquette's Topic objects): reading them back is what failed inside Karaf
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, data));
+        int port = b.port();
+        MqttClient sub = new MqttClient("tcp://127.0.0.1:" + port, "ha-persistent", new MemoryPersistence());
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setCleanSession(false);
+        sub.connect(o);
+        sub.subscribe("meters/#", 1);
+        sub.disconnect();
+        sub.close();
+        b.close();
+
+        EmbeddedBroker again = start(BrokerSettings.of("127.0.0.1", port, null, null, data));
+        client(again, "gateway", null, null).publish("meters/demo/house/energy", message("12.5", false));
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        MqttClient back = new MqttClient("tcp://127.0.0.1:" + port, "ha-persistent", new MemoryPersistence());
+        back.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, MqttMessage m) {
+                got.add(topic + " " + new String(m.getPayload(), StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        back.connect(o);
+        open.add(0, () -> {
+            back.disconnect();
+            back.close();
+        });
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("meters/demo/house/energy 12.5");
+    }
+
+    @Test
+    void anEmptyClientIdWithACleanSessionIsAccepted() throws Exception {
+        // MQTT 3.1.1 section 3.1.3: mosquitto_sub sends a zero-byte client id unless given -i
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        client(b, "", null, null).subscribe("meters/#", 1,
+                (t, m) -> got.add(new String(m.getPayload(), StandardCharsets.UTF_8)));
+        client(b, "gateway", null, null).publish("meters/x", message("1", false));
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("1");
+    }
+
+    @Test
     void credentialsAreEnforced() throws Exception {
         EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, "meter", "s3cret", null));
         assertThatThrownBy(() -> client(b, "anon", null, null)).isInstanceOf(MqttException.class)

@@ -120,12 +120,17 @@ public final class ConfigValidator {
     }
 
     private static String suggestion(String key, DriverDescription driver) {
-        return Stream.concat(COMMON_KEYS.stream(), driver.configKeys().stream()).map(ConfigKey::id)
-                .min(Comparator.comparingInt(k -> distance(k, key)))
-                .filter(k -> distance(k, key) <= 3)
+        return nearest(key, Stream.concat(COMMON_KEYS.stream(), driver.configKeys().stream()).map(ConfigKey::id)
+                .collect(Collectors.toList()))
                 .map(k -> " (did you mean '" + k + "'?)")
                 .orElse(" (known keys: " + Stream.concat(COMMON_KEYS.stream(), driver.configKeys().stream())
                         .map(ConfigKey::id).collect(Collectors.joining(", ")) + ")");
+    }
+
+    /** The candidate closest to {@code typed}, if it is a plausible typo of it (at most 3 edits). */
+    public static Optional<String> nearest(String typed, java.util.Collection<String> candidates) {
+        return candidates.stream().min(Comparator.comparingInt(k -> distance(k, typed)))
+                .filter(k -> distance(k, typed) <= Math.min(3, Math.max(1, typed.length() / 2)));
     }
 
     static int distance(String a, String b) {

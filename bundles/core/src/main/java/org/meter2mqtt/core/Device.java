@@ -579,7 +579,9 @@ final class Device {
         deviceState = next;
         reason = why;
         outputInfo = null;
-        if (previous != next) {
+        if (previous != next && manager.stopping()) {
+            LOG.debug("Device {}: {} -> {} (gateway stopping)", id, previous, next);
+        } else if (previous != next) {
             if (next == DeviceState.CONFIG_ERROR || next == DeviceState.OFFLINE) {
                 LOG.warn("Device {}: {} -> {}: {}", id, previous, next, why);
             } else {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -95,6 +96,8 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
     private volatile long backoffMaxMillis = 60_000;
     private volatile long minCallDeadlineMillis = 30_000;
     private volatile boolean closed;
+    /** The whole gateway is shutting down: device transitions are expected and logged at DEBUG only. */
+    private volatile boolean stopping;
 
     private static final class LinkEntry {
         final LinkFactory factory;
@@ -192,7 +195,11 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         if (id == null || closed) {
             return;
         }
-        LOG.info("Driver '{}' removed{}", id, best == null ? "" : "; falling back to " + best.version);
+        if (stopping) {
+            LOG.debug("Driver '{}' stopped with the gateway", id);
+        } else {
+            LOG.info("Driver '{}' removed{}", id, best == null ? "" : "; falling back to " + best.version);
+        }
         // close the sessions now: the driver's bundle is stopping and must not be called afterwards
         for (Device d : devices.values()) {
             DriverEntry current = d.driver();
@@ -326,9 +333,19 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         List<String> problems = new ArrayList<>();
         ConfigValidator.checkDeviceId(deviceId).ifPresent(problems::add);
         Map<String, String> clean = ConfigValidator.userKeys(config);
-        DriverEntry entry = bestDriver(clean.get(DeviceConfig.DRIVER));
+        String driverId = clean.get(DeviceConfig.DRIVER);
+        DriverEntry entry = bestDriver(driverId);
         problems.addAll(entry == null ? ConfigValidator.checkCommon(clean)
                 : ConfigValidator.check(clean, entry.description));
+        if (entry == null && driverId != null && !driverId.isBlank()) {
+            // a driver that is not installed is fine (the device waits for it), unless it looks like a typo
+            Set<String> installed;
+            synchronized (drivers) {
+                installed = new TreeSet<>(drivers.keySet());
+            }
+            ConfigValidator.nearest(driverId, installed).ifPresent(near -> problems.add("no driver '" + driverId
+                    + "' is installed (did you mean '" + near + "'?)"));
+        }
         return problems;
     }
 
@@ -445,6 +462,18 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         }
         devices.values().forEach(d -> counts.merge(d.state(), 1L, Long::sum));
         return counts;
+    }
+
+    /** Called once the framework is stopping; the next drivers to go away take their devices along quietly. */
+    public void gatewayStopping() {
+        if (!stopping) {
+            stopping = true;
+            LOG.info("Gateway stopping: closing {} devices", devices.size());
+        }
+    }
+
+    boolean stopping() {
+        return stopping;
     }
 
     /** Stops every device (no retraction from outputs: the devices still exist) and the threads. */

@@ -118,6 +118,15 @@ class DeviceManagerTest {
     }
 
     @Test
+    void validationSuggestsAnInstalledDriverForAMisspeltOneButAcceptsAnUnknownOne() {
+        manager.addDriver(new ScriptedDriver("kamstrup", "1.0.0"));
+        assertThat(manager.validate("heat", cfg("driver", "kamstrp", "port", "x")))
+                .containsExactly("no driver 'kamstrp' is installed (did you mean 'kamstrup'?)");
+        // a vendor driver that is simply not installed yet: the device will wait for it
+        assertThat(manager.validate("acme", cfg("driver", "acme", "port", "x"))).isEmpty();
+    }
+
+    @Test
     void editingAConfigurationRestartsOnlyThatDevice() throws Exception {
         ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
         manager.addDriver(driver);

@@ -49,11 +49,13 @@ public class DeviceManagerComponent implements ManagedServiceFactory, DeviceRegi
     static final String FACTORY_PID = "org.meter2mqtt.device";
 
     private final DeviceManager manager;
+    private final BundleContext context;
     private final Map<String, String> deviceIdByPid = new ConcurrentHashMap<>();
 
     @Activate
     public DeviceManagerComponent(BundleContext context) {
         this.manager = new DeviceManager(stateDir(context), Clock.systemUTC());
+        this.context = context;
         new DeployFolderJanitor(context).start();
     }
 
@@ -78,6 +80,10 @@ public class DeviceManagerComponent implements ManagedServiceFactory, DeviceRegi
     }
 
     void removeDriver(MeterDriver driver) {
+        // at a normal shutdown the drivers stop before the core: their devices are closing, not waiting
+        if (context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING) {
+            manager.gatewayStopping();
+        }
         manager.removeDriver(driver);
     }
 

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -64,18 +66,140 @@ public final class CfgFiles {
         new TreeMap<>(values).forEach(ordered::putIfAbsent);
         ordered.forEach((k, v) -> text.append(escape(k)).append(" = ").append(escape(v)).append('\n'));
         Path target = file(deviceId);
-        Path tmp = etc.resolve("." + PREFIX + deviceId + ".tmp");
+        replace(target, text);
+        return target;
+    }
+
+    private void replace(Path target, CharSequence text) throws IOException {
+        Path tmp = etc.resolve("." + target.getFileName() + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         try {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
+    }
+
+    /**
+     * Changes some keys of an existing file in place: the user's comments, blank lines, key order and spacing stay
+     * as they were. A changed key keeps its line (and the text before its value); an empty value removes the key's
+     * line; a new key is appended at the end.
+     */
+    public Path update(String deviceId, Map<String, String> changes) throws IOException {
+        Path target = file(deviceId);
+        String text = Files.readString(target, StandardCharsets.UTF_8);
+        replace(target, edit(text, changes));
         return target;
+    }
+
+    /** The edit of {@link #update} on the file's text. */
+    static String edit(String text, Map<String, String> changes) {
+        Map<String, String> pending = new LinkedHashMap<>(changes);
+        String nl = text.contains("\r\n") ? "\r\n" : "\n";
+        List<String> lines = new ArrayList<>(List.of(text.split("\r?\n", -1)));
+        boolean endsWithNewline = text.isEmpty() || text.endsWith("\n");
+        if (endsWithNewline) {
+            lines.remove(lines.size() - 1);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            // a logical line continues while a line ends in an odd number of backslashes
+            int last = i;
+            while (continues(lines.get(last)) && last + 1 < lines.size()) {
+                last++;
+            }
+            String trimmed = line.stripLeading();
+            String key = trimmed.isEmpty() || trimmed.charAt(0) == '#' || trimmed.charAt(0) == '!' ? null
+                    : keyOf(String.join("\n", lines.subList(i, last + 1)));
+            if (key != null && pending.containsKey(key)) {
+                String value = pending.remove(key);
+                if (!value.isEmpty()) {
+                    out.append(line, 0, valueStart(line)).append(escapeValue(value)).append(nl);
+                }
+            } else {
+                for (int j = i; j <= last; j++) {
+                    out.append(lines.get(j)).append(nl);
+                }
+            }
+            i = last;
+        }
+        pending.forEach((k, v) -> {
+            if (!v.isEmpty()) {
+                out.append(escape(k)).append(" = ").append(escapeValue(v)).append(nl);
+            }
+        });
+        return out.toString();
+    }
+
+    private static boolean continues(String line) {
+        int n = 0;
+        for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+            n++;
+        }
+        return n % 2 == 1;
+    }
+
+    /** The key of one logical line, as java.util.Properties reads it. */
+    private static String keyOf(String logicalLine) {
+        Properties p = new Properties();
+        try {
+            p.load(new java.io.StringReader(logicalLine));
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+        return p.isEmpty() ? null : p.keys().nextElement().toString();
+    }
+
+    /** Where the value of a key line starts: after the key, the separator and the blanks around it. */
+    static int valueStart(String line) {
+        int i = 0;
+        while (i < line.length() && isBlank(line.charAt(i))) {
+            i++;
+        }
+        while (i < line.length()) {
+            char c = line.charAt(i);
+            if (c == '\\') {
+                i += 2;
+                continue;
+            }
+            if (c == '=' || c == ':' || isBlank(c)) {
+                break;
+            }
+            i++;
+        }
+        i = Math.min(i, line.length());
+        while (i < line.length() && isBlank(line.charAt(i))) {
+            i++;
+        }
+        if (i < line.length() && (line.charAt(i) == '=' || line.charAt(i) == ':')) {
+            i++;
+            while (i < line.length() && isBlank(line.charAt(i))) {
+                i++;
+            }
+        }
+        return i;
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t' || c == '\f';
     }
 
     public boolean delete(String deviceId) throws IOException {
         return Files.deleteIfExists(file(deviceId));
+    }
+
+    /** A value: only a leading blank and backslashes need escaping; '=', ':' and '#' are literal there. */
+    static String escapeValue(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' || (isBlank(c) && i == 0)) {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
     }
 
     static String escape(String s) {

@@ -24,6 +24,6 @@ public class DisableCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        return SetCommand.change(registry, id, List.of("enabled=false"), false, "disabled by meter:disable");
+        return SetCommand.change(registry, id, List.of("enabled=false"), false);
     }
 }

@@ -52,11 +52,23 @@ public class DriversCommand implements Action {
                 for (ConfigKey k : d.configKeys()) {
                     System.out.println("  " + k.id() + " (" + k.type().name().toLowerCase()
                             + (k.required() ? ", required" : "")
-                            + k.defaultValue().map(v -> ", default " + v).orElse("") + ") " + k.description());
+                            + k.defaultValue().map(v -> ", default " + v).orElse("") + allowed(k) + ") "
+                            + k.description());
                 }
             }
         }
         return null;
+    }
+
+    /** What meter:set accepts for the key, as the validation checks it. */
+    static String allowed(ConfigKey k) {
+        StringBuilder b = new StringBuilder();
+        if (!k.options().isEmpty()) {
+            b.append(", one of ").append(String.join("|", k.options()));
+        }
+        k.min().ifPresent(m -> b.append(", min ").append(m.toPlainString()));
+        k.max().ifPresent(m -> b.append(", max ").append(m.toPlainString()));
+        return b.toString();
     }
 
     private String bundles(String driverId) throws InvalidSyntaxException {

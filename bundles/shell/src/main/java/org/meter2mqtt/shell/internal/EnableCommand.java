@@ -24,6 +24,6 @@ public class EnableCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        return SetCommand.change(registry, id, List.of("enabled="), false, "enabled by meter:enable");
+        return SetCommand.change(registry, id, List.of("enabled="), false);
     }
 }

@@ -35,10 +35,10 @@ public class SetCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        return change(registry, id, settings, force, "changed by meter:set");
+        return change(registry, id, settings, force);
     }
 
-    static Object change(DeviceRegistry registry, String id, List<String> settings, boolean force, String comment)
+    static Object change(DeviceRegistry registry, String id, List<String> settings, boolean force)
             throws Exception {
         CfgFiles files = CfgFiles.karaf();
         if (!files.exists(id)) {
@@ -47,24 +47,25 @@ public class SetCommand implements Action {
             return null;
         }
         Map<String, String> cfg = new TreeMap<>(files.read(id));
+        Map<String, String> changes;
         try {
-            CfgFiles.parseAssignments(settings).forEach((k, v) -> {
-                if (v.isEmpty()) {
-                    cfg.remove(k);
-                } else {
-                    cfg.put(k, v);
-                }
-            });
+            changes = CfgFiles.parseAssignments(settings);
         } catch (IllegalArgumentException e) {
             System.out.println(e.getMessage());
             return null;
         }
+        changes.forEach((k, v) -> {
+            if (v.isEmpty()) {
+                cfg.remove(k);
+            } else {
+                cfg.put(k, v);
+            }
+        });
         if (!Validation.ok(registry, id, cfg, force)) {
             return null;
         }
-        System.out.println("Updated " + files.write(id, cfg, comment));
-        Thread.sleep(1_500);
-        Validation.awaitDevice(registry, id);
+        System.out.println("Updated " + files.update(id, changes));
+        Validation.awaitConfig(registry, id, changes);
         return null;
     }
 }

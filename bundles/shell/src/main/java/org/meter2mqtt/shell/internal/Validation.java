@@ -33,6 +33,26 @@ final class Validation {
         return false;
     }
 
+    /**
+     * After a change to an existing file: waits until the device runs with the changed keys (FileInstall polls
+     * etc/ every second), at most 5 s, then prints what the gateway made of it.
+     */
+    static void awaitConfig(DeviceRegistry registry, String id, Map<String, String> changes) throws InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            Optional<DeviceInfo> d = registry.device(id);
+            if (d.isPresent() && applied(d.get().config(), changes) && d.get().state() != DeviceState.STARTING) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        awaitDevice(registry, id);
+    }
+
+    private static boolean applied(Map<String, String> running, Map<String, String> changes) {
+        return changes.entrySet().stream().allMatch(e -> e.getValue().isEmpty() ? !running.containsKey(e.getKey())
+                : e.getValue().equals(running.get(e.getKey())) || "********".equals(running.get(e.getKey())));
+    }
+
     /** FileInstall polls etc/ every second: wait a little for the device to leave STARTING, then print it. */
     static void awaitDevice(DeviceRegistry registry, String id) throws InterruptedException {
         Optional<DeviceInfo> d = Optional.empty();
