@@ -24,6 +24,7 @@ import io.moquette.broker.security.IAuthenticator;
 import io.moquette.broker.security.PermitAllAuthorizatorPolicy;
 import io.moquette.interception.AbstractInterceptHandler;
 import io.moquette.interception.messages.InterceptConnectionLostMessage;
+import io.moquette.interception.messages.InterceptDisconnectMessage;
 import io.moquette.interception.messages.InterceptPublishMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -273,6 +274,9 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
      * configuration filters that line out, so this is the one users see.
      */
     private static final class ConnectionLog extends AbstractInterceptHandler {
+        /** Clients that sent DISCONNECT: Moquette 0.17 reports their closed channel as a lost connection too. */
+        private final java.util.Set<String> saidGoodbye = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
         @Override
         public String getID() {
             return "meter2mqtt-connection-log";
@@ -280,12 +284,20 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
         @Override
         public Class<?>[] getInterceptedMessageTypes() {
-            return new Class<?>[] { InterceptConnectionLostMessage.class };
+            return new Class<?>[] { InterceptDisconnectMessage.class, InterceptConnectionLostMessage.class };
+        }
+
+        @Override
+        public void onDisconnect(InterceptDisconnectMessage msg) {
+            saidGoodbye.add(msg.getClientID());
         }
 
         @Override
         public void onConnectionLost(InterceptConnectionLostMessage msg) {
-            LOG.warn("MQTT client '{}' dropped its connection without DISCONNECT", msg.getClientID());
+            // both events come from the one interceptor thread, the DISCONNECT first
+            if (!saidGoodbye.remove(msg.getClientID())) {
+                LOG.warn("MQTT client '{}' dropped its connection without DISCONNECT", msg.getClientID());
+            }
         }
 
         @Override

@@ -1,0 +1,164 @@
+package org.meter2mqtt.itests;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The real distribution run as users run it: a copy of {@code karaf-assembly/target/assembly} started with
+ * {@code bin/karaf server} in its own process, stopped with SIGTERM (a normal shutdown) or killed with SIGKILL,
+ * and started again on the same {@code etc/} and {@code data/}. For what Pax Exam cannot do: a restart with
+ * the state kept.
+ */
+final class Distribution implements AutoCloseable {
+
+    private final Path home;
+    private Process process;
+
+    private Distribution(Path home) {
+        this.home = home;
+    }
+
+    /** A fresh copy of the built distribution under {@code target/<name>-<time>}, without its data/. */
+    static Distribution copy(String name) throws IOException {
+        Path source = Paths.get(System.getProperty("meter2mqtt.assembly", "../karaf-assembly/target/assembly"));
+        if (!Files.isDirectory(source.resolve("bin"))) {
+            throw new IllegalStateException("no built distribution at " + source.toAbsolutePath());
+        }
+        Path home = Paths.get("target", name + "-" + System.currentTimeMillis()).toAbsolutePath();
+        try (Stream<Path> all = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path rel = source.relativize(p);
+                if (rel.startsWith("data")) {
+                    continue;
+                }
+                Path to = home.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Distribution d = new Distribution(home);
+        // ports of their own, so this can run beside another distribution or a developer's gateway
+        d.set("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort()));
+        if (Files.exists(home.resolve("etc/org.meter2mqtt.http.cfg"))) {
+            d.set("etc/org.meter2mqtt.http.cfg", "port", Integer.toString(freePort()));
+        }
+        return d;
+    }
+
+    Path home() {
+        return home;
+    }
+
+    /** Sets {@code key = value} in a file under the distribution, replacing the key's line or appending one. */
+    void set(String file, String key, String value) throws IOException {
+        Path f = home.resolve(file);
+        List<String> lines = Files.exists(f) ? new ArrayList<>(Files.readAllLines(f, StandardCharsets.UTF_8))
+                : new ArrayList<>();
+        boolean found = false;
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i).trim();
+            if (l.startsWith(key + " ") || l.startsWith(key + "=") || l.startsWith(key + ":")) {
+                lines.set(i, key + " = " + value);
+                found = true;
+            }
+        }
+        if (!found) {
+            lines.add(key + " = " + value);
+        }
+        Path tmp = f.resolveSibling("." + f.getFileName() + ".tmp");
+        Files.write(tmp, lines, StandardCharsets.UTF_8);
+        Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Starts {@code bin/karaf server} with the JDK that runs the test; output goes to {@code karaf-console.log}. */
+    synchronized void start() throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
+        }
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server").directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("karaf-console.log").toFile()));
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().remove("EXTRA_JAVA_OPTS");
+        process = pb.start();
+    }
+
+    /** A normal shutdown: SIGTERM to the JVM (Karaf's shutdown hook stops the framework), then waits for it. */
+    synchronized void stop() throws InterruptedException {
+        end(false);
+    }
+
+    /** A crash: SIGKILL to the JVM, as {@code kill -9} or a power cut of the process would. */
+    synchronized void kill() throws InterruptedException {
+        end(true);
+    }
+
+    private void end(boolean forcibly) throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> all = new ArrayList<>();
+        process.descendants().forEach(all::add);
+        all.add(process.toHandle());
+        Optional<ProcessHandle> jvm = all.stream()
+                .filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst();
+        for (ProcessHandle h : jvm.map(List::of).orElse(all)) {
+            if (forcibly) {
+                h.destroyForcibly();
+            } else {
+                h.destroy();
+            }
+        }
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            all.forEach(ProcessHandle::destroyForcibly);
+            process.waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("the gateway did not stop within 60 s");
+        }
+        for (ProcessHandle h : all) {
+            h.onExit().toCompletableFuture().join();
+        }
+        process = null;
+    }
+
+    boolean running() {
+        return process != null && process.isAlive();
+    }
+
+    /** data/log/karaf.log, all of it so far. */
+    List<String> log() throws IOException {
+        Path log = home.resolve("data/log/karaf.log");
+        if (!Files.exists(log)) {
+            return List.of();
+        }
+        return List.of(new String(Files.readAllBytes(log), StandardCharsets.UTF_8).split("\\r?\\n"));
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops it if a test left it running, and keeps the folder for a look at its logs. */
+    @Override
+    public void close() throws InterruptedException {
+        if (running()) {
+            kill();
+        }
+    }
+}
