@@ -11,7 +11,8 @@ case "${1:-}" in
   dsmr) main=org.meter2mqtt.simulators.dsmr.DsmrSimulator ;;
   kmp|kamstrup) main=org.meter2mqtt.simulators.kmp.KmpSimulator ;;
   kpm33b) main=org.meter2mqtt.simulators.kpm33b.Kpm33bSimulator ;;
-  *) echo "usage: $0 dsmr|kmp|kpm33b [simulator arguments]" >&2; exit 2 ;;
+  -h|--help|"") echo "usage: $0 dsmr|kmp|kpm33b [simulator arguments]   ($0 NAME --help: the arguments of one)"; [ -n "${1:-}" ]; exit $? ;;
+  *) echo "unknown simulator '$1'; usage: $0 dsmr|kmp|kpm33b [simulator arguments]" >&2; exit 2 ;;
 esac
 shift
 cp_file=bundles/simulators/target/runtime.classpath

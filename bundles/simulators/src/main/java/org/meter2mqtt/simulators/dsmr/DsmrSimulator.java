@@ -80,6 +80,11 @@ public final class DsmrSimulator {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
+                case "-h":
+                case "--help":
+                    System.out.println(USAGE);
+                    System.exit(0);
+                    break;
                 case "--tcp":
                     tcp = args[++i];
                     break;
@@ -137,11 +142,13 @@ public final class DsmrSimulator {
         }
     }
 
+    private static final String USAGE = "usage: DsmrSimulator (--tcp PORT | --serial PATH)"
+            + " [--version 5|4|3|2.2|be|smarty] [--smarty-key HEX] [--interval MS] [--count N] [--gas-channel N]"
+            + " [--corrupt-every N] [--truncate-every N] [--garbage-every N] [--7e1]";
+
     private static void usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: DsmrSimulator (--tcp PORT | --serial PATH) [--version 5|4|3|2.2|be|smarty]"
-                + " [--smarty-key HEX] [--interval MS] [--count N] [--gas-channel N] [--corrupt-every N]"
-                + " [--truncate-every N] [--garbage-every N] [--7e1]");
+        System.err.println(USAGE);
         System.exit(2);
     }
 

@@ -109,6 +109,9 @@ public final class KmpSimulator implements AutoCloseable {
         }
     }
 
+    private static final String USAGE = "usage: KmpSimulator --model 402|403|601|603|801 (--tcp PORT | --serial PATH)"
+            + " [--echo] [--tick] [--crc-error-rate R] [--no-answer-rate R] [--delay-ms N] [--seed N] [--log-served]";
+
     public static void main(String[] args) throws Exception {
         KmpResponder.Options o = new KmpResponder.Options();
         String model = "403";
@@ -128,11 +131,14 @@ public final class KmpSimulator implements AutoCloseable {
                 case "--delay-ms": o.delayMs = Integer.parseInt(args[++i]); break;
                 case "--seed": o.seed = Long.parseLong(args[++i]); break;
                 case "--log-served": logServed = true; break;
+                case "-h":
+                case "--help":
+                    System.out.println(USAGE);
+                    System.exit(0);
+                    break;
                 default:
                     System.err.println("unknown option " + args[i]);
-                    System.err.println("usage: KmpSimulator --model 402|403|601|603|801 (--tcp PORT | --serial PATH)"
-                            + " [--echo] [--tick] [--crc-error-rate R] [--no-answer-rate R] [--delay-ms N]"
-                            + " [--seed N] [--log-served]");
+                    System.err.println(USAGE);
                     System.exit(2);
             }
         }

@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -140,14 +142,38 @@ public final class Kpm33bSimulator implements AutoCloseable {
             MqttConnectOptions o = new MqttConnectOptions();
             o.setCleanSession(true);
             o.setMaxInflight(10_000);
-            client.connect(o).waitForCompletion(10_000);
+            // real meters reconnect when their broker (the gateway's embedded one) restarts
+            o.setAutomaticReconnect(true);
+            o.setMaxReconnectDelay(5_000);
             List<String> topics = new ArrayList<>();
             for (int i = c; i < meters.size(); i += n) {
                 topics.add("MQTT_COMMOD_SET_" + meters.get(i).last8());
             }
-            for (String t : topics) {
-                client.subscribe(t, 1, (topic, msg) -> command(client, topic, msg)).waitForCompletion(10_000);
-            }
+            client.setCallback(new MqttCallbackExtended() {
+                @Override
+                public void connectComplete(boolean reconnect, String serverURI) {
+                    if (reconnect) {
+                        LOG.info("Reconnected to {}", serverURI);
+                        subscribe(client, topics);
+                    }
+                }
+
+                @Override
+                public void connectionLost(Throwable cause) {
+                    LOG.info("Connection to the broker lost ({}); reconnecting", cause.toString());
+                }
+
+                @Override
+                public void messageArrived(String topic, MqttMessage message) {
+                    // subscriptions have their own listeners
+                }
+
+                @Override
+                public void deliveryComplete(IMqttDeliveryToken token) {
+                }
+            });
+            client.connect(o).waitForCompletion(10_000);
+            subscribe(client, topics);
             clients.add(client);
         }
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -200,7 +226,20 @@ public final class Kpm33bSimulator implements AutoCloseable {
         }
     }
 
+    private void subscribe(MqttAsyncClient client, List<String> topics) {
+        try {
+            for (String t : topics) {
+                client.subscribe(t, 1, (topic, msg) -> command(client, topic, msg)).waitForCompletion(10_000);
+            }
+        } catch (MqttException e) {
+            LOG.warn("Could not subscribe to the command topics: {}", e.getMessage());
+        }
+    }
+
     private void send(MqttAsyncClient c, String topic, byte[] payload) throws MqttException {
+        if (!c.isConnected()) {
+            return; // a meter without its broker skips the reading; automatic reconnect is under way
+        }
         c.publish(topic, payload, options.qos, false);
         published.incrementAndGet();
     }
@@ -270,6 +309,14 @@ public final class Kpm33bSimulator implements AutoCloseable {
         clients.clear();
     }
 
+    private static final String USAGE = String.join("\n",
+            "usage: Kpm33bSimulator [--broker tcp://127.0.0.1:11883] [--meters N] [--first K] [--rt-ms MS]"
+                    + " [--eny-ms MS] [--connections N] [--qos 0|1] [--full] [--no-ack] [--error-reply] [--duplicates]"
+                    + " [--zeros] [--split] [--bad-clock] [--seconds S]",
+            "  N simulated KPM33B meters publishing MQTT_RT_DATA every --rt-ms and MQTT_ENY_NOW every --eny-ms, and",
+            "  answering upload-interval commands; they reconnect when the broker restarts. Prints READY <meters>,",
+            "  then CONFIG lines for commands received; ends after --seconds or when stdin closes.");
+
     public static void main(String[] args) throws Exception {
         Options o = new Options();
         long seconds = 0;
@@ -290,8 +337,14 @@ public final class Kpm33bSimulator implements AutoCloseable {
                 case "--split": o.split = true; break;
                 case "--bad-clock": o.badClock = true; break;
                 case "--seconds": seconds = Long.parseLong(args[++i]); break;
+                case "-h":
+                case "--help":
+                    System.out.println(USAGE);
+                    System.exit(0);
+                    break;
                 default:
                     System.err.println("unknown option " + args[i]);
+                    System.err.println(USAGE);
                     System.exit(2);
             }
         }

@@ -173,6 +173,85 @@ class Kpm33bSimulatorTest {
         }
     }
 
+    @Test
+    void reconnectsAndAnswersCommandsAgainAfterTheBrokerRestarts() throws Exception {
+        Path mosquitto = Path.of("/usr/sbin/mosquitto");
+        assumeTrue(Files.isExecutable(mosquitto), "mosquitto is not installed (apt-get install mosquitto)");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path conf = tmp.resolve("r.conf");
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\n");
+        ProcessBuilder pb = new ProcessBuilder(mosquitto.toString(), "-c", conf.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("r.log").toFile()));
+        Process broker = pb.start();
+        Kpm33bSimulator.Options o = new Kpm33bSimulator.Options();
+        o.broker = "tcp://127.0.0.1:" + port;
+        o.meters = 1;
+        o.rtMillis = 0;
+        o.enyMillis = 0;
+        try (Kpm33bSimulator sim = new Kpm33bSimulator(o)) {
+            awaitStarted(sim);
+            broker.destroy();
+            broker.waitFor(5, TimeUnit.SECONDS);
+            broker = pb.start();
+            // after the restart the meter must be back, subscribed to its command topic, without any help
+            LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+            MqttClient platform = connect(o.broker, "platform-after-restart");
+            try {
+                platform.subscribe("MQTT_COMMOD_SET_REP", 1, (t, m) -> got.add(new String(m.getPayload(),
+                        StandardCharsets.UTF_8)));
+                String reply = null;
+                long until = System.currentTimeMillis() + 20_000;
+                while (reply == null && System.currentTimeMillis() < until) {
+                    platform.publish("MQTT_COMMOD_SET_25950027", ("{\"oprid\":\"00112233445566778899aabbccddeeff\","
+                            + "\"Cmd\":\"0001\",\"value\":\"5\",\"types\":\"1\"}").getBytes(StandardCharsets.UTF_8),
+                            1, false);
+                    reply = got.poll(1, TimeUnit.SECONDS);
+                }
+                assertThat(reply).isNotNull().contains("\"code\":\"01\"");
+            } finally {
+                platform.disconnect();
+                platform.close();
+            }
+        } finally {
+            broker.destroy();
+            broker.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void awaitStarted(Kpm33bSimulator sim) throws Exception {
+        long until = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                sim.start();
+                return;
+            } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+                if (System.currentTimeMillis() > until) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static MqttClient connect(String broker, String id) throws Exception {
+        MqttClient c = new MqttClient(broker, id, new MemoryPersistence());
+        long until = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                c.connect(new MqttConnectOptions());
+                return c;
+            } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+                if (System.currentTimeMillis() > until) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
     private static String poll(LinkedBlockingQueue<String> q, String prefix) throws InterruptedException {
         long until = System.currentTimeMillis() + 5_000;
         while (System.currentTimeMillis() < until) {
