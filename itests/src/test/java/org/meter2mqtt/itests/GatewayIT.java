@@ -213,6 +213,42 @@ public class GatewayIT extends GatewayTestSupport {
     }
 
     @Test
+    public void meterSetEnableAndDisableKeepTheUsersCommentsOrderAndFormatting() throws Exception {
+        String original = String.join("\n",
+                "# Kitchen, installed by the electrician in March",
+                "driver=demo",
+                "",
+                "# read it often: the induction hob",
+                "poll.interval : 1",
+                "   name   =   Kitchen",
+                "base.load = 800",
+                "");
+        writeCfg("it-commented", original.split("\n"));
+        awaitState("it-commented", DeviceState.ONLINE, 15);
+
+        String out = executeCommand("meter:set it-commented base.load=950 poll.interval=2");
+        assertTrue(out, out.contains("Updated"));
+        String expected = original.replace("base.load = 800", "base.load = 950")
+                .replace("poll.interval : 1", "poll.interval : 2");
+        assertEquals(expected, Files.readString(cfg("it-commented")));
+        await("base.load 950 applied", 15, () -> registry.device("it-commented")
+                .map(d -> "950".equals(d.config().get("base.load"))).orElse(false));
+
+        executeCommand("meter:disable it-commented");
+        assertEquals(expected + "enabled = false\n", Files.readString(cfg("it-commented")));
+        awaitState("it-commented", DeviceState.DISABLED, 15);
+        executeCommand("meter:enable it-commented");
+        assertEquals(expected, Files.readString(cfg("it-commented")));
+        awaitState("it-commented", DeviceState.ONLINE, 15);
+
+        out = executeCommand("meter:add it-typo demoo");
+        assertTrue(out, out.contains("did you mean 'demo'") && out.contains("Nothing written"));
+        assertTrue(Files.notExists(cfg("it-typo")));
+        Files.delete(cfg("it-commented"));
+        await("removed", 15, () -> registry.device("it-commented").isEmpty());
+    }
+
+    @Test
     public void secretsAreNotPublishedAsServiceProperties() throws Exception {
         // DS would publish a component's configuration (passwords included) as service properties
         for (org.osgi.framework.ServiceReference<?> ref : bundleContext.getAllServiceReferences(null, null)) {
