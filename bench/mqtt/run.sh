@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 mvn -q package dependency:build-classpath -Dmdep.outputFile=target/cp.txt
 DEVICES=${1:-1000} BATCHES=${2:-200000} CHANNELS=${3:-3}
 for QOS in 0 1; do
-  # Heap and GC as the gateway runs them on a small box (KARAF-NOTES.md).
+  # Heap and GC as the gateway runs them on a small box (docs/running-as-a-service.md).
   # shellcheck disable=SC2086
   java -Xmx128m -Xss512k -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn ${JAVA_OPTS:-} \
     -cp "target/classes:$(cat target/cp.txt)" org.meter2mqtt.bench.mqtt.PublisherBench \

@@ -62,7 +62,7 @@ public class Kpm33bIT extends GatewayTestSupport {
 
     /**
      * The tags the simulator sends (not its "full" shape) that the default groups publish, with their names as
-     * ARCHITECTURE.md lists them; reactive and apparent power and apparent energy are in groups that are off.
+     * docs/architecture.md lists them; reactive and apparent power and apparent energy are in groups that are off.
      */
     private static final Map<String, String> RT_CHANNELS = channels(
             "ia current_l1", "ib current_l2", "ic current_l3",

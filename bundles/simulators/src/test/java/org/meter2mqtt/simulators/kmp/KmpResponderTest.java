@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The simulator against the published KMP frames (PROTOCOLS.md 2.2), independent of the driver's codec. */
+/** The simulator against the published KMP frames (docs/protocols.md), independent of the driver's codec. */
 class KmpResponderTest {
 
     private static byte[] hex(String s) {

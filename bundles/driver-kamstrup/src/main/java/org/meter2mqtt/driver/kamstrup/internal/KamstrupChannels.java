@@ -56,7 +56,7 @@ final class KamstrupChannels {
     /** Unit each non-energy register is published in; meter values are converted to it exactly. */
     private static final Map<KmpUnit.Dimension, KmpUnit> TARGET = Map.of(
             KmpUnit.Dimension.POWER, KmpUnit.KW,
-            // m³/h is accepted by every HA version; L/h only by newer ones (PROTOCOLS.md 5.3).
+            // m³/h is accepted by every HA version; L/h only by newer ones (docs/protocols.md).
             KmpUnit.Dimension.FLOW, KmpUnit.M3_PER_HOUR,
             KmpUnit.Dimension.VOLUME, KmpUnit.M3,
             KmpUnit.Dimension.TEMPERATURE, KmpUnit.CELSIUS,

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The codec against the published frames of PROTOCOLS.md 2.2, and round trips. */
+/** The codec against the published KMP frames (docs/protocols.md), and round trips. */
 class KmpCodecTest {
 
     @Test
