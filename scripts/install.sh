@@ -29,7 +29,12 @@ if pid=$(running_pid); then
   exit 1
 fi
 
-sum() { sha256sum "$1" | cut -d' ' -f1; }
+# What a file says, not how Karaf last wrote it: at its first start Karaf rewrites some files of etc/ (a final
+# newline added, a generated shutdown command appended to config.properties), which is no edit of the user's.
+sum() {
+  sed -e 's/[[:space:]]*$//' -e '/^karaf\.shutdown\.command *=/d' -e '/^# Generated command shutdown$/d' \
+      -e '/^#*$/d' "$1" | awk 1 | sha256sum | cut -d' ' -f1
+}
 old_sum() { [ -f "$home/$shipped" ] && awk -v f="$1" '$2 == f { print $1 }' "$home/$shipped" || true; }
 
 if [ ! -d "$home/etc" ]; then

@@ -24,7 +24,7 @@ if $build; then
     echo "Building (no tests)${changed:+: $changed changed}; the first build downloads dependencies (a few minutes)."
     # one line per module, so a long first build is visibly moving
     mvn -B --no-transfer-progress install -DskipTests 2>&1 \
-      | grep --line-buffered -E '^\[INFO\] Building |BUILD|ERROR|Total time' | sed -u 's/^\[INFO\] /  /'
+      | grep --line-buffered -E '^\[INFO\] Building .* \[[0-9]+/[0-9]+\]|BUILD|ERROR|Total time' | sed -u 's/^\[INFO\] /  /'
   else
     echo "Sources unchanged since the last build: not rebuilding."
   fi
@@ -35,5 +35,6 @@ if $build; then
   fi
 fi
 [ -x "$home/bin/karaf" ] || { echo "Nothing installed in $home yet: run scripts/start.sh without --no-build." >&2; exit 1; }
+command -v mosquitto_sub >/dev/null || echo "Tip: apt-get install mosquitto-clients, then: mosquitto_sub -p 11883 -t 'meters/#' -v"
 echo "Starting the gateway in $home (stop: logout; again without building: $home/bin/karaf)"
 exec "$home/bin/karaf" "$@"

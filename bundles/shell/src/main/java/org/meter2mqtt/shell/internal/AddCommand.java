@@ -15,6 +15,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.shell.internal.completers.ConfigKeyCompleter;
 import org.meter2mqtt.shell.internal.completers.DriverIdCompleter;
+import org.meter2mqtt.shell.internal.completers.NewDeviceIdCompleter;
 
 @Service
 @Command(scope = "meter", name = "add", description = "Adds a device: writes etc/org.meter2mqtt.device-<id>.cfg")
@@ -24,6 +25,7 @@ public class AddCommand implements Action {
     DeviceRegistry registry;
 
     @Argument(index = 0, name = "id", description = "new device id (letters, digits, _ and -)", required = true)
+    @Completion(NewDeviceIdCompleter.class)
     String id;
 
     @Argument(index = 1, name = "driver", description = "driver id, see meter:drivers", required = true)
