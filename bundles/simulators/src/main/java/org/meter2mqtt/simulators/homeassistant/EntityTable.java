@@ -58,6 +58,16 @@ public final class EntityTable {
         }
     }
 
+    /** A table with the built-in house loaded (the simulator's default entities). */
+    EntityTable load0() {
+        try (java.io.InputStream in = EntityTable.class.getResourceAsStream("entities.json")) {
+            load(JSON.readTree(in));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return this;
+    }
+
     public void addListener(Listener l) {
         listeners.add(l);
     }

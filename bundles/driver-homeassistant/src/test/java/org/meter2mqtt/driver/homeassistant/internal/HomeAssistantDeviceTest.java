@@ -320,6 +320,61 @@ class HomeAssistantDeviceTest {
     }
 
     @Test
+    void namedEntitiesUseAServerSideStateTrigger() {
+        configure("ha", "push", "entities", "sensor.total_power, sensor.power_kitchen, sensor.living_room_temperature");
+        awaitState("ha", DeviceState.ONLINE);
+        awaitReading("living_room_temperature", "21.4", 0);
+        assertThat(info("ha").attributes().get("ha.mode")).contains("subscribe_trigger");
+        assertThat(info("ha").channels().stream().map(Channel::id)).containsExactlyInAnyOrder("total_power",
+                "circuit_power_kitchen", "circuit_power_kitchen_share", "living_room_temperature");
+        int mark = readings.size();
+        sim.setState("sensor.power_kitchen", "1000");
+        sim.setState("sensor.power_heat_pump", "2.0");
+        awaitReading("circuit_power_kitchen_share", "50", mark);
+        assertThat(since(mark, "circuit_power_heat_pump")).isEmpty();
+    }
+
+    @Test
+    void slowHomeAssistantBeyondTheTimeoutIsOffline() {
+        sim.slowAnswers(3_000);
+        configure("ha", "poll", "timeout", "1");
+        awaitState("ha", DeviceState.OFFLINE);
+        assertThat(info("ha").reason()).contains("not reachable").contains("HttpTimeoutException");
+        assertThat(readings).isEmpty();
+        sim.slowAnswers(0);
+        awaitState("ha", DeviceState.ONLINE);
+    }
+
+    @Test
+    void unusableCaFileIsAConfigError() throws Exception {
+        Path ca = tmp.resolve("ca.pem");
+        java.nio.file.Files.writeString(ca, "not a certificate");
+        configure("ha", "push", "url", "https://127.0.0.1:" + sim.port(), "tls.ca.file", ca.toString());
+        awaitState("ha", DeviceState.CONFIG_ERROR);
+        assertThat(info("ha").reason()).contains("'tls.ca.file'");
+    }
+
+    @Test
+    void anEntityRemovedFromHomeAssistantStopsBeingASourceAndIsFoundAgainWhenItReturns() {
+        sim.setState("sensor.power_garage", "75");
+        try {
+            configure("ha", "push");
+            awaitState("ha", DeviceState.ONLINE);
+            awaitReading("circuit_power_garage", "75", 0);
+            sim.entities().remove("sensor.power_garage");
+            await().atMost(Duration.ofSeconds(15)).until(() -> !info("ha").attributes().containsKey(
+                    "source.circuit_power_garage"));
+            // a new circuit appearing later is discovered without a reconnect
+            int mark = readings.size();
+            sim.setState("sensor.power_garage", "80");
+            awaitReading("circuit_power_garage", "80", mark);
+            assertThat(info("ha").attributes()).containsKey("source.circuit_power_garage");
+        } finally {
+            sim.entities().remove("sensor.power_garage");
+        }
+    }
+
+    @Test
     void badUrlIsAConfigError() {
         configure("ha", "push", "url", "ftp://ha.lan");
         awaitState("ha", DeviceState.CONFIG_ERROR);
