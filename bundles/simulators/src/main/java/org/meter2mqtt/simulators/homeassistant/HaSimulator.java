@@ -1,5 +1,6 @@
 package org.meter2mqtt.simulators.homeassistant;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import javax.net.ssl.SSLException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -25,6 +28,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 
 /**
  * A protocol-true stand-in for Home Assistant (which cannot be installed here), written from the REST and
@@ -35,6 +40,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  *
  * <pre>
  * HaSimulator [--port 8123] [--host 127.0.0.1] [--token TOKEN] [--entities file.json] [--interval ms]
+ *             [--tls-cert chain.pem --tls-key key.pem]
  * </pre>
  */
 public final class HaSimulator implements AutoCloseable {
@@ -56,6 +62,7 @@ public final class HaSimulator implements AutoCloseable {
         return t;
     });
     private Channel server;
+    private SslContext tls;
 
     public HaSimulator(String token) {
         this.token = token;
@@ -74,12 +81,21 @@ public final class HaSimulator implements AutoCloseable {
         return this;
     }
 
+    /** Serves https and wss with this PEM certificate chain and PKCS#8 key (call before {@link #start}). */
+    public HaSimulator tls(File certificateChain, File privateKey) throws SSLException {
+        this.tls = SslContextBuilder.forServer(certificateChain, privateKey).build();
+        return this;
+    }
+
     /** Starts listening; port 0 takes a free one. */
     public HaSimulator start(String host, int port) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
                                 new HttpHandler(HaSimulator.this));
                     }
@@ -176,6 +192,8 @@ public final class HaSimulator implements AutoCloseable {
         String token = DEFAULT_TOKEN;
         Path file = null;
         long interval = 2000;
+        String cert = null;
+        String key = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -185,9 +203,12 @@ public final class HaSimulator implements AutoCloseable {
                 case "--token": token = v; i++; break;
                 case "--entities": file = Path.of(v); i++; break;
                 case "--interval": interval = Long.parseLong(v); i++; break;
+                case "--tls-cert": cert = v; i++; break;
+                case "--tls-key": key = v; i++; break;
                 default:
                     System.err.println("usage: HaSimulator [--host 127.0.0.1] [--port 8123] [--token TOKEN] "
-                            + "[--entities file.json] [--interval ms (0: values change only when set)]\n"
+                            + "[--entities file.json] [--interval ms (0: values change only when set)] "
+                            + "[--tls-cert chain.pem --tls-key key.pem]\n"
                             + "control: POST /api/states/<entity_id> {\"state\":..}; POST /sim/reject?on=true|false, "
                             + "/sim/slow?ms=N, /sim/drop, /sim/unavailable?entity=ID");
                     System.exit(a.equals("--help") ? 0 : 2);
@@ -198,6 +219,9 @@ public final class HaSimulator implements AutoCloseable {
             sim.load(EntityTable.JSON.readTree(Files.readAllBytes(file)));
         } else {
             sim.loadDefaultEntities();
+        }
+        if (cert != null && key != null) {
+            sim.tls(new File(cert), new File(key));
         }
         sim.start(host, port);
         if (interval > 0) {

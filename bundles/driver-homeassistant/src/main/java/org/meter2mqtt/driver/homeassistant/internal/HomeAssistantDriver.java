@@ -84,6 +84,21 @@ public final class HomeAssistantDriver implements MeterDriver {
         return PushSession.open(context, http, base, token, timeout, discovery, gw, keys);
     }
 
+    /**
+     * HA could not be reached: OFFLINE (retried), except for a failed TLS handshake (an unknown CA, a name not in
+     * the certificate), which retrying does not fix: CONFIG_ERROR with the key that does.
+     */
+    static DriverException unreachable(String what, IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException) {
+                return new ConfigException("TLS handshake with " + what + " failed (" + HaHttp.describe(e)
+                        + "): if Home Assistant's certificate comes from your own CA, set 'tls.ca.file' to its PEM "
+                        + "file; the certificate must name the host of 'url'");
+            }
+        }
+        return new DriverException("Home Assistant not reachable at " + what + ": " + HaHttp.describe(e), e);
+    }
+
     /** The reason of a CONFIG_ERROR for a refused token: names the key, never prints the token. */
     static String tokenRefused(String detail) {
         return "Home Assistant refused the access token in 'token' (" + detail + "): create a long-lived access "

@@ -15,7 +15,6 @@ import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.driver.homeassistant.protocol.AuthException;
 import org.meter2mqtt.driver.homeassistant.protocol.Discovery;
 import org.meter2mqtt.driver.homeassistant.protocol.EntityState;
-import org.meter2mqtt.driver.homeassistant.protocol.HaHttp;
 import org.meter2mqtt.driver.homeassistant.protocol.LoopGuard;
 import org.meter2mqtt.driver.homeassistant.protocol.RestClient;
 
@@ -56,7 +55,7 @@ final class PollSession implements DriverSession {
         } catch (AuthException e) {
             throw new ConfigException(HomeAssistantDriver.tokenRefused("HTTP 401"));
         } catch (IOException e) {
-            throw new DriverException("Home Assistant not reachable at " + rest.base() + ": " + HaHttp.describe(e), e);
+            throw HomeAssistantDriver.unreachable(rest.base().toString(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted");

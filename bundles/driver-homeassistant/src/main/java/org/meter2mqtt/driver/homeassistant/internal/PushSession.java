@@ -64,7 +64,7 @@ final class PushSession implements DriverSession {
             throw new ConfigException(HomeAssistantDriver.tokenRefused("auth_invalid"));
         } catch (IOException e) {
             s.close();
-            throw new DriverException("Home Assistant not reachable: " + e.getMessage(), e);
+            throw HomeAssistantDriver.unreachable(uri.toString(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             s.close();
