@@ -38,6 +38,8 @@ public final class HomeAssistantDriver implements MeterDriver {
     static final String KEY_TLS_CA = "tls.ca.file";
     static final String KEY_TIMEOUT = "timeout";
     static final int DEFAULT_POLL_SECONDS = 300;
+    static final String KEY_PING = "ping.interval";
+    static final int DEFAULT_PING_SECONDS = 30;
 
     private final DriverDescription description;
     private final Supplier<String> gatewayId;
@@ -128,6 +130,10 @@ public final class HomeAssistantDriver implements MeterDriver {
                                 + "trust store").build())
                 .configKey(ConfigKey.builder(KEY_TIMEOUT, ConfigKey.Type.INTEGER).defaultValue("10").range(1, 120)
                         .description("seconds to wait for a connection or an answer").build())
+                .configKey(ConfigKey.builder(KEY_PING, ConfigKey.Type.INTEGER)
+                        .defaultValue(Integer.toString(DEFAULT_PING_SECONDS)).range(1, 3600)
+                        .description("push: seconds between pings; no pong before the next ping is a lost "
+                                + "connection").build())
                 .build();
     }
 }

@@ -31,13 +31,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * {@code mode = push}: one WebSocket. At open: authenticate, subscribe (state_changed events, or a state trigger
  * on the named entities), read the entity registry for the loop rule, then {@code get_states} as the full resync;
- * events that arrive meanwhile wait and are applied after it. A ping every 30 s finds a dead connection; any loss
+ * events that arrive meanwhile wait and are applied after it. A ping every {@code ping.interval} s (30) finds a dead connection; any loss
  * hands the session back to the core, which reopens (and resyncs) with backoff.
  */
 final class PushSession implements DriverSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(PushSession.class);
-    static final long PING_SECONDS = 30;
 
     private final DeviceContext ctx;
     private final StatePublisher publisher;
@@ -46,6 +45,7 @@ final class PushSession implements DriverSession {
     private volatile WsConnection ws;
     private volatile boolean closed;
     private CompletableFuture<JsonNode> lastPing;
+    private long pingSeconds;
 
     private PushSession(DeviceContext ctx, Discovery discovery, Set<String> attributeKeys) {
         this.ctx = ctx;
@@ -114,7 +114,8 @@ final class PushSession implements DriverSession {
             early.clear();
         }
         pending.forEach(this::apply);
-        ctx.scheduler().scheduleWithFixedDelay(this::ping, PING_SECONDS, PING_SECONDS, TimeUnit.SECONDS);
+        pingSeconds = ctx.config().getInt(HomeAssistantDriver.KEY_PING, HomeAssistantDriver.DEFAULT_PING_SECONDS);
+        ctx.scheduler().scheduleWithFixedDelay(this::ping, pingSeconds, pingSeconds, TimeUnit.SECONDS);
     }
 
     private void onEvent(JsonNode event) {
@@ -153,7 +154,7 @@ final class PushSession implements DriverSession {
         }
         CompletableFuture<JsonNode> previous = lastPing;
         if (previous != null && !previous.isDone()) {
-            ctx.linkLost("Home Assistant did not answer a ping within " + PING_SECONDS + " s", null);
+            ctx.linkLost("Home Assistant did not answer a ping within " + pingSeconds + " s", null);
             return;
         }
         lastPing = c.call(WsConnection.command("ping"));

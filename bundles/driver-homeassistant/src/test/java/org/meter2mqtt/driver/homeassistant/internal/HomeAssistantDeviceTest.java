@@ -375,6 +375,18 @@ class HomeAssistantDeviceTest {
     }
 
     @Test
+    void aHomeAssistantThatStopsAnsweringPingsIsOffline() {
+        configure("ha", "push", "ping.interval", "1");
+        awaitState("ha", DeviceState.ONLINE);
+        // the socket stays open, but nothing answers in time any more (a hung HA)
+        sim.slowAnswers(5_000);
+        awaitState("ha", DeviceState.OFFLINE);
+        assertThat(info("ha").reason()).contains("did not answer a ping within 1 s");
+        sim.slowAnswers(0);
+        awaitState("ha", DeviceState.ONLINE);
+    }
+
+    @Test
     void badUrlIsAConfigError() {
         configure("ha", "push", "url", "ftp://ha.lan");
         awaitState("ha", DeviceState.CONFIG_ERROR);
