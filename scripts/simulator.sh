@@ -3,16 +3,19 @@
 #   scripts/simulator.sh dsmr --tcp 2000          a DSMR 5 P1 port on TCP 2000 (socket://127.0.0.1:2000)
 #   scripts/simulator.sh kmp --model 403 --tcp 2001  a Kamstrup MULTICAL 403 answering KMP on TCP 2001
 #   scripts/simulator.sh kpm33b --help            KPM33B meters publishing to an MQTT broker
+#   scripts/simulator.sh homeassistant --port 8123  a Home Assistant (REST + WebSocket API), token sim-token
 # Needs a built tree (scripts/start.sh or scripts/test.sh ran once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java17.sh
+names="dsmr|kmp|kpm33b|homeassistant"
 case "${1:-}" in
   dsmr) main=org.meter2mqtt.simulators.dsmr.DsmrSimulator ;;
   kmp|kamstrup) main=org.meter2mqtt.simulators.kmp.KmpSimulator ;;
   kpm33b) main=org.meter2mqtt.simulators.kpm33b.Kpm33bSimulator ;;
-  -h|--help|"") echo "usage: $0 dsmr|kmp|kpm33b [simulator arguments]   ($0 NAME --help: the arguments of one)"; [ -n "${1:-}" ]; exit $? ;;
-  *) echo "unknown simulator '$1'; usage: $0 dsmr|kmp|kpm33b [simulator arguments]" >&2; exit 2 ;;
+  homeassistant|ha) main=org.meter2mqtt.simulators.homeassistant.HaSimulator ;;
+  -h|--help|"") echo "usage: $0 $names [simulator arguments]   ($0 NAME --help: the arguments of one)"; [ -n "${1:-}" ]; exit $? ;;
+  *) echo "unknown simulator '$1'; usage: $0 $names [simulator arguments]" >&2; exit 2 ;;
 esac
 shift
 cp_file=bundles/simulators/target/runtime.classpath
