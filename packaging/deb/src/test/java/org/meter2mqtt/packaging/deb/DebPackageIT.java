@@ -26,11 +26,15 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Installs the built .deb on this machine, as a Debian user would, and walks it through its life: install,
@@ -66,13 +70,15 @@ class DebPackageIT {
     private int brokerPort;
     private int starts;
     private Map<String, String> dataBeforeUpgrade;
+    private String skipReason;
+    private String failedStep;
 
     @BeforeAll
     void preconditions() throws IOException {
-        assumeTrue("root".equals(System.getProperty("user.name")),
-                "skipped: installing a Debian package needs root (CI runs as root); run as root to test the .deb");
-        for (String tool : List.of("dpkg", "dpkg-deb", "dpkg-query", "setpriv", "mosquitto_sub")) {
-            assumeTrue(Shell.onPath(tool), "skipped: " + tool + " is not installed (scripts/test.sh installs the tools)");
+        skipReason = whyNot();
+        if (skipReason != null) {
+            System.out.println("DebPackageIT " + skipReason);
+            return;
         }
         deb = Path.of(System.getProperty("deb.file"));
         version = System.getProperty("deb.version");
@@ -82,10 +88,51 @@ class DebPackageIT {
         sh = new Shell(work);
         if (!"not-installed".equals(packageState())) {
             if (!Files.exists(MARKER)) {
-                abort("skipped: a meter2mqtt package that this test did not install is on this machine; it is left alone");
+                skipReason = "skipped: a meter2mqtt package that this test did not install is on this machine;"
+                        + " it is left alone";
+                sh = null;
+                return;
             }
             assertThat(sh.run(300, "dpkg", "--purge", PKG).ok()).as("purge what an earlier run left").isTrue();
         }
+    }
+
+    /** Each step builds on the ones before: after a failure the rest report that instead of failing on. */
+    @RegisterExtension
+    final TestWatcher failedSteps = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (failedStep == null) {
+                failedStep = context.getDisplayName();
+            }
+        }
+    };
+
+    /** Every step reports the reason it is skipped (an aborted @BeforeAll would show nothing). */
+    @BeforeEach
+    void skipWhenNotPossibleHere() {
+        if (skipReason != null) {
+            abort(skipReason);
+        }
+        if (failedStep != null) {
+            abort("skipped: the earlier step " + failedStep + " failed");
+        }
+    }
+
+    private static String whyNot() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "skipped: installing a Debian package needs root (CI runs as root); run as root to test the .deb";
+        }
+        for (String tool : List.of("dpkg", "dpkg-deb", "dpkg-query", "setpriv", "mosquitto_sub")) {
+            if (!Shell.onPath(tool)) {
+                return "skipped: " + tool + " is not installed (scripts/test.sh installs the tools)";
+            }
+        }
+        if (Files.isDirectory(Path.of("/run/systemd/system"))) {
+            return "skipped: systemd runs here, so installing would start the real service beside the test's;"
+                    + " the test runs where systemd does not (CI, containers)";
+        }
+        return null;
     }
 
     @AfterAll
