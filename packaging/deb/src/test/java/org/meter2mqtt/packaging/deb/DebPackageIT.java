@@ -318,8 +318,8 @@ class DebPackageIT {
 
     /**
      * Starts the service as systemd would (CI has none): the unit's ExecStart as its User and Group, in its
-     * WorkingDirectory, with its environment. Free ports keep it clear of other gateways on this machine;
-     * no broker persistence, as the broker's store does not yet survive a restart (issue 18, item 1).
+     * WorkingDirectory, with its environment. Free ports keep it clear of other gateways on this machine. The
+     * broker keeps its shipped persistence, so the second start reads the store the first one wrote.
      */
     private void startGateway() throws IOException {
         brokerPort = freePort();
@@ -328,7 +328,6 @@ class DebPackageIT {
         int mine = defaults.indexOf(OVERRIDES_HEADER);
         Files.writeString(DEFAULTS, (mine < 0 ? defaults : defaults.substring(0, mine)) + OVERRIDES_HEADER + "\n"
                 + "ORG_METER2MQTT_BROKER_PORT=" + brokerPort + "\n"
-                + "ORG_METER2MQTT_BROKER_PERSISTENCE=false\n"
                 + "ORG_METER2MQTT_MQTT_URL=tcp://127.0.0.1:" + brokerPort + "\n"
                 + "ORG_METER2MQTT_MQTT_GATEWAY_ID=" + GATEWAY_ID + "\n"
                 + "ORG_APACHE_KARAF_SHELL_SSHPORT=" + freePort() + "\n");
