@@ -3,6 +3,7 @@
 #   scripts/simulator.sh dsmr --tcp 2000          a DSMR 5 P1 port on TCP 2000 (socket://127.0.0.1:2000)
 #   scripts/simulator.sh kmp --model 403 --tcp 2001  a Kamstrup MULTICAL 403 answering KMP on TCP 2001
 #   scripts/simulator.sh kpm33b --help            KPM33B meters publishing to an MQTT broker
+#   scripts/simulator.sh pulse --amqp amqp://127.0.0.1:5672 --power 1500   an EMDC edge: one message per pulse
 # Needs a built tree (scripts/start.sh or scripts/test.sh ran once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,8 @@ case "${1:-}" in
   dsmr) main=org.meter2mqtt.simulators.dsmr.DsmrSimulator ;;
   kmp|kamstrup) main=org.meter2mqtt.simulators.kmp.KmpSimulator ;;
   kpm33b) main=org.meter2mqtt.simulators.kpm33b.Kpm33bSimulator ;;
-  *) echo "usage: $0 dsmr|kmp|kpm33b [simulator arguments]" >&2; exit 2 ;;
+  pulse) main=org.meter2mqtt.simulators.pulse.PulseSimulator ;;
+  *) echo "usage: $0 dsmr|kmp|kpm33b|pulse [simulator arguments]" >&2; exit 2 ;;
 esac
 shift
 cp_file=bundles/simulators/target/runtime.classpath

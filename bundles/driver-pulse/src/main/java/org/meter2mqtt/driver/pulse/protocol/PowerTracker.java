@@ -13,6 +13,7 @@ import java.util.Map;
 public final class PowerTracker {
 
     private static final class Source {
+        boolean seen;
         long lastTs;
         long intervalMs;
         long arrivedMs;
@@ -32,9 +33,13 @@ public final class PowerTracker {
     /** A counted pulse that arrived at {@code arrivedMs} (gateway clock). */
     public void pulse(Pulse p, long arrivedMs) {
         Source s = sources[p.kind().ordinal()].computeIfAbsent(p.source(), k -> new Source());
-        if (s.lastTs > 0 && p.tsMillis() > s.lastTs) {
+        if (s.seen && p.tsMillis() > s.lastTs) {
             s.intervalMs = p.tsMillis() - s.lastTs;
         }
+        if (s.seen && p.tsMillis() <= s.lastTs) {
+            return; // an older pulse says nothing about the present load
+        }
+        s.seen = true;
         s.lastTs = p.tsMillis();
         s.arrivedMs = arrivedMs;
     }
