@@ -54,6 +54,8 @@ public final class PulseSimulator implements AutoCloseable {
         public double duplicates;
         public double garbage;
         public long clockJumpMs;
+        /** Edge time of the first pulse; 0: so that the first send ends at the wall clock. */
+        public long startMs;
         public long seed = 1;
     }
 
@@ -67,6 +69,7 @@ public final class PulseSimulator implements AutoCloseable {
     private long sentGarbage;
     private long activeSent;
     private long reactiveSent;
+    private long nextTs;
 
     public PulseSimulator(Options o) {
         this.o = o;
@@ -107,8 +110,12 @@ public final class PulseSimulator implements AutoCloseable {
     public long send(long count, double rate) throws Exception {
         long intervalMs = Math.max(800, Math.round(3_600_000.0 / o.powerW));
         long perDc = (count + o.dcIds - 1) / o.dcIds;
-        long end = System.currentTimeMillis();
-        long start = end - perDc * intervalMs;
+        if (nextTs == 0) {
+            nextTs = o.startMs != 0 ? o.startMs : System.currentTimeMillis() - perDc * intervalMs;
+        }
+        // the edge clock goes on from the previous send: one simulator is one edge
+        long start = nextTs;
+        nextTs = start + perDc * intervalMs;
         long t0 = System.nanoTime();
         for (long i = 0; i < count; i++) {
             int dc = (int) (i % o.dcIds);

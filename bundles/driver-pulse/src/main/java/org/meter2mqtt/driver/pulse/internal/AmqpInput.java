@@ -79,6 +79,8 @@ final class AmqpInput implements Input {
             ch.queueBind(s.queue, s.exchange, key);
         }
         ch.basicQos(s.prefetch);
+        // a channel error (RabbitMQ closes the channel, not the connection) must end the session too
+        ch.addShutdownListener(this::shutdown);
         Channel consuming = ch;
         channel = ch;
         ch.basicConsume(s.queue, false, name, new DefaultConsumer(ch) {
@@ -99,7 +101,7 @@ final class AmqpInput implements Input {
 
     private void shutdown(ShutdownSignalException e) {
         if (!closing) {
-            sink.lost("RabbitMQ connection closed: " + e.getMessage(), null);
+            sink.lost("RabbitMQ " + (e.isHardError() ? "connection" : "channel") + " closed: " + e.getMessage(), null);
         }
     }
 

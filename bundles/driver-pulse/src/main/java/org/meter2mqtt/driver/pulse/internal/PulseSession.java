@@ -166,6 +166,8 @@ final class PulseSession implements DriverSession, Input.Sink {
     private void process(List<Delivery> batch) {
         long now = ctx.clock().millis();
         boolean changed = false;
+        // rejected ones are settled already; a multiple-ack naming one of them would be an unknown tag
+        List<Delivery> accepted = new ArrayList<>(batch.size());
         synchronized (this) {
             for (Delivery d : batch) {
                 PulseParser.Result r = PulseParser.parse(d.body(), d.key(), now);
@@ -173,6 +175,7 @@ final class PulseSession implements DriverSession, Input.Sink {
                     reject(d, r.rejected(), now);
                     continue;
                 }
+                accepted.add(d);
                 Pulse p = r.pulse();
                 if (s.dcId != null && !s.dcId.equals(p.dcId())) {
                     filtered++;
@@ -192,11 +195,15 @@ final class PulseSession implements DriverSession, Input.Sink {
                 ctx.state().put(PulseDriver.KEY_ENERGY_OFFSET, s.energyOffset.toPlainString());
                 ctx.state().put(PulseDriver.KEY_REACTIVE_OFFSET, s.reactiveOffset.toPlainString());
                 ctx.state().flush();
+                if (closed || Thread.currentThread().isInterrupted()) {
+                    // the write may have been cut short (the session closes): acknowledge nothing, it comes again
+                    return;
+                }
                 publish(now, false);
                 warnNearCeiling(now);
             }
         }
-        input.ack(batch);
+        input.ack(accepted);
     }
 
     private void reject(Delivery d, String why, long now) {
@@ -261,6 +268,15 @@ final class PulseSession implements DriverSession, Input.Sink {
 
     /** Power decays when pulses stop; counters for meter:show. */
     private void tick() {
+        try {
+            tickNow();
+        } catch (RuntimeException e) {
+            // a scheduled task that throws is never run again: the power would freeze at its last value
+            LOG.error("Pulse device {}: power update failed", ctx.deviceId(), e);
+        }
+    }
+
+    private void tickNow() {
         List<Reading> out = new ArrayList<>(2);
         String stats;
         synchronized (this) {
