@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.simulators.pulse.PulseSimulator;
+import org.meter2mqtt.simulators.pulse.RabbitMqServer;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;

@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.pulse.internal;
+package org.meter2mqtt.simulators.pulse;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,11 +19,11 @@ import com.rabbitmq.client.ConnectionFactory;
  * A real RabbitMQ (Debian's rabbitmq-server) as a plain process: free ports, its own data folder, node name,
  * Erlang cookie (its own HOME) and its own epmd, which we start in the foreground so that it, too, is
  * stopped by its PID. The data folder outlives {@link #stop()}, so {@link #start()} again is a restart with
- * the durable queues and persistent messages kept.
+ * the durable queues and persistent messages kept. For tests and benchmarks (Debian package rabbitmq-server).
  */
-final class RabbitMqServer implements AutoCloseable {
+public final class RabbitMqServer implements AutoCloseable {
 
-    static final String SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    public static final String SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
     private final Path dir;
     private final int port = freePort();
@@ -33,23 +33,23 @@ final class RabbitMqServer implements AutoCloseable {
     private Process epmd;
     private Process server;
 
-    RabbitMqServer(Path dir) {
-        this.dir = dir;
+    public RabbitMqServer(Path dir) {
+        this.dir = dir.toAbsolutePath();
     }
 
-    static boolean installed() {
+    public static boolean installed() {
         return Files.isExecutable(Path.of(SERVER));
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String url() {
+    public String url() {
         return "amqp://127.0.0.1:" + port;
     }
 
-    void start() throws Exception {
+    public void start() throws Exception {
         Files.createDirectories(dir.resolve("home"));
         Files.createDirectories(dir.resolve("mnesia"));
         Files.createDirectories(dir.resolve("log"));
@@ -93,7 +93,7 @@ final class RabbitMqServer implements AutoCloseable {
                 last);
     }
 
-    Connection connect() throws Exception {
+    public Connection connect() throws Exception {
         ConnectionFactory f = new ConnectionFactory();
         f.setHost("127.0.0.1");
         f.setPort(port);
@@ -102,15 +102,15 @@ final class RabbitMqServer implements AutoCloseable {
         return f.newConnection("test");
     }
 
-    /** Messages ready plus unacknowledged are what a passive declare cannot tell apart; this counts ready ones. */
-    long ready(String queue) throws Exception {
+    /** Messages ready for delivery (not the ones delivered and unacknowledged). */
+    public long ready(String queue) throws Exception {
         try (Connection c = connect(); Channel ch = c.createChannel()) {
             return ch.queueDeclarePassive(queue).getMessageCount();
         }
     }
 
     /** Graceful stop (SIGTERM to the Erlang VM and its shell wrapper), by PID. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (server == null) {
             return;
         }
@@ -147,7 +147,7 @@ final class RabbitMqServer implements AutoCloseable {
         }
     }
 
-    static boolean listening(int port) {
+    public static boolean listening(int port) {
         try (Socket s = new Socket("127.0.0.1", port)) {
             return true;
         } catch (IOException e) {
