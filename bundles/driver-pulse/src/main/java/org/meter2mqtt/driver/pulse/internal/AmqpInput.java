@@ -59,6 +59,11 @@ final class AmqpInput implements Input {
         f.setRequestedHeartbeat(30);
         Connection c = f.newConnection(name);
         connection = c;
+        if (closing) {
+            // the session closed while we connected: close() did not see this connection
+            c.abort(1_000);
+            throw new IOException("closed while connecting");
+        }
         c.addShutdownListener(this::shutdown);
         Channel ch = c.createChannel();
         try {

@@ -80,6 +80,11 @@ final class MqttInput implements Input {
             }
         });
         c.connect(o).waitForCompletion(15_000);
+        if (closing) {
+            // the session closed while we connected: close() may have run before the connection existed
+            close();
+            throw new MqttException(MqttException.REASON_CODE_CLIENT_CLOSED);
+        }
         int[] qos = new int[s.topics.size()];
         Arrays.fill(qos, 1);
         c.subscribe(s.topics.toArray(new String[0]), qos).waitForCompletion(15_000);

@@ -190,7 +190,7 @@ final class PulseSession implements DriverSession, Input.Sink {
                 }
             }
             if (changed) {
-                Map<String, String> st = counter.toState();
+                Map<String, String> st = counter.changes();
                 st.forEach(ctx.state()::put);
                 ctx.state().put(PulseDriver.KEY_ENERGY_OFFSET, s.energyOffset.toPlainString());
                 ctx.state().put(PulseDriver.KEY_REACTIVE_OFFSET, s.reactiveOffset.toPlainString());

@@ -21,6 +21,7 @@ public final class PulseCounter {
     private final long[] lastTs = { 0, 0 };
     private final Map<String, Long> lastBySource = new HashMap<>();
     private final long[] pending = { 0, 0 };
+    private final java.util.Set<String> touched = new java.util.HashSet<>();
 
     public PulseCounter(BigDecimal whPerPulse) {
         if (whPerPulse.signum() <= 0) {
@@ -58,6 +59,7 @@ public final class PulseCounter {
             return false;
         }
         lastBySource.put(key, p.tsMillis());
+        touched.add(key);
         pending[p.kind().ordinal()]++;
         lastTs[p.kind().ordinal()] = Math.max(lastTs[p.kind().ordinal()], p.tsMillis());
         return true;
@@ -83,6 +85,24 @@ public final class PulseCounter {
             m.put(k.key() + ".ts", Long.toString(lastTs[k.ordinal()]));
         }
         lastBySource.forEach((key, ts) -> m.put(LAST + key, Long.toString(ts)));
+        return m;
+    }
+
+    /**
+     * What changed since the last call: the totals and the sources counted since. With a thousand sources on
+     * one device, copying every key for every batch cost more than the write.
+     */
+    public Map<String, String> changes() {
+        settle();
+        Map<String, String> m = new HashMap<>();
+        for (Kind k : Kind.values()) {
+            m.put(k.key() + ".wh", wh[k.ordinal()].toPlainString());
+            m.put(k.key() + ".ts", Long.toString(lastTs[k.ordinal()]));
+        }
+        for (String key : touched) {
+            m.put(LAST + key, Long.toString(lastBySource.get(key)));
+        }
+        touched.clear();
         return m;
     }
 

@@ -50,6 +50,17 @@ class PulseCounterTest {
     }
 
     @Test
+    void changesNameOnlyTheSourcesCountedSinceTheLastCall() {
+        PulseCounter c = new PulseCounter(BigDecimal.ONE);
+        c.count(p("a", Kind.ACTIVE, 1000));
+        c.count(p("b", Kind.ACTIVE, 1000));
+        assertThat(c.changes()).containsKeys("last.active.a", "last.active.b").containsEntry("active.wh", "2");
+        c.count(p("b", Kind.ACTIVE, 2000));
+        assertThat(c.changes()).doesNotContainKey("last.active.a").containsEntry("last.active.b", "2000")
+                .containsEntry("active.wh", "3");
+    }
+
+    @Test
     void anUnreadableStateIsAnErrorNotAZero() {
         assertThatThrownBy(() -> PulseCounter.fromState(BigDecimal.ONE, Map.of("active.wh", "12x")))
                 .isInstanceOf(NumberFormatException.class);
