@@ -4,16 +4,18 @@
 #   scripts/simulator.sh kmp --model 403 --tcp 2001  a Kamstrup MULTICAL 403 answering KMP on TCP 2001
 #   scripts/simulator.sh kpm33b --help            KPM33B meters publishing to an MQTT broker
 #   scripts/simulator.sh homeassistant --port 8123  a Home Assistant (REST + WebSocket API), token sim-token
+#   scripts/simulator.sh pulse --amqp amqp://127.0.0.1:5672 --power 1500   an EMDC edge: one message per pulse
 # Needs a built tree (scripts/start.sh or scripts/test.sh ran once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java17.sh
-names="dsmr|kmp|kpm33b|homeassistant"
+names="dsmr|kmp|kpm33b|homeassistant|pulse"
 case "${1:-}" in
   dsmr) main=org.meter2mqtt.simulators.dsmr.DsmrSimulator ;;
   kmp|kamstrup) main=org.meter2mqtt.simulators.kmp.KmpSimulator ;;
   kpm33b) main=org.meter2mqtt.simulators.kpm33b.Kpm33bSimulator ;;
   homeassistant|ha) main=org.meter2mqtt.simulators.homeassistant.HaSimulator ;;
+  pulse) main=org.meter2mqtt.simulators.pulse.PulseSimulator ;;
   -h|--help|"") echo "usage: $0 $names [simulator arguments]   ($0 NAME --help: the arguments of one)"; [ -n "${1:-}" ]; exit $? ;;
   *) echo "unknown simulator '$1'; usage: $0 $names [simulator arguments]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,258 @@
+package org.meter2mqtt.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.After;
+import org.junit.Test;
+import org.meter2mqtt.simulators.pulse.PulseSimulator;
+import org.meter2mqtt.simulators.pulse.RabbitMqServer;
+
+/**
+ * The real distribution (karaf-assembly/target/assembly, copied to a temporary folder and started as
+ * {@code bin/karaf server}) counting pulses from a real RabbitMQ while it is killed with {@code kill -9} and
+ * started again three times with its data folder kept, and RabbitMQ is restarted once. Readings are watched on
+ * a Mosquitto the gateway's MQTT output publishes to (the output's buffer replays included). Not Pax Exam:
+ * a Pax Exam container cannot be killed and booted again on the same data folder.
+ */
+public class PulseCrashIT {
+
+    private static final String TOPIC = "meters/pulse/emdc/active_energy";
+    private static final int FIRST = 2000;
+    private static final int SECOND = 1000;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private Process karaf;
+    private Process mosquitto;
+
+    @After
+    public void cleanUp() throws Exception {
+        killKaraf();
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        if (mosquitto != null) {
+            mosquitto.destroy();
+            mosquitto.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    public void killedAndRestartedGatewayAndRestartedRabbitCountEveryPulseOnce() throws Exception {
+        assumeTrue("rabbitmq-server is not installed (scripts/test.sh installs it)", RabbitMqServer.installed());
+        Path work = Files.createTempDirectory(Paths.get("target").toAbsolutePath(), "pulse-crash");
+        RabbitMqServer rabbit = new RabbitMqServer(work.resolve("rabbitmq"));
+        open.add(rabbit);
+        rabbit.start();
+        int mqttPort = startMosquitto(work.resolve("mosquitto"));
+        Path home = unpack(work.resolve("karaf"), rabbit.url(), mqttPort);
+
+        List<BigDecimal> seen = new CopyOnWriteArrayList<>();
+        MqttClient watcher = new MqttClient("tcp://127.0.0.1:" + mqttPort, "pulse-crash-watcher", new MemoryPersistence());
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setAutomaticReconnect(true);
+        watcher.connect(o);
+        watcher.subscribe(TOPIC, 1, (t, m) -> seen.add(new BigDecimal(new String(m.getPayload(),
+                StandardCharsets.UTF_8).trim())));
+        open.add(() -> {
+            watcher.disconnect();
+            watcher.close();
+        });
+
+        startKaraf(home);
+        await("the saved total (0) published after the first start", 120, () -> !seen.isEmpty());
+        assertEquals(0, seen.get(0).signum());
+
+        PulseSimulator.Options so = new PulseSimulator.Options();
+        so.amqp = rabbit.url();
+        so.dcIds = 2;
+        so.powerW = 3600; // one pulse per second and dc_id in edge time
+        so.startMs = System.currentTimeMillis() - 7_200_000L;
+        PulseSimulator sim = new PulseSimulator(so);
+        sim.connect();
+        Thread sender = new Thread(() -> {
+            try {
+                sim.send(FIRST, 150);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "edge");
+        sender.start();
+        for (int kill = 0; kill < 3; kill++) {
+            int before = seen.size();
+            await("pulses counted before kill " + kill, 120, () -> seen.size() > before + 2);
+            killKaraf();
+            startKaraf(home);
+        }
+        sender.join();
+        sim.close();
+
+        rabbit.stop();
+        rabbit.start();
+        so.startMs += (FIRST / 2) * 1000L; // the same edge, its clock went on
+        PulseSimulator second = new PulseSimulator(so);
+        second.connect();
+        second.send(SECOND, 0);
+        second.close();
+
+        BigDecimal expected = BigDecimal.valueOf(FIRST + SECOND).movePointLeft(3);
+        await("active_energy " + expected + " (seen last: " + (seen.isEmpty() ? "-" : seen.get(seen.size() - 1))
+                + ")", 180, () -> !seen.isEmpty() && seen.get(seen.size() - 1).compareTo(expected) == 0);
+        Thread.sleep(1000);
+        assertEquals("a pulse counted twice", 0, seen.get(seen.size() - 1).compareTo(expected));
+        Files.write(work.resolve("seen.txt"), seen.stream().map(BigDecimal::toPlainString)
+                .collect(java.util.stream.Collectors.toList()));
+        // A lower value on MQTT may only be a message sent before, sent again: the MQTT output re-sends its
+        // unacknowledged buffer after a kill -9, and its guard against lower totals keeps its reference on disk
+        // only every 30 s (an issue of the output, noted in the driver's README). A lower total the driver
+        // made up (a count of 0, a lost pulse) would be a value never seen before.
+        java.util.Set<BigDecimal> earlier = new java.util.TreeSet<>();
+        BigDecimal max = BigDecimal.ZERO;
+        int replays = 0;
+        for (BigDecimal v : seen) {
+            if (v.compareTo(max) < 0) {
+                assertTrue("total went down to a new value: " + max + " -> " + v + " (all in " + work + "/seen.txt)",
+                        earlier.contains(v));
+                replays++;
+            }
+            earlier.add(v);
+            max = max.max(v);
+        }
+        System.out.println("PulseCrashIT: " + seen.size() + " totals seen, " + replays + " re-sent lower ones");
+        killKaraf();
+        // unacknowledged messages would be ready again once the gateway's connection is gone
+        Thread.sleep(1000);
+        assertEquals("messages left in the queue", 0, rabbit.ready("meter2mqtt-emdc"));
+    }
+
+    private Path unpack(Path home, String amqpUrl, int mqttPort) throws IOException {
+        Path assembly = Paths.get("..", "karaf-assembly", "target", "assembly").toAbsolutePath().normalize();
+        try (Stream<Path> all = Files.walk(assembly)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path target = home.resolve(assembly.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Path etc = home.resolve("etc");
+        try (Stream<Path> demo = Files.list(etc)) {
+            for (Path p : (Iterable<Path>) demo::iterator) {
+                if (p.getFileName().toString().startsWith("org.meter2mqtt.device-")) {
+                    Files.delete(p);
+                }
+            }
+        }
+        replace(etc.resolve("org.meter2mqtt.broker.cfg"), "enabled", "false");
+        replace(etc.resolve("org.meter2mqtt.mqtt.cfg"), "url", "tcp://127.0.0.1:" + mqttPort);
+        replace(etc.resolve("org.meter2mqtt.mqtt.cfg"), "buffer.fsync.ms", "0");
+        replace(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort", Integer.toString(freePort()));
+        replace(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort", Integer.toString(freePort()));
+        replace(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort", Integer.toString(freePort()));
+        Files.writeString(etc.resolve("org.meter2mqtt.device-emdc.cfg"), "driver = pulse\nurl = " + amqpUrl
+                + "\nprefetch = 500\n");
+        return home;
+    }
+
+    private static void replace(Path cfg, String key, String value) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(cfg));
+        boolean found = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).matches("\\s*" + java.util.regex.Pattern.quote(key) + "\\s*=.*")) {
+                lines.set(i, key + " = " + value);
+                found = true;
+            }
+        }
+        if (!found) {
+            lines.add(key + " = " + value);
+        }
+        Files.write(cfg, lines);
+    }
+
+    private void startKaraf(Path home) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server").directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("EXTRA_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC");
+        karaf = pb.start();
+    }
+
+    /** kill -9 of the whole process tree: the script and the JVM. */
+    private void killKaraf() throws InterruptedException {
+        if (karaf == null) {
+            return;
+        }
+        List<ProcessHandle> tree = new ArrayList<>();
+        karaf.descendants().forEach(tree::add);
+        tree.add(karaf.toHandle());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : tree) {
+            try {
+                h.onExit().get(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("process " + h.pid() + " survived kill -9", e);
+            }
+        }
+        karaf = null;
+    }
+
+    private int startMosquitto(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        int port = freePort();
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\nuser root\n");
+        String bin = Files.isExecutable(Paths.get("/usr/sbin/mosquitto")) ? "/usr/sbin/mosquitto" : "mosquitto";
+        mosquitto = new ProcessBuilder(bin, "-c", conf.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        await("mosquitto on " + port, 10, () -> {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return port;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+    }
+}
