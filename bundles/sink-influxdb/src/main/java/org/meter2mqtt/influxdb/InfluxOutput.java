@@ -424,8 +424,8 @@ public final class InfluxOutput implements AutoCloseable {
             nextAttempt = System.nanoTime() + wait.toNanos();
             backoff = backoff.multipliedBy(2).compareTo(cfg.retryMax()) > 0 ? cfg.retryMax() : backoff.multipliedBy(2);
             if (state != s || !why.equals(detail)) {
-                LOG.warn("InfluxDB output: {}; {} batches kept on disk, next attempt in {} s", why, queue.pending(),
-                        Math.max(1, wait.toSeconds()));
+                LOG.warn("InfluxDB output: {}; {} batches kept on disk, next attempt in {} ms", why, queue.pending(),
+                        wait.toMillis());
             }
             setState(s, why);
         }
