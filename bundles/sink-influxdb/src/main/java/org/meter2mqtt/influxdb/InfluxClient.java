@@ -17,6 +17,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 import javax.net.ssl.SSLContext;
@@ -140,7 +141,12 @@ public final class InfluxClient {
 
     static byte[] gzip(byte[] data) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(data.length / 4 + 64);
-        try (GZIPOutputStream z = new GZIPOutputStream(bytes, 64 * 1024)) {
+        // the fastest level: line protocol is repetitive text, level 1 already shrinks it about 8x (bench/influxdb)
+        try (GZIPOutputStream z = new GZIPOutputStream(bytes, 64 * 1024) {
+            {
+                def.setLevel(Deflater.BEST_SPEED);
+            }
+        }) {
             z.write(data);
         }
         return bytes.toByteArray();

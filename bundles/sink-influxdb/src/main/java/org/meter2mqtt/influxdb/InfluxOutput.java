@@ -254,7 +254,7 @@ public final class InfluxOutput implements AutoCloseable {
         @Override
         public void run() {
             try {
-                queue = new SegmentQueue(bufferDir, cfg.bufferMaxBytes(), cfg.bufferMaxAge(), cfg.fsyncInterval(),
+                queue = new SegmentQueue("InfluxDB buffer", "InfluxDB server", bufferDir, cfg.bufferMaxBytes(), cfg.bufferMaxAge(), cfg.fsyncInterval(),
                         clock::millis);
             } catch (IOException e) {
                 LOG.error("InfluxDB output: cannot open its buffer {}: {}", bufferDir, e.toString());
