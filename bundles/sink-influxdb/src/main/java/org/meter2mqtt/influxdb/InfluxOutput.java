@@ -235,6 +235,7 @@ public final class InfluxOutput implements AutoCloseable {
             this.cfg = cfg;
             this.client = client;
             this.backoff = cfg.retryInitial();
+            this.nextAttempt = System.nanoTime(); // nanoTime may be negative: 0 would not mean "now"
             this.thread = new Thread(this, "meter2mqtt-influxdb");
             thread.setDaemon(true);
         }
@@ -346,16 +347,37 @@ public final class InfluxOutput implements AutoCloseable {
             batch.setLength(0);
             batchPoints = 0;
             try {
-                if (!queue.append(bytes)) {
-                    droppedPoints.addAndGet(points);
-                    LOG.warn("InfluxDB output: a batch of {} bytes is larger than a buffer segment (raise "
-                            + "buffer.max.mb or lower batch.size); {} points dropped", bytes.length, points);
-                }
+                append(bytes, 0, bytes.length);
                 queue.flush();
             } catch (IOException e) {
                 droppedPoints.addAndGet(points);
                 LOG.warn("InfluxDB output: cannot write its buffer ({}); {} points dropped", e.toString(), points);
             }
+        }
+
+        /**
+         * Appends {@code bytes[from, to)}, whole lines; a batch too large for one buffer segment (a small
+         * {@code buffer.max.mb}) is split at a line boundary into smaller batches rather than lost.
+         */
+        private void append(byte[] bytes, int from, int to) throws IOException {
+            byte[] part = from == 0 && to == bytes.length ? bytes : java.util.Arrays.copyOfRange(bytes, from, to);
+            if (queue.append(part)) {
+                return;
+            }
+            int mid = from + (to - from) / 2;
+            while (mid < to && (mid == from || bytes[mid - 1] != '\n')) {
+                mid++;
+            }
+            if (mid >= to) {
+                // one line larger than a segment: nothing to split
+                int points = count(part);
+                droppedPoints.addAndGet(points);
+                LOG.warn("InfluxDB output: a point of {} bytes is larger than a buffer segment (raise buffer.max.mb);"
+                        + " dropped", to - from);
+                return;
+            }
+            append(bytes, from, mid);
+            append(bytes, mid, to);
         }
 
         /** Posts the head of the queue; true when another attempt may follow at once. */

@@ -183,6 +183,19 @@ class InfluxOutputTest {
     }
 
     @Test
+    void aBatchLargerThanABufferSegmentIsSplitNotLost() throws Exception {
+        StubInflux server = stub(0);
+        // 128 KiB buffer = 16 KiB segments; 1000 points of ~75 bytes do not fit one
+        InfluxOutput o = output(v2(server.port()).batch(1000, Duration.ofHours(1), true)
+                .buffer(128 * 1024, Duration.ofHours(1), Duration.ZERO).build());
+        send(o, 0, 1000);
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 1000);
+        assertThat(server.requests.size()).isGreaterThan(1);
+        assertThat(server.allLines()).isEqualTo(points(0, 1000));
+        assertThat(o.droppedPoints()).isZero();
+    }
+
+    @Test
     void unauthorisedKeepsThePointsUntilTheServerAcceptsThem() throws Exception {
         StubInflux server = stub(0);
         server.script.add(new StubInflux.Answer(401, "{\"message\":\"unauthorized access\"}", null));
