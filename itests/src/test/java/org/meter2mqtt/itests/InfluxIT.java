@@ -107,6 +107,7 @@ public class InfluxIT extends GatewayTestSupport {
         // InfluxDB is not there yet: the output retries and keeps the points on disk
         awaitCommandOutput("meter:list", "the InfluxDB output retrying", 30,
                 out -> out.contains("Output influxdb: RETRYING") && out.contains("cannot reach"));
+        Reading early = registry.device("demo-house").orElseThrow().latest().get("energy_import");
         Instant started = Instant.now();
         startInflux();
         query("CREATE DATABASE " + DB);
@@ -138,8 +139,13 @@ public class InfluxIT extends GatewayTestSupport {
         assertEquals("influxgw", row.get(4).asText());
         // the points read before InfluxDB started were buffered on disk and arrived too
         long before = query("SELECT count(energy_import) FROM demo WHERE device = 'demo-house' AND time < "
-                + (started.getEpochSecond() * 1_000_000_000L)).path("series").path(0).path("values").path(0).path(1)
+                + (started.getEpochSecond() * 1_000_000_000L + started.getNano())).path("series").path(0).path("values").path(0).path(1)
                 .asLong();
         assertTrue("points from before InfluxDB started: " + before, before >= 1);
+        long earlyNanos = early.timestamp().getEpochSecond() * 1_000_000_000L + early.timestamp().getNano();
+        JsonNode earlyRow = query("SELECT energy_import FROM demo WHERE device = 'demo-house' AND time = "
+                + earlyNanos).path("series").path(0).path("values").path(0);
+        assertTrue("no point for " + early, !earlyRow.isMissingNode());
+        assertEquals(0, early.number().compareTo(new BigDecimal(earlyRow.get(1).asText())));
     }
 }
