@@ -100,10 +100,8 @@ class InfluxOutputTest {
     @Test
     void v1PutsDbRpAndPrecisionInTheUrlAndCredentialsInABasicHeader() throws Exception {
         StubInflux server = stub(0);
-        output(InfluxSettings.builder().url("http://127.0.0.1:" + server.port() + "/").api("v1")
+        InfluxOutput o = output(InfluxSettings.builder().url("http://127.0.0.1:" + server.port() + "/").api("v1")
                 .v1("meters db", "one week", "writer", "pa:ss").batch(1000, Duration.ofMillis(10), false).build());
-        await().atMost(Duration.ofSeconds(10)).until(() -> true);
-        InfluxOutput o = (InfluxOutput) open.get(open.size() - 1);
         send(o, 0, 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> server.requests.size() == 1);
         StubInflux.Request req = server.requests.get(0);
