@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Command 2: every test, unit and integration (Pax Exam against the real distribution), on a fresh
 # Debian machine. Installs the Debian packages the tests drive for real (socat for pseudo-terminals,
-# Mosquitto as the interoperability broker, openssl for TLS certificates, RabbitMQ for pulse counters)
-# when they are missing.
+# Mosquitto as the interoperability broker, openssl for TLS certificates, RabbitMQ for pulse counters,
+# InfluxDB 1.6) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java17.sh
@@ -14,6 +14,8 @@ command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
 command -v openssl >/dev/null || need+=(openssl)
 # RabbitMQ for the pulse driver: started by its tests as a plain process on free ports, never as a service
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+# the InfluxDB output's tests start a real InfluxDB 1.6 (its package starts no server in containers without systemd)
+command -v influxd >/dev/null || need+=(influxdb)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${need[*]}"
   sudo_cmd=""

@@ -83,6 +83,8 @@ public final class SegmentQueue implements Closeable {
         }
     }
 
+    private final String name;
+    private final String receiver;
     private final Path dir;
     private final long maxBytes;
     private final long segmentBytes;
@@ -127,6 +129,19 @@ public final class SegmentQueue implements Closeable {
      */
     public SegmentQueue(Path dir, long maxBytes, Duration maxAge, Duration fsyncInterval, LongSupplier wallMillis)
             throws IOException {
+        this("MQTT buffer", "broker", dir, maxBytes, maxAge, fsyncInterval, wallMillis);
+    }
+
+    /**
+     * As above, for an output other than MQTT: its log lines name it.
+     *
+     * @param name how log lines call this queue, e.g. {@code InfluxDB buffer}
+     * @param receiver what the queue waits for, e.g. {@code InfluxDB server}
+     */
+    public SegmentQueue(String name, String receiver, Path dir, long maxBytes, Duration maxAge, Duration fsyncInterval,
+            LongSupplier wallMillis) throws IOException {
+        this.name = name;
+        this.receiver = receiver;
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.segmentBytes = Math.max(16 * 1024, maxBytes / 8);
@@ -145,7 +160,7 @@ public final class SegmentQueue implements Closeable {
                     long seq = Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
                     segments.put(seq, new Segment(Files.size(f), 0));
                 } catch (NumberFormatException e) {
-                    LOG.warn("Ignoring unexpected file {} in the MQTT buffer folder", f);
+                    LOG.warn("Ignoring unexpected file {} in the {} folder", f, name);
                 }
             }
         }
@@ -179,7 +194,7 @@ public final class SegmentQueue implements Closeable {
         readOffset = commitOffset;
         openWriter(segments.isEmpty() ? Math.max(commitSeq, 1) : segments.lastKey() + 1);
         if (pendingAtStart > 0) {
-            LOG.info("MQTT buffer {} holds {} unsent batches from an earlier run; they are sent first", dir,
+            LOG.info("{} {} holds {} unsent batches from an earlier run; they are sent first", name, dir,
                     pendingAtStart);
         }
     }
@@ -213,7 +228,7 @@ public final class SegmentQueue implements Closeable {
                 pos += HEADER + len;
             }
             if (pos != size) {
-                LOG.warn("MQTT buffer segment {} ends with {} damaged bytes (power cut?); they are skipped",
+                LOG.warn("{} segment {} ends with {} damaged bytes (power cut?); they are skipped", name,
                         segmentPath(seq), size - pos);
             }
         }
@@ -244,7 +259,7 @@ public final class SegmentQueue implements Closeable {
             String[] parts = Files.readString(f, StandardCharsets.US_ASCII).trim().split(" ");
             return new long[] { Long.parseLong(parts[0]), Long.parseLong(parts[1]) };
         } catch (IOException | RuntimeException e) {
-            LOG.warn("MQTT buffer cursor {} is unreadable ({}); resending the whole buffer", f, e.toString());
+            LOG.warn("{} cursor {} is unreadable ({}); resending the whole buffer", name, f, e.toString());
             return new long[] { 0, 0 };
         }
     }
@@ -345,8 +360,9 @@ public final class SegmentQueue implements Closeable {
         Segment s = segments.get(seq);
         long lost = s.records - (seq == commitSeq ? committedInSegment : 0);
         dropped += lost;
-        LOG.warn("MQTT buffer full ({} MiB): dropped {} unsent batches, the oldest; {} dropped so far. "
-                + "The broker has been unreachable too long for buffer.max.mb", maxBytes >> 20, lost, dropped);
+        LOG.warn("{} full ({} MiB): dropped {} unsent batches, the oldest; {} dropped so far. "
+                + "The {} has been unreachable too long for buffer.max.mb", name, maxBytes >> 20, lost, dropped,
+                receiver);
         long next = segments.higherKey(seq);
         if (readSeq == seq) {
             readSeq = next;
@@ -436,8 +452,8 @@ public final class SegmentQueue implements Closeable {
                 countedSeq = readSeq;
                 countedOffset = start;
                 if (dropped % 1000 == 1) {
-                    LOG.warn("MQTT buffer: dropping batches older than {} h (buffer.max.age.hours); {} dropped so far",
-                            maxAgeMillis / 3_600_000, dropped);
+                    LOG.warn("{}: dropping batches older than {} h (buffer.max.age.hours); {} dropped so far",
+                            name, maxAgeMillis / 3_600_000, dropped);
                 }
             }
             return new Record(payload, appended, readSeq, readOffset, expired);

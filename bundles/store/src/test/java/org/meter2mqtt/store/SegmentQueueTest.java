@@ -93,6 +93,26 @@ class SegmentQueueTest {
     }
 
     @Test
+    void logLinesNameTheOutputWhoseQueueItIs() throws IOException {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (SegmentQueue q = new SegmentQueue("InfluxDB buffer", "InfluxDB server", dir, 128 * 1024,
+                Duration.ofHours(1), Duration.ZERO, now::get)) {
+            for (int i = 0; i < 5000; i++) {
+                q.append(rec(i));
+            }
+            q.flush();
+            assertThat(q.dropped()).isPositive();
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertThat(log).contains("InfluxDB buffer full (0 MiB)").contains("The InfluxDB server has been unreachable")
+                .doesNotContain("MQTT");
+    }
+
+    @Test
     void sizeBoundDropsTheOldestAndCountsThem() throws IOException {
         long bound = 128 * 1024;
         try (SegmentQueue q = open(bound)) {

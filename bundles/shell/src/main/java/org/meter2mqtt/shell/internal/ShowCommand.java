@@ -14,8 +14,12 @@ import org.apache.karaf.shell.support.table.ShellTable;
 import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.OutputStatus;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.shell.internal.completers.DeviceIdCompleter;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 
 @Service
 @Command(scope = "meter", name = "show", description = "Shows a device: configuration, state, counters and latest values")
@@ -23,6 +27,9 @@ public class ShowCommand implements Action {
 
     @Reference
     DeviceRegistry registry;
+
+    @Reference
+    BundleContext bundleContext;
 
     @Argument(index = 0, name = "id", description = "device id", required = true)
     @Completion(DeviceIdCompleter.class)
@@ -65,6 +72,21 @@ public class ShowCommand implements Action {
                     r == null ? "" : r.timestamp().toString());
         }
         table.print(System.out);
+        // where this device's readings go, and how each output is doing (MQTT, InfluxDB...)
+        try {
+            for (ServiceReference<OutputStatus> ref : bundleContext.getServiceReferences(OutputStatus.class, null)) {
+                OutputStatus status = bundleContext.getService(ref);
+                if (status != null) {
+                    try {
+                        System.out.println("Output " + status.outputName() + ": " + status.summary());
+                    } finally {
+                        bundleContext.ungetService(ref);
+                    }
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // no filter given: cannot happen
+        }
         return null;
     }
 
