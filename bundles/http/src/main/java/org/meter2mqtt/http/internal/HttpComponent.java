@@ -75,6 +75,13 @@ public class HttpComponent implements Gateway, OutputStatus {
     private volatile AccessPolicy policy = AccessPolicy.open();
     private volatile String state = "STARTING";
     private volatile String detail = "";
+    private volatile Config config;
+    private final java.util.concurrent.ScheduledExecutorService recheck =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "meter2mqtt-http-realm");
+                t.setDaemon(true);
+                return t;
+            });
 
     @Activate
     public HttpComponent(Config config, BundleContext context, @Reference DeviceRegistry registry,
@@ -86,6 +93,8 @@ public class HttpComponent implements Gateway, OutputStatus {
         outputTracker = new ServiceTracker<>(context, OutputStatus.class, null);
         outputTracker.open();
         apply(config);
+        // A refused address opens by itself once a viewer user is added (no need to touch the .cfg again)
+        recheck.scheduleWithFixedDelay(this::recheck, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
         feed = new LiveFeed(mapper, this::outputs, Clock.systemUTC(), 500);
         HealthReport report = new HealthReport(mapper, new HealthRules());
         register(new PageServlet(this::policy), "page", "/");
@@ -105,6 +114,7 @@ public class HttpComponent implements Gateway, OutputStatus {
 
     @Deactivate
     void deactivate() {
+        recheck.shutdownNow();
         registrations.forEach(ServiceRegistration::unregister);
         registrations.clear();
         feed.close();
@@ -123,7 +133,16 @@ public class HttpComponent implements Gateway, OutputStatus {
     }
 
     /** Checks the configuration against the realm, then points Pax Web at the address it may use. */
+    private synchronized void recheck() {
+        if ("CONFIG_ERROR".equals(state) && config != null && realm.hasViewer()) {
+            LOG.info("JAAS realm {} has a user with the viewer role now; applying etc/org.meter2mqtt.http.cfg",
+                    KarafRealm.NAME);
+            apply(config);
+        }
+    }
+
     private synchronized void apply(Config c) {
+        config = c;
         String host = c.host() == null || c.host().isBlank() ? LOOPBACK : c.host().trim();
         String where = host + ":" + c.port();
         if (AccessPolicy.loopback(host)) {
