@@ -11,6 +11,10 @@ command -v socat >/dev/null || need+=(socat)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
 command -v openssl >/dev/null || need+=(openssl)
+# HttpIT: promtool checks /metrics and a Prometheus server scrapes it; headless Chromium via chromedriver
+command -v promtool >/dev/null || need+=(prometheus)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${need[*]}"
   sudo_cmd=""
@@ -18,7 +22,8 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# the Debian package may start a system broker on 1883; the tests use their own brokers on free ports
+# the Debian packages may start a system broker on 1883 and a system Prometheus on 9090; the tests start their
+# own on free ports
 export PATH="$PATH:/usr/sbin"
 
 exec mvn -B --no-transfer-progress install "$@"

@@ -15,11 +15,12 @@ public final class PageServlet extends GuardedServlet {
 
     private static final long serialVersionUID = 1L;
 
-    private static final Map<String, String[]> FILES = Map.of(
+    private static final Map<String, String[]> FILES = Map.of( // path -> resource, content type
             "/", new String[] {"web/index.html", "text/html; charset=UTF-8"},
             "/index.html", new String[] {"web/index.html", "text/html; charset=UTF-8"},
             "/app.js", new String[] {"web/app.js", "text/javascript; charset=UTF-8"},
-            "/style.css", new String[] {"web/style.css", "text/css; charset=UTF-8"});
+            "/style.css", new String[] {"web/style.css", "text/css; charset=UTF-8"},
+            "/health.schema.json", new String[] {"web/health.schema.json", "application/schema+json"});
 
     public PageServlet(Supplier<AccessPolicy> policy) {
         super(policy);
