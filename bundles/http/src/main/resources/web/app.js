@@ -60,6 +60,31 @@
     devicesEl.insertBefore(fresh, next);
   }
 
+  // new readings of a device already on the page: only its numbers change
+  function values(v) {
+    var d = devices[v.id];
+    var c = d && devicesEl.querySelector('[data-device-id="' + CSS.escape(v.id) + '"]');
+    if (!c) return;
+    d.readings = v.readings;
+    d.last_reading = v.last_reading;
+    var complete = true;
+    (d.values || []).forEach(function (x) {
+      if (v.values[x.channel] === undefined) return;
+      x.value = v.values[x.channel];
+      var dd = c.querySelector('dd[data-channel="' + CSS.escape(x.channel) + '"]');
+      if (dd) dd.textContent = x.value + (x.unit ? ' ' + x.unit : ''); else complete = false;
+    });
+    var known = {};
+    (d.values || []).forEach(function (x) { known[x.channel] = true; });
+    Object.keys(v.values).forEach(function (ch) { if (!known[ch]) complete = false; });
+    if (!complete) {
+      // a channel the card does not show yet: take the names and units from the next full row
+      return;
+    }
+    var m = c.querySelector('.age');
+    m.textContent = age(d.last_reading) + ' · ' + d.readings + ' readings · ' + d.errors + ' errors';
+  }
+
   function remove(id) {
     delete devices[id];
     var old = devicesEl.querySelector('[data-device-id="' + CSS.escape(id) + '"]');
@@ -116,6 +141,7 @@
     es.addEventListener('update', function (e) {
       var u = JSON.parse(e.data);
       (u.devices || []).forEach(put);
+      (u.values || []).forEach(values);
       (u.removed || []).forEach(remove);
       if (u.outputs) outputs(u.outputs);
       count();

@@ -18,7 +18,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * The JSON of {@code GET /health}. The top-level keys the users' smart-meter service returns ({@code status},
  * {@code service}, {@code uptime_seconds}, {@code last_successful_fetch}, {@code total_fetches},
  * {@code failed_fetches}, {@code success_rate}) summed over all devices, then per device, output and driver.
- * A fetch is one reading batch (one poll, one telegram); a failed fetch is one device error.
+ * A fetch is one reading (a channel value) received; a failed fetch is one device error (bad frame, timeout,
+ * lost link): the core counts these two.
  */
 public final class HealthReport {
 

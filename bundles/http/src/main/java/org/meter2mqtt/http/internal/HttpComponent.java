@@ -95,7 +95,7 @@ public class HttpComponent implements Gateway, OutputStatus {
         apply(config);
         // A refused address opens by itself once a viewer user is added (no need to touch the .cfg again)
         recheck.scheduleWithFixedDelay(this::recheck, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
-        feed = new LiveFeed(mapper, this::outputs, Clock.systemUTC(), 500);
+        feed = new LiveFeed(mapper, this::outputs, Clock.systemUTC(), 1000);
         HealthReport report = new HealthReport(mapper, new HealthRules());
         register(new PageServlet(this::policy), "page", "/");
         register(new HealthServlet(this::policy, this, report, mapper), "health", "/health");

@@ -58,7 +58,8 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
     private final Supplier<List<OutputView>> outputs;
     private final Clock clock;
     private final Map<String, Row> devices = new ConcurrentHashMap<>();
-    private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    private final Set<String> changed = ConcurrentHashMap.newKeySet(); // state, name, channels: the whole row
+    private final Set<String> dirty = ConcurrentHashMap.newKeySet(); // only new readings: values and counters
     private final Set<String> removed = ConcurrentHashMap.newKeySet();
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
@@ -85,7 +86,7 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
                 old == null || old.last == null ? device.lastReading() : old.last,
                 Math.max(device.readingCount(), old == null ? 0 : old.readings)));
         removed.remove(device.id());
-        dirty.add(device.id());
+        changed.add(device.id());
     }
 
     @Override
@@ -100,7 +101,7 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
             }
             // the snapshot handed with a batch may carry no counters: count the batches here as well
             return new Row(old == null ? device : old.info, latest, now,
-                    Math.max(device.readingCount(), old == null ? 1 : old.readings + 1));
+                    Math.max(device.readingCount(), (old == null ? 0 : old.readings) + batch.size()));
         });
         dirty.add(device.id());
     }
@@ -108,6 +109,7 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
     @Override
     public void deviceRemoved(DeviceInfo device) {
         devices.remove(device.id());
+        changed.remove(device.id());
         dirty.remove(device.id());
         removed.add(device.id());
     }
@@ -132,23 +134,44 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
     /** Builds and sends one update now; the timer calls it every period. */
     public synchronized void flush() throws JsonProcessingException {
         if (subscribers.isEmpty()) {
+            changed.clear();
             dirty.clear();
             removed.clear();
             return;
         }
         List<OutputView> outs = outputs.get();
         boolean outputsChanged = !outs.equals(lastOutputs);
-        if (dirty.isEmpty() && removed.isEmpty() && !outputsChanged) {
+        if (changed.isEmpty() && dirty.isEmpty() && removed.isEmpty() && !outputsChanged) {
             return;
         }
         ObjectNode update = mapper.createObjectNode();
-        ArrayNode changed = update.putArray("devices");
-        for (String id : new ArrayList<>(dirty)) {
+        ArrayNode full = update.putArray("devices");
+        for (String id : new ArrayList<>(changed)) {
+            changed.remove(id);
             dirty.remove(id);
             Row r = devices.get(id);
             if (r != null) {
                 synchronized (r.latest) {
-                    changed.add(rows.row(r.info, r.latest, r.last, r.readings));
+                    full.add(rows.row(r.info, r.latest, r.last, r.readings));
+                }
+            }
+        }
+        // the bulk at high reading rates: per device only what a reading changes, the page keeps the rest
+        ArrayNode values = update.putArray("values");
+        for (String id : new ArrayList<>(dirty)) {
+            dirty.remove(id);
+            Row r = devices.get(id);
+            if (r != null) {
+                ObjectNode v = values.addObject();
+                v.put("id", id).put("readings", r.readings).put("last_reading", r.last == null ? null
+                        : r.last.toString());
+                ObjectNode byChannel = v.putObject("values");
+                synchronized (r.latest) {
+                    for (Reading reading : r.latest.values()) {
+                        if (reading.hasValue()) {
+                            byChannel.put(reading.channel(), reading.formatted());
+                        }
+                    }
                 }
             }
         }

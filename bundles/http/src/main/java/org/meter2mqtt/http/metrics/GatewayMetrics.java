@@ -50,7 +50,7 @@ public final class GatewayMetrics {
         GaugeSnapshot.Builder state = GaugeSnapshot.builder().name(DEVICE_STATE)
                 .help("1 for the device's current state, 0 for the others");
         CounterSnapshot.Builder readings = CounterSnapshot.builder().name(DEVICE_READINGS)
-                .help("Reading batches (polls, telegrams) received from the device since the gateway started");
+                .help("Readings (channel values) received from the device since the gateway started");
         CounterSnapshot.Builder errors = CounterSnapshot.builder().name(DEVICE_ERRORS)
                 .help("Errors (CRC, timeouts, bad frames, lost links) of the device since the gateway started");
         GaugeSnapshot.Builder age = GaugeSnapshot.builder().name(DEVICE_AGE)

@@ -61,13 +61,19 @@ class LiveFeedTest {
                 List.of(Reading.of("power", 260.5, Fixtures.NOW)));
         feed.flush();
         assertThat(page.updates).hasSize(2);
-        JsonNode row = mapper.readTree(page.updates.get(1)).get("devices").get(0);
-        assertThat(row.get("id").asText()).isEqualTo("a");
-        assertThat(row.get("readings").asLong()).isEqualTo(7); // counted here when the batch carries no counters
-        JsonNode power = row.get("values").get(0);
+        JsonNode first = mapper.readTree(page.updates.get(0)).get("devices").get(0);
+        assertThat(first.get("id").asText()).isEqualTo("a");
+        JsonNode power = first.get("values").get(0);
         assertThat(power.get("channel").asText()).isEqualTo("power");
-        assertThat(power.get("value").asText()).isEqualTo("260.5");
+        assertThat(power.get("value").asText()).isEqualTo("100.0");
         assertThat(power.get("unit").asText()).isEqualTo("W");
+        JsonNode update = mapper.readTree(page.updates.get(1));
+        assertThat(update.get("devices")).isEmpty(); // only numbers changed: no full row
+        JsonNode values = update.get("values").get(0);
+        assertThat(values.get("id").asText()).isEqualTo("a");
+        assertThat(values.get("readings").asLong()).isEqualTo(7); // counted here when the batch carries no counters
+        assertThat(values.get("values").get("power").asText()).isEqualTo("260.5");
+        assertThat(values.get("values").get("energy_import").asText()).isEqualTo("1234.5");
     }
 
     @Test
