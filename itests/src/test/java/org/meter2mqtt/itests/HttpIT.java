@@ -6,7 +6,6 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
 import java.io.File;
 import java.io.IOException;
@@ -66,11 +65,7 @@ public class HttpIT extends GatewayTestSupport {
 
     @Configuration
     public Option[] config() {
-        String port = Integer.toString(freePort());
-        return baseOptions(composite(embeddedBrokerOptions("it-http")),
-                editConfigurationFilePut("etc/org.meter2mqtt.http.cfg", "port", port),
-                editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", port),
-                systemProperty("meter2mqtt.itest.http.port").value(port),
+        return baseOptions(composite(embeddedBrokerOptions("it-http")), // HTTP on a free port: see baseOptions
                 systemProperty("meter2mqtt.itest.target").value(new File("target").getAbsolutePath()),
                 keepRuntimeFolderOnRequest());
     }

@@ -60,30 +60,40 @@ final class KarafRealm implements Realm {
 
     private List<BackingEngine> engines() throws InvalidSyntaxException {
         List<BackingEngine> engines = new ArrayList<>();
-        List<BackingEngineFactory> factories = new ArrayList<>();
-        for (ServiceReference<BackingEngineFactory> r : context.getServiceReferences(BackingEngineFactory.class,
-                null)) {
-            BackingEngineFactory f = context.getService(r);
-            if (f != null) {
-                factories.add(f);
+        List<ServiceReference<?>> used = new ArrayList<>();
+        try {
+            List<BackingEngineFactory> factories = new ArrayList<>();
+            for (ServiceReference<BackingEngineFactory> r : context.getServiceReferences(BackingEngineFactory.class,
+                    null)) {
+                BackingEngineFactory f = context.getService(r);
+                if (f != null) {
+                    used.add(r);
+                    factories.add(f);
+                }
             }
-        }
-        for (ServiceReference<JaasRealm> r : context.getServiceReferences(JaasRealm.class, null)) {
-            JaasRealm realm = context.getService(r);
-            if (realm == null || !NAME.equals(realm.getName())) {
-                continue;
-            }
-            for (AppConfigurationEntry entry : realm.getEntries()) {
-                Object module = entry.getOptions().get("org.apache.karaf.jaas.module");
-                String moduleClass = module != null ? module.toString() : entry.getLoginModuleName();
-                for (BackingEngineFactory f : factories) {
-                    if (f.getModuleClass().equals(moduleClass)) {
-                        engines.add(f.build(entry.getOptions()));
+            for (ServiceReference<JaasRealm> r : context.getServiceReferences(JaasRealm.class, null)) {
+                JaasRealm realm = context.getService(r);
+                if (realm == null) {
+                    continue;
+                }
+                used.add(r);
+                if (!NAME.equals(realm.getName())) {
+                    continue;
+                }
+                for (AppConfigurationEntry entry : realm.getEntries()) {
+                    Object module = entry.getOptions().get("org.apache.karaf.jaas.module");
+                    String moduleClass = module != null ? module.toString() : entry.getLoginModuleName();
+                    for (BackingEngineFactory f : factories) {
+                        if (f.getModuleClass().equals(moduleClass)) {
+                            engines.add(f.build(entry.getOptions()));
+                        }
                     }
                 }
             }
+            return engines;
+        } finally {
+            used.forEach(context::ungetService);
         }
-        return engines;
     }
 
     @Override
