@@ -25,6 +25,7 @@ public final class MetricsServlet extends GuardedServlet {
 
     private final transient Gateway gateway;
     private final transient ExpositionFormats formats = ExpositionFormats.init();
+    private final transient GatewayMetrics metrics = new GatewayMetrics();
 
     public MetricsServlet(Supplier<AccessPolicy> policy, Gateway gateway) {
         super(policy);
@@ -33,7 +34,7 @@ public final class MetricsServlet extends GuardedServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        MetricSnapshots snapshots = GatewayMetrics.snapshot(gateway.devices(), gateway.outputs(), gateway.drivers(),
+        MetricSnapshots snapshots = metrics.snapshot(gateway.devices(), gateway.outputs(), gateway.drivers(),
                 gateway.uptime(), Instant.now());
         ExpositionFormatWriter writer = formats.findWriter(req.getHeader("Accept"));
         if (!writer.isAvailable()) {

@@ -19,8 +19,10 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 
 class GatewayMetricsTest {
 
-    private static String text(List<DeviceInfo> devices, String accept) throws IOException {
-        var snapshots = GatewayMetrics.snapshot(devices, List.of(new OutputView("mqtt", true, "ok", 42, 3, 1)),
+    private final GatewayMetrics metrics = new GatewayMetrics(); // one instance: its label cache must not leak
+
+    private String text(List<DeviceInfo> devices, String accept) throws IOException {
+        var snapshots = metrics.snapshot(devices, List.of(new OutputView("mqtt", true, "ok", 42, 3, 1)),
                 List.of(Fixtures.driver()),
                 Duration.ofSeconds(10), Fixtures.NOW);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -56,7 +58,12 @@ class GatewayMetricsTest {
                 Fixtures.device("b", DeviceState.ONLINE, 1, 0, 2)), "text/plain");
         String one = text(List.of(Fixtures.device("a", DeviceState.ONLINE, 1, 0, 1)), "text/plain");
         assertThat(both).contains("device=\"b\"");
-        assertThat(one).doesNotContain("device=\"b\"");
+        assertThat(one).doesNotContain("device=\"b\"").contains("device=\"a\"");
+        // a device in another state, with a value changed: the cached label sets still carry the right series
+        String again = text(List.of(Fixtures.device("a", DeviceState.OFFLINE, 1, 0, 7)), "text/plain");
+        assertThat(again).contains("meter2mqtt_device_state{device=\"a\",state=\"OFFLINE\"} 1.0",
+                "meter2mqtt_device_state{device=\"a\",state=\"ONLINE\"} 0.0",
+                "meter2mqtt_channel_value{channel=\"power\",device=\"a\",unit=\"W\"} 7.0");
     }
 
     @Test
