@@ -12,8 +12,11 @@ cd "$(dirname "$0")"
 N=${1:-1000}; PHASE=${2:-30}; POLL=${POLL:-1}
 HTTP=21881; BROKER=21883; SSH=21101
 OUT=target/bench; GW=$OUT/gw
-rm -rf "$OUT"; mkdir -p "$OUT"
-cp -r ../../karaf-assembly/target/assembly "$GW" || exit 1
+if pgrep -f "karaf.base=$(pwd)/$GW" > /dev/null; then # a previous run's gateway still stopping
+  "$GW/bin/stop" > /dev/null 2>&1; sleep 10
+fi
+rm -rf "$OUT" || exit 1
+mkdir -p "$OUT" && cp -r ../../karaf-assembly/target/assembly "$GW" && [ -x "$GW/bin/start" ] || exit 1
 sed -i "s/^port = .*/port = $HTTP/" "$GW/etc/org.meter2mqtt.http.cfg"
 sed -i "s/^org.osgi.service.http.port = .*/org.osgi.service.http.port = $HTTP/" "$GW/etc/org.ops4j.pax.web.cfg"
 sed -i "s/^port = .*/port = $BROKER/" "$GW/etc/org.meter2mqtt.broker.cfg"
