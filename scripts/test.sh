@@ -16,6 +16,10 @@ command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
 # the InfluxDB output's tests start a real InfluxDB 1.6 (its package starts no server in containers without systemd)
 command -v influxd >/dev/null || need+=(influxdb)
+# HttpIT: promtool checks /metrics and a Prometheus server scrapes it; headless Chromium via chromedriver
+command -v promtool >/dev/null || need+=(prometheus)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${need[*]}"
   sudo_cmd=""
@@ -23,7 +27,8 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# the Debian package may start a system broker on 1883; the tests use their own brokers on free ports
+# the Debian packages may start a system broker on 1883 and a system Prometheus on 9090; the tests start their
+# own on free ports
 export PATH="$PATH:/usr/sbin"
 
 exec mvn -B --no-transfer-progress install "$@"

@@ -52,6 +52,8 @@ public abstract class GatewayTestSupport {
         MavenArtifactUrlReference distribution = maven().groupId("org.meter2mqtt")
                 .artifactId("meter2mqtt-karaf-assembly").versionAsInProject().type("tar.gz");
         String repo = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
+        // the status page's HTTP port: free, so that test runs (and a gateway on 8181) never collide
+        String httpPort = Integer.toString(freePort());
         Option[] base = {
                 karafDistributionConfiguration().frameworkUrl(distribution).name("meter2mqtt")
                         .unpackDirectory(new File("target/exam")).useDeployFolder(false),
@@ -63,6 +65,9 @@ public abstract class GatewayTestSupport {
                 editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.defaultRepositories",
                         "file:" + repo + "@id=local@snapshots"),
                 systemProperty("meter2mqtt.testdriver.jar").value(System.getProperty("testdriver.jar", "")),
+                editConfigurationFilePut("etc/org.meter2mqtt.http.cfg", "port", httpPort),
+                editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", httpPort),
+                systemProperty("meter2mqtt.itest.http.port").value(httpPort),
         };
         Option[] all = new Option[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);

@@ -14,4 +14,31 @@ public interface OutputStatus {
 
     /** One line for an operator: state, target, and counters such as buffered and dropped readings. */
     String summary();
+
+    /**
+     * Batches (or messages) delivered so far, or -1 when the output does not count them.
+     *
+     * @since 1.2
+     */
+    default long published() {
+        return -1;
+    }
+
+    /**
+     * Batches waiting to be delivered (memory or disk buffer), or -1 when the output does not count them.
+     *
+     * @since 1.2
+     */
+    default long buffered() {
+        return -1;
+    }
+
+    /**
+     * Batches lost for good (buffer bound reached, unwritable buffer), or -1 when the output does not count them.
+     *
+     * @since 1.2
+     */
+    default long dropped() {
+        return -1;
+    }
 }

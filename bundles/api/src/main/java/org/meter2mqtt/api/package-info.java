@@ -28,10 +28,12 @@
  * status pages.</li>
  * <li>Since 1.1: the embedded MQTT broker registers a {@link org.meter2mqtt.api.LocalBroker}, so drivers of
  * MQTT meters take the meters' messages in-process.</li>
+ * <li>Since 1.2: {@link org.meter2mqtt.api.OutputStatus} reports published, buffered and dropped counts (default
+ * -1, unknown), so health checks and metrics need not parse its summary.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.meter2mqtt.api;

@@ -17,8 +17,10 @@ public final class BrokerSettings {
     private final String username;
     private final String password;
     private final Path dataDir;
+    private final boolean allowAnonymous;
 
-    private BrokerSettings(String host, int port, String username, String password, Path dataDir) {
+    private BrokerSettings(String host, int port, String username, String password, Path dataDir,
+            boolean allowAnonymous) {
         this.host = Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -32,6 +34,13 @@ public final class BrokerSettings {
         this.username = hasUser ? username : null;
         this.password = hasPassword ? password : null;
         this.dataDir = dataDir;
+        this.allowAnonymous = allowAnonymous;
+        // Mosquitto 2.0's rule: a listener other machines can reach is never opened for anyone by accident.
+        if (exposed() && !authenticated() && !allowAnonymous) {
+            throw new IllegalArgumentException("host " + host + " is reachable from other machines and no username "
+                    + "and password are set; set both, or allow.anonymous = true to accept anonymous clients "
+                    + "on purpose, or host = 127.0.0.1");
+        }
     }
 
     /**
@@ -39,7 +48,16 @@ public final class BrokerSettings {
      *        them in memory only
      */
     public static BrokerSettings of(String host, int port, String username, String password, Path dataDir) {
-        return new BrokerSettings(host, port, username, password, dataDir);
+        return new BrokerSettings(host, port, username, password, dataDir, false);
+    }
+
+    /**
+     * @param allowAnonymous lets a listener beyond loopback open without username and password (otherwise refused
+     *        with {@link IllegalArgumentException})
+     */
+    public static BrokerSettings of(String host, int port, String username, String password, Path dataDir,
+            boolean allowAnonymous) {
+        return new BrokerSettings(host, port, username, password, dataDir, allowAnonymous);
     }
 
     public String host() {
@@ -62,6 +80,11 @@ public final class BrokerSettings {
 
     public boolean authenticated() {
         return username != null;
+    }
+
+    /** True when {@code allow.anonymous = true} was set explicitly. */
+    public boolean allowAnonymous() {
+        return allowAnonymous;
     }
 
     public Path dataDir() {

@@ -115,10 +115,11 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         server = s;
         boundPort = port;
         LOG.info("Embedded MQTT broker listening on {}", BrokerSettings.of(settings.host(), port,
-                settings.username(), settings.password(), settings.dataDir()));
+                settings.username(), settings.password(), settings.dataDir(), settings.allowAnonymous()));
         if (settings.exposed() && !settings.authenticated()) {
-            LOG.warn("Embedded MQTT broker accepts anonymous clients on {}:{}; set username and password in "
-                    + "etc/org.meter2mqtt.broker.cfg, or host=127.0.0.1 if no meter connects over the network",
+            LOG.warn("Embedded MQTT broker accepts anonymous clients on {}:{} (allow.anonymous = true); set username "
+                    + "and password in etc/org.meter2mqtt.broker.cfg, or host=127.0.0.1 if no meter connects over "
+                    + "the network",
                     settings.host(), port);
         }
     }

@@ -3,6 +3,7 @@ package org.meter2mqtt.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -209,6 +210,20 @@ class EmbeddedBrokerTest {
         assertThat(s.exposed()).isTrue();
         assertThatThrownBy(() -> BrokerSettings.of("0.0.0.0", 11883, "meter", "", null))
                 .hasMessageContaining("username and password must be set together");
+    }
+
+    @Test
+    void anonymousListenerBeyondLoopbackOpensOnlyWhenAllowedExplicitly() throws Exception {
+        assertThatThrownBy(() -> BrokerSettings.of("0.0.0.0", 0, null, null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("allow.anonymous = true");
+        assertThatThrownBy(() -> BrokerSettings.of("192.168.1.10", 0, "", "", null, false))
+                .hasMessageContaining("no username and password");
+        assertThat(BrokerSettings.of("127.0.0.1", 0, null, null, null).exposed()).isFalse();
+        EmbeddedBroker b = start(BrokerSettings.of("0.0.0.0", 0, null, null, null, true));
+        assertThat(b.running()).isTrue();
+        try (Socket s = new Socket("127.0.0.1", b.port())) {
+            assertThat(s.isConnected()).isTrue();
+        }
     }
 
     @Test

@@ -58,7 +58,7 @@ public class BrokerComponent {
         BrokerSettings settings;
         try {
             settings = BrokerSettings.of(config.host(), config.port(), config.username(), config.password(),
-                    config.persistence() ? dataDir() : null);
+                    config.persistence() ? dataDir() : null, config.allow_anonymous());
         } catch (IllegalArgumentException e) {
             LOG.error("Embedded MQTT broker not started: {} (fix etc/org.meter2mqtt.broker.cfg)", e.getMessage());
             return;

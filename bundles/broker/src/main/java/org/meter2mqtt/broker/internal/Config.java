@@ -24,6 +24,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(required = false, type = AttributeType.PASSWORD, description = "Password for username")
     String password() default "";
 
+    @AttributeDefinition(description = "Let a listener beyond loopback (host other than 127.0.0.1) open without "
+            + "username and password. Off: such a listener is refused with an ERROR")
+    boolean allow_anonymous() default false;
+
     @AttributeDefinition(description = "Keep retained messages and persistent sessions across restarts, "
             + "under ${karaf.data}/moquette")
     boolean persistence() default true;

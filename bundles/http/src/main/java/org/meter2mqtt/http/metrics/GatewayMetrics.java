@@ -1,0 +1,166 @@
+package org.meter2mqtt.http.metrics;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.DeviceState;
+import org.meter2mqtt.api.DriverDescription;
+import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.http.health.OutputView;
+
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+/**
+ * Turns the gateway's state into Prometheus snapshots, built fresh at each scrape from what exists now: the
+ * series are bounded by the devices and channels that exist, and a removed device's series disappear with
+ * it. The Prometheus client library writes them (text 0.0.4 or OpenMetrics). Counter names here have no
+ * {@code _total}; the writers add it. One instance per endpoint: it keeps the label sets of the last scrape,
+ * because building them (validated and sorted by the library) was the largest cost of a scrape with 1000
+ * devices; sets of devices and channels that are gone are not carried over.
+ */
+public final class GatewayMetrics {
+
+    public static final String DEVICE_STATE = "meter2mqtt_device_state";
+    public static final String DEVICE_READINGS = "meter2mqtt_device_readings";
+    public static final String DEVICE_ERRORS = "meter2mqtt_device_errors";
+    public static final String DEVICE_AGE = "meter2mqtt_device_last_reading_age_seconds";
+    public static final String CHANNEL_VALUE = "meter2mqtt_channel_value";
+    public static final String OUTPUT_UP = "meter2mqtt_output_up";
+    public static final String OUTPUT_PUBLISHED = "meter2mqtt_output_published";
+    public static final String OUTPUT_BUFFERED = "meter2mqtt_output_buffered";
+    public static final String OUTPUT_DROPPED = "meter2mqtt_output_dropped";
+    public static final String DRIVER_INFO = "meter2mqtt_driver_info";
+    public static final String UPTIME = "meter2mqtt_uptime_seconds";
+
+    private Map<String, Labels> labels = new HashMap<>();
+    private Map<String, Labels> nextLabels = new HashMap<>();
+
+    private Labels labels(String key, String... keyValues) {
+        Labels l = labels.get(key);
+        if (l == null) {
+            l = Labels.of(keyValues);
+        }
+        nextLabels.put(key, l);
+        return l;
+    }
+
+    public synchronized MetricSnapshots snapshot(List<DeviceInfo> devices, List<OutputView> outputs,
+            List<DriverDescription> drivers, Duration uptime, Instant now) {
+        GaugeSnapshot.Builder state = GaugeSnapshot.builder().name(DEVICE_STATE)
+                .help("1 for the device's current state, 0 for the others");
+        CounterSnapshot.Builder readings = CounterSnapshot.builder().name(DEVICE_READINGS)
+                .help("Readings (channel values) received from the device since the gateway started");
+        CounterSnapshot.Builder errors = CounterSnapshot.builder().name(DEVICE_ERRORS)
+                .help("Errors (CRC, timeouts, bad frames, lost links) of the device since the gateway started");
+        GaugeSnapshot.Builder age = GaugeSnapshot.builder().name(DEVICE_AGE)
+                .help("Seconds since the device's last good reading (absent before the first)");
+        GaugeSnapshot.Builder value = GaugeSnapshot.builder().name(CHANNEL_VALUE)
+                .help("Latest value of a numeric channel, in the channel's own unit (what MQTT carries)");
+        for (DeviceInfo d : devices) {
+            String id = d.id();
+            Labels device = labels(id, "device", id);
+            for (DeviceState s : DeviceState.values()) {
+                state.dataPoint(GaugeDataPointSnapshot.builder()
+                        .labels(labels(id + '\u0000' + s.name(), "device", id, "state", s.name()))
+                        .value(s == d.state() ? 1 : 0).build());
+            }
+            Map<String, String> units = new HashMap<>();
+            for (var c : d.channels()) {
+                units.put(c.id(), c.unit() == null ? "" : c.unit());
+            }
+            readings.dataPoint(CounterDataPointSnapshot.builder().labels(device).value(d.readingCount()).build());
+            errors.dataPoint(CounterDataPointSnapshot.builder().labels(device).value(d.errorCount()).build());
+            if (d.lastReading() != null) {
+                age.dataPoint(GaugeDataPointSnapshot.builder().labels(device)
+                        .value(Math.max(0, Duration.between(d.lastReading(), now).toMillis() / 1000.0)).build());
+            }
+            for (Reading r : d.latest().values()) {
+                if (r.number() == null) {
+                    continue; // text channels (meter ids, tariff names) are not numbers
+                }
+                String unit = units.getOrDefault(r.channel(), "");
+                value.dataPoint(GaugeDataPointSnapshot.builder()
+                        .labels(labels(id + '\u0001' + r.channel() + '\u0001' + unit, "device", id, "channel",
+                                r.channel(), "unit", unit))
+                        .value(r.number().doubleValue()).build());
+            }
+        }
+        List<MetricSnapshot> all = new ArrayList<>(List.of(state.build(), readings.build(), errors.build(), age.build(),
+                value.build()));
+        GaugeSnapshot.Builder up = GaugeSnapshot.builder().name(OUTPUT_UP)
+                .help("1 while the output delivers, 0 while it buffers, retries or is misconfigured");
+        CounterSnapshot.Builder published = CounterSnapshot.builder().name(OUTPUT_PUBLISHED)
+                .help("Batches or messages the output delivered");
+        GaugeSnapshot.Builder buffered = GaugeSnapshot.builder().name(OUTPUT_BUFFERED)
+                .help("Batches waiting in the output's buffer");
+        CounterSnapshot.Builder dropped = CounterSnapshot.builder().name(OUTPUT_DROPPED)
+                .help("Batches the output lost (buffer bound reached or buffer unwritable)");
+        for (OutputView o : outputs) {
+            Labels output = Labels.of("output", o.name());
+            up.dataPoint(GaugeDataPointSnapshot.builder().labels(output).value(o.healthy() ? 1 : 0).build());
+            if (o.published() >= 0) {
+                published.dataPoint(CounterDataPointSnapshot.builder().labels(output).value(o.published()).build());
+            }
+            if (o.buffered() >= 0) {
+                buffered.dataPoint(GaugeDataPointSnapshot.builder().labels(output).value(o.buffered()).build());
+            }
+            if (o.dropped() >= 0) {
+                dropped.dataPoint(CounterDataPointSnapshot.builder().labels(output).value(o.dropped()).build());
+            }
+        }
+        all.addAll(List.of(up.build(), published.build(), buffered.build(), dropped.build()));
+        GaugeSnapshot.Builder driver = GaugeSnapshot.builder().name(DRIVER_INFO)
+                .help("1 per installed driver (the one in use per id), with its version");
+        for (DriverDescription dd : drivers) {
+            driver.dataPoint(GaugeDataPointSnapshot.builder()
+                    .labels(Labels.of("driver", dd.id(), "version", String.valueOf(dd.version()))).value(1).build());
+        }
+        all.add(driver.build());
+        all.add(GaugeSnapshot.builder().name(UPTIME).help("Seconds since the gateway (its JVM) started")
+                .dataPoint(GaugeDataPointSnapshot.builder().value(uptime.toMillis() / 1000.0).build()).build());
+        all.addAll(jvm());
+        labels = nextLabels; // only what this scrape used
+        nextLabels = new HashMap<>();
+        return new MetricSnapshots(all);
+    }
+
+    /** JVM memory and threads from the platform MXBeans (no com.sun.management needed inside OSGi). */
+    static List<MetricSnapshot> jvm() {
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        MemoryUsage nonHeap = ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        GaugeSnapshot.Builder used = GaugeSnapshot.builder().name("jvm_memory_used_bytes")
+                .help("Used bytes of a JVM memory area");
+        GaugeSnapshot.Builder committed = GaugeSnapshot.builder().name("jvm_memory_committed_bytes")
+                .help("Committed bytes of a JVM memory area");
+        GaugeSnapshot.Builder max = GaugeSnapshot.builder().name("jvm_memory_max_bytes")
+                .help("Maximum bytes of a JVM memory area (-1 when unbounded)");
+        for (var area : List.of(new Object[] {"heap", heap}, new Object[] {"nonheap", nonHeap})) {
+            Labels l = Labels.of("area", (String) area[0]);
+            MemoryUsage u = (MemoryUsage) area[1];
+            used.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(u.getUsed()).build());
+            committed.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(u.getCommitted()).build());
+            max.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(u.getMax()).build());
+        }
+        return List.of(used.build(), committed.build(), max.build(),
+                GaugeSnapshot.builder().name("jvm_threads_current").help("Live JVM threads")
+                        .dataPoint(GaugeDataPointSnapshot.builder().value(threads.getThreadCount()).build()).build(),
+                GaugeSnapshot.builder().name("jvm_threads_daemon").help("Live JVM daemon threads")
+                        .dataPoint(GaugeDataPointSnapshot.builder().value(threads.getDaemonThreadCount()).build())
+                        .build());
+    }
+}
