@@ -52,7 +52,9 @@ final class Distribution implements AutoCloseable {
         // ports of their own, so this can run beside another distribution or a developer's gateway
         d.set("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort()));
         if (Files.exists(home.resolve("etc/org.meter2mqtt.http.cfg"))) {
-            d.set("etc/org.meter2mqtt.http.cfg", "port", Integer.toString(freePort()));
+            String http = Integer.toString(freePort());
+            d.set("etc/org.meter2mqtt.http.cfg", "port", http);
+            d.set("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", http);
         }
         return d;
     }

@@ -6,14 +6,11 @@ import static org.junit.Assume.assumeTrue;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,12 +40,14 @@ public class PulseCrashIT {
     private static final int SECOND = 1000;
 
     private final List<AutoCloseable> open = new ArrayList<>();
-    private Process karaf;
+    private Distribution karaf;
     private Process mosquitto;
 
     @After
     public void cleanUp() throws Exception {
-        killKaraf();
+        if (karaf != null) {
+            karaf.close();
+        }
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
         }
@@ -66,7 +65,7 @@ public class PulseCrashIT {
         open.add(rabbit);
         rabbit.start();
         int mqttPort = startMosquitto(work.resolve("mosquitto"));
-        Path home = unpack(work.resolve("karaf"), rabbit.url(), mqttPort);
+        karaf = configure(Distribution.copy("pulse-crash-karaf"), rabbit.url(), mqttPort);
 
         List<BigDecimal> seen = new CopyOnWriteArrayList<>();
         MqttClient watcher = new MqttClient("tcp://127.0.0.1:" + mqttPort, "pulse-crash-watcher", new MemoryPersistence());
@@ -80,7 +79,7 @@ public class PulseCrashIT {
             watcher.close();
         });
 
-        startKaraf(home);
+        karaf.start();
         await("the saved total (0) published after the first start", 120, () -> !seen.isEmpty());
         assertEquals(0, seen.get(0).signum());
 
@@ -102,8 +101,8 @@ public class PulseCrashIT {
         for (int kill = 0; kill < 3; kill++) {
             int before = seen.size();
             await("pulses counted before kill " + kill, 120, () -> seen.size() > before + 2);
-            killKaraf();
-            startKaraf(home);
+            karaf.kill();
+            karaf.start();
         }
         sender.join();
         sim.close();
@@ -140,84 +139,27 @@ public class PulseCrashIT {
             max = max.max(v);
         }
         System.out.println("PulseCrashIT: " + seen.size() + " totals seen, " + replays + " re-sent lower ones");
-        killKaraf();
+        karaf.kill();
         // unacknowledged messages would be ready again once the gateway's connection is gone
         Thread.sleep(1000);
         assertEquals("messages left in the queue", 0, rabbit.ready("meter2mqtt-emdc"));
     }
 
-    private Path unpack(Path home, String amqpUrl, int mqttPort) throws IOException {
-        Path assembly = Paths.get("..", "karaf-assembly", "target", "assembly").toAbsolutePath().normalize();
-        try (Stream<Path> all = Files.walk(assembly)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path target = home.resolve(assembly.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-        Path etc = home.resolve("etc");
-        try (Stream<Path> demo = Files.list(etc)) {
+    /** Only the pulse device, no embedded broker, the output on the test's Mosquitto, no fsync delay. */
+    private static Distribution configure(Distribution d, String amqpUrl, int mqttPort) throws IOException {
+        try (Stream<Path> demo = Files.list(d.home().resolve("etc"))) {
             for (Path p : (Iterable<Path>) demo::iterator) {
                 if (p.getFileName().toString().startsWith("org.meter2mqtt.device-")) {
                     Files.delete(p);
                 }
             }
         }
-        replace(etc.resolve("org.meter2mqtt.broker.cfg"), "enabled", "false");
-        replace(etc.resolve("org.meter2mqtt.mqtt.cfg"), "url", "tcp://127.0.0.1:" + mqttPort);
-        replace(etc.resolve("org.meter2mqtt.mqtt.cfg"), "buffer.fsync.ms", "0");
-        replace(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort", Integer.toString(freePort()));
-        replace(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort", Integer.toString(freePort()));
-        replace(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort", Integer.toString(freePort()));
-        Files.writeString(etc.resolve("org.meter2mqtt.device-emdc.cfg"), "driver = pulse\nurl = " + amqpUrl
+        d.set("etc/org.meter2mqtt.broker.cfg", "enabled", "false");
+        d.set("etc/org.meter2mqtt.mqtt.cfg", "url", "tcp://127.0.0.1:" + mqttPort);
+        d.set("etc/org.meter2mqtt.mqtt.cfg", "buffer.fsync.ms", "0");
+        Files.writeString(d.home().resolve("etc/org.meter2mqtt.device-emdc.cfg"), "driver = pulse\nurl = " + amqpUrl
                 + "\nprefetch = 500\n");
-        return home;
-    }
-
-    private static void replace(Path cfg, String key, String value) throws IOException {
-        List<String> lines = new ArrayList<>(Files.readAllLines(cfg));
-        boolean found = false;
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).matches("\\s*" + java.util.regex.Pattern.quote(key) + "\\s*=.*")) {
-                lines.set(i, key + " = " + value);
-                found = true;
-            }
-        }
-        if (!found) {
-            lines.add(key + " = " + value);
-        }
-        Files.write(cfg, lines);
-    }
-
-    private void startKaraf(Path home) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server").directory(home.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("EXTRA_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC");
-        karaf = pb.start();
-    }
-
-    /** kill -9 of the whole process tree: the script and the JVM. */
-    private void killKaraf() throws InterruptedException {
-        if (karaf == null) {
-            return;
-        }
-        List<ProcessHandle> tree = new ArrayList<>();
-        karaf.descendants().forEach(tree::add);
-        tree.add(karaf.toHandle());
-        tree.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle h : tree) {
-            try {
-                h.onExit().get(20, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("process " + h.pid() + " survived kill -9", e);
-            }
-        }
-        karaf = null;
+        return d;
     }
 
     private int startMosquitto(Path dir) throws Exception {
@@ -238,11 +180,8 @@ public class PulseCrashIT {
         return port;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return Distribution.freePort();
     }
 
     private static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {

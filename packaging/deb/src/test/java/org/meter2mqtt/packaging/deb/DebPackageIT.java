@@ -323,6 +323,7 @@ class DebPackageIT {
      */
     private void startGateway() throws IOException {
         brokerPort = freePort();
+        int httpPort = freePort();
         // set as a user would, in the unit's EnvironmentFile (a conffile: the upgrade must keep this too)
         String defaults = Shell.read(DEFAULTS);
         int mine = defaults.indexOf(OVERRIDES_HEADER);
@@ -330,7 +331,9 @@ class DebPackageIT {
                 + "ORG_METER2MQTT_BROKER_PORT=" + brokerPort + "\n"
                 + "ORG_METER2MQTT_MQTT_URL=tcp://127.0.0.1:" + brokerPort + "\n"
                 + "ORG_METER2MQTT_MQTT_GATEWAY_ID=" + GATEWAY_ID + "\n"
-                + "ORG_APACHE_KARAF_SHELL_SSHPORT=" + freePort() + "\n");
+                + "ORG_APACHE_KARAF_SHELL_SSHPORT=" + freePort() + "\n"
+                + "ORG_METER2MQTT_HTTP_PORT=" + httpPort + "\n"
+                + "ORG_OPS4J_PAX_WEB_ORG_OSGI_SERVICE_HTTP_PORT=" + httpPort + "\n");
         SystemdUnit unit = SystemdUnit.read(UNIT);
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + unit.one("User"),
                 "--regid=" + unit.one("Group"), "--init-groups", "--"));
