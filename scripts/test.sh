@@ -25,10 +25,18 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # the tests start every server themselves on free ports: keep the packages from starting theirs as services
+  # (a broker on 1883, RabbitMQ on 5672, InfluxDB on 8086, Prometheus on 9090), unless a policy exists already
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee "$policy" >/dev/null
+    $sudo_cmd chmod +x "$policy"
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+    || { [ -z "$policy" ] || $sudo_cmd rm -f "$policy"; exit 1; }
+  [ -z "$policy" ] || $sudo_cmd rm -f "$policy"
 fi
-# the Debian packages may start a system broker on 1883 and a system Prometheus on 9090; the tests start their
-# own on free ports
 export PATH="$PATH:/usr/sbin"
 
 exec mvn -B --no-transfer-progress install "$@"
