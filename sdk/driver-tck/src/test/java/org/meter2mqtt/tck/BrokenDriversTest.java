@@ -133,6 +133,26 @@ class BrokenDriversTest {
                 .contains("no META-INF/MANIFEST.MF");
     }
 
+    @Test
+    void anExplicitWaiverDropsOnlyTheProblemItNames() {
+        Supplier<MeterDriver> badUnit = () -> new LineDriver() {
+            @Override
+            Channel energy() {
+                return Channel.builder("energy").unit(Units.W).deviceClass(Units.CLASS_ENERGY)
+                        .stateClass(Channel.StateClass.TOTAL_INCREASING).build();
+            }
+        };
+        ComplianceChecks waived = new ComplianceChecks(DriverUnderTest.of(badUnit).feed(LineDriver.feed())
+                .waive("unit 'W' is not valid", "test").waive("no META-INF", "test").build());
+        assertThat(waived.all()).filteredOn(c -> c.name().equals("home assistant metadata")).singleElement()
+                .satisfies(c -> assertThat(c.run()).isEmpty());
+        assertThat(waived.all()).filteredOn(c -> c.name().equals("description")).singleElement()
+                .satisfies(c -> assertThat(c.run()).isEmpty());
+        ComplianceChecks strict = kit(badUnit);
+        assertThat(strict.all()).filteredOn(c -> c.name().equals("home assistant metadata")).singleElement()
+                .satisfies(c -> assertThat(c.run()).hasSize(1));
+    }
+
     private static final String COMPONENT = "<?xml version=\"1.0\"?><scr:component "
             + "xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.3.0\" name=\"x\"><property name=\"meter.driver\" "
             + "type=\"String\" value=\"line\"/><service><provide interface=\"org.meter2mqtt.api.MeterDriver\"/>"
