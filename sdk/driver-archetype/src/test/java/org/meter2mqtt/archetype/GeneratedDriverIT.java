@@ -102,6 +102,8 @@ class GeneratedDriverIT {
         gateway = copyDistribution(work.resolve("gateway"));
         int broker = freePort();
         set("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort()));
+        set("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", Integer.toString(freePort()));
+        set("etc/org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(freePort()));
         set("etc/org.meter2mqtt.broker.cfg", "port", Integer.toString(broker));
         set("etc/org.meter2mqtt.mqtt.cfg", "url", "tcp://127.0.0.1:" + broker);
         if (Files.exists(gateway.resolve("etc/org.meter2mqtt.http.cfg"))) {
@@ -116,7 +118,11 @@ class GeneratedDriverIT {
         pb.environment().remove("EXTRA_JAVA_OPTS");
         karaf = pb.start();
         Path log = gateway.resolve("data/log/karaf.log");
-        assertThat(await(120, () -> read(log).contains("Driver 'demo'"))).as("the gateway started").isTrue();
+        // generous: the machine may be busy; the console output tells why when it does not start
+        assertThat(await(240, () -> read(log).contains("Driver 'demo'")))
+                .as("the gateway started; console:\n" + tail(read(gateway.resolve("console.log"))) + "\nlog:\n"
+                        + tail(read(log)))
+                .isTrue();
         // dropped after start, as a vendor's jar reaches a running gateway
         Files.copy(jar(), gateway.resolve("deploy/acme-meter.jar"), StandardCopyOption.REPLACE_EXISTING);
         boolean online = await(120, () -> read(log).matches("(?s).*Device acme-1: \\w+ -> ONLINE.*"));
