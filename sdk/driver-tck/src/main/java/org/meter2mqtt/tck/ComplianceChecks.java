@@ -311,6 +311,12 @@ public final class ComplianceChecks {
         for (Throwable e : ctx.escaped()) {
             p.add("an exception escaped a session thread: " + e);
         }
+        for (Thread t : ctx.threads()) {
+            if (t.isAlive()) {
+                p.add("thread '" + t.getName() + "' (DeviceContext.startThread) did not end within "
+                        + CLOSE_LIMIT.toSeconds() + " s of close and interrupt: its body must return once interrupted");
+            }
+        }
         RecordingContext.await(CLOSE_LIMIT, () -> leftBehind(before).isEmpty());
         for (Thread t : leftBehind(before)) {
             p.add("thread '" + t.getName() + "' is still alive after close: start threads with "

@@ -76,6 +76,27 @@ class BrokenDriversTest {
     }
 
     @Test
+    void aSessionThreadThatIgnoresInterruptsIsReported() {
+        ComplianceChecks kit = kit(() -> new LineDriver() {
+            @Override
+            void checkSerial(DeviceContext context) {
+                context.startThread("stubborn reader", () -> {
+                    long end = System.nanoTime() + 6_000_000_000L;
+                    while (System.nanoTime() < end) {
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            // swallowed: the bug under test
+                        }
+                    }
+                });
+            }
+        });
+        assertThat(kit.lifecycle()).anySatisfy(p -> assertThat(p).contains("'tck-session tck-device stubborn reader'")
+                .contains("did not end"));
+    }
+
+    @Test
     void aNullPointerOnAMissingOptionalKeyIsReported() {
         ComplianceChecks kit = kit(() -> new LineDriver() {
             @Override
