@@ -28,10 +28,14 @@
  * status pages.</li>
  * <li>Since 1.1: the embedded MQTT broker registers a {@link org.meter2mqtt.api.LocalBroker}, so drivers of
  * MQTT meters take the meters' messages in-process.</li>
+ * <li>Since 1.2: an output that owns device keys under a prefix ({@code mqtt.}) implements
+ * {@link org.meter2mqtt.api.OutputKeys}; the core lets it validate them. A driver may suggest such keys for a
+ * device with {@link org.meter2mqtt.api.DeviceContext#attribute} (the device's {@code .cfg} wins); outputs see
+ * them in {@link org.meter2mqtt.api.DeviceInfo#attributes()}.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.meter2mqtt.api;

@@ -37,6 +37,7 @@ import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.LinkFactory;
 import org.meter2mqtt.api.MeterDriver;
 import org.meter2mqtt.api.MeterOutput;
+import org.meter2mqtt.api.OutputKeys;
 import org.meter2mqtt.api.Reading;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,6 +91,7 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
     private final Map<String, List<DriverEntry>> drivers = new TreeMap<>(); // guarded by itself
     private final List<LinkEntry> links = new CopyOnWriteArrayList<>();
     private final List<MeterOutput> outputs = new CopyOnWriteArrayList<>();
+    private final List<OutputKeys> keyOwners = new CopyOnWriteArrayList<>();
     private final AtomicLong driverOrder = new AtomicLong();
     private volatile long backoffMinMillis = 1_000;
     private volatile long backoffMaxMillis = 60_000;
@@ -244,6 +246,12 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
 
     public void addOutput(MeterOutput output) {
         outputs.add(output);
+        if (output instanceof OutputKeys) {
+            keyOwners.add((OutputKeys) output);
+            for (Device d : devices.values()) {
+                d.outputKeysChanged(((OutputKeys) output).keyPrefix());
+            }
+        }
         for (Device d : devices.values()) {
             call(output, o -> o.deviceChanged(d.currentOutputInfo()));
         }
@@ -251,6 +259,11 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
 
     public void removeOutput(MeterOutput output) {
         outputs.remove(output);
+        if (output instanceof OutputKeys && keyOwners.remove(output) && !closed) {
+            for (Device d : devices.values()) {
+                d.outputKeysChanged(((OutputKeys) output).keyPrefix());
+            }
+        }
     }
 
     /** Sets the retry backoff (first delay, maximum); the delay doubles after each failure. */
@@ -327,8 +340,7 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         ConfigValidator.checkDeviceId(deviceId).ifPresent(problems::add);
         Map<String, String> clean = ConfigValidator.userKeys(config);
         DriverEntry entry = bestDriver(clean.get(DeviceConfig.DRIVER));
-        problems.addAll(entry == null ? ConfigValidator.checkCommon(clean)
-                : ConfigValidator.check(clean, entry.description));
+        problems.addAll(ConfigValidator.check(clean, entry == null ? null : entry.description, outputKeys()));
         return problems;
     }
 
@@ -396,6 +408,11 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
             return "file";
         }
         return uri.substring(0, colon);
+    }
+
+    /** The outputs that check device keys under their prefix. */
+    List<OutputKeys> outputKeys() {
+        return keyOwners;
     }
 
     void notifyChanged(DeviceInfo info) {

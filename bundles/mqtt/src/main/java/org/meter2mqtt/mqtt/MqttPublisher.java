@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
@@ -41,6 +42,8 @@ import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.mqtt.layout.BoundLayout;
+import org.meter2mqtt.mqtt.layout.Layouts;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -167,6 +170,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Map<String, byte[]> configs = new LinkedHashMap<>();
         Boolean online;
         Batch lastBatch;
+        /** The compatibility layouts the device is also published in (mqtt.layouts). */
+        List<BoundLayout> layouts = List.of();
+        String layoutProblems = "";
         final Map<String, BigDecimal> totals;
 
         DeviceEntry(Map<String, BigDecimal> totals) {
@@ -590,10 +596,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         e.channels = channels;
         store.status(d.id(), topics.deviceStatus(d.driverId(), d.id()));
         boolean online = d.state().available();
-        if (!Boolean.valueOf(online).equals(e.online)) {
+        boolean statusChanged = !Boolean.valueOf(online).equals(e.online);
+        if (statusChanged) {
             e.online = online;
             controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(online ? ONLINE : OFFLINE, 1, true, null));
         }
+        bindLayouts(e, d, statusChanged);
         if (!active.discovery()) {
             return;
         }
@@ -617,6 +625,46 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         e.configs = configs;
         store.announce(d.id(), configs.keySet());
+    }
+
+    /**
+     * The device's compatibility layouts from its keys (and its driver's suggestions); a layout with a status topic
+     * (kamstrup2mqtt) says online/offline there, retained, whenever that or the layout changes.
+     */
+    private void bindLayouts(DeviceEntry e, DeviceInfo d, boolean statusChanged) {
+        List<String> problems = new ArrayList<>();
+        List<BoundLayout> bound = Layouts.bind(d.id(), d.config(), d.attributes(), problems);
+        String why = String.join("; ", problems);
+        if (!why.isEmpty() && !why.equals(e.layoutProblems)) {
+            LOG.warn("Device {}: the driver's MQTT layout settings are ignored: {}", d.id(), why);
+        }
+        e.layoutProblems = why;
+        boolean changed = !sameLayouts(bound, e.layouts);
+        if (changed && !bound.isEmpty()) {
+            LOG.info("Device {} is also published in the layouts {}", d.id(),
+                    bound.stream().map(b -> b.name() + " " + b.settings()).collect(Collectors.joining(", ")));
+        }
+        e.layouts = bound;
+        if (statusChanged || changed) {
+            for (BoundLayout l : bound) {
+                if (l.statusTopic() != null) {
+                    controlOut.put(l.statusTopic(), new Outgoing(Boolean.TRUE.equals(e.online) ? ONLINE : OFFLINE, 1,
+                            true, null));
+                }
+            }
+        }
+    }
+
+    private static boolean sameLayouts(List<BoundLayout> a, List<BoundLayout> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).name().equals(b.get(i).name()) || !a.get(i).settings().equals(b.get(i).settings())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Map<String, byte[]> discoveryConfigs(DeviceInfo d) {
@@ -653,6 +701,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         lastTotals.forget(d.id());
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
+        if (e != null) {
+            // a layout's own status says what its program would say when it stops: offline
+            for (BoundLayout l : e.layouts) {
+                if (l.statusTopic() != null) {
+                    controlOut.put(l.statusTopic(), new Outgoing(OFFLINE, 1, true, null));
+                }
+            }
+        }
         LOG.info("Device {} removed: retracting {} Home Assistant entities", d.id(), topicsToRemove.size());
     }
 
@@ -994,6 +1050,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (e.online != null) {
                 controlOut.put(topics.deviceStatus(e.info.driverId(), e.info.id()),
                         new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
+                for (BoundLayout l : e.layouts) {
+                    if (l.statusTopic() != null) {
+                        controlOut.put(l.statusTopic(), new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
+                    }
+                }
             }
         }
         // Owed removals go out even with discovery off (turning it off is one reason they are owed), except where
@@ -1143,6 +1204,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         DeviceEntry e = devices.get(b.device());
         if (e != null) {
             e.lastBatch = b;
+            // The compatibility layouts over the same connection, after the device's own topics; the batch is
+            // acknowledged (and its record committed) with its last message, whichever layout that is.
+            for (BoundLayout l : e.layouts) {
+                for (BoundLayout.Message m : l.render(b, e.channels)) {
+                    last = new Pending(handToPaho(m.topic, m.payload, m.qos, m.retain), false);
+                    pending.add(last);
+                }
+            }
         }
         return last;
     }
@@ -1197,6 +1266,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         MqttAsyncClient c = client;
         if (c != null && connected) {
             try {
+                if (stopping) {
+                    // a normal stop: each layout's status says offline, as its program would when it stops
+                    for (DeviceEntry e : devices.values()) {
+                        for (BoundLayout l : e.layouts) {
+                            if (l.statusTopic() != null) {
+                                c.publish(l.statusTopic(), OFFLINE, 1, true);
+                            }
+                        }
+                    }
+                }
                 c.publish(new Topics(s).gatewayStatus(), OFFLINE, 1, true).waitForCompletion(2000);
                 c.disconnect(1000).waitForCompletion(2000);
             } catch (MqttException e) {

@@ -27,7 +27,6 @@ import org.meter2mqtt.driver.kpm33b.protocol.Intake;
 import org.meter2mqtt.driver.kpm33b.protocol.MessageParser;
 import org.meter2mqtt.driver.kpm33b.protocol.MeterClock;
 import org.meter2mqtt.driver.kpm33b.protocol.MeterMessage;
-import org.meter2mqtt.driver.kpm33b.protocol.ProxyPayloads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * ({@code url = embedded}, the default) or a client connection. Every message is handled on the thread that
  * delivers it (the broker's delivery thread or Paho's callback thread), start to end: parse, merge split packets, drop duplicates, zeros, excluded ids and
  * implausible clocks, then hand it to the session registered for the meter id (which publishes through the
- * core) and, if configured, to the kpm33b_proxy layout on the central broker. No queue, no thread hop.
+ * core; the MQTT output publishes it, in the kpm33b_proxy layout too when configured). No queue, no thread hop.
  * Meters without a session are remembered for {@code meter:discovered} and, with autodiscover, started as
  * transient devices.
  */
@@ -72,13 +71,12 @@ final class Kpm33bHub implements AutoCloseable {
     final AtomicLong excluded = new AtomicLong();
     final AtomicLong badClock = new AtomicLong();
     final AtomicLong unregistered = new AtomicLong();
-    final AtomicLong proxied = new AtomicLong();
-    final AtomicLong proxyDropped = new AtomicLong();
 
     private volatile HubSettings settings;
     private volatile LocalBroker localBroker;
     private volatile InternalLink internal;
-    private volatile MqttLink proxy;
+    /** The MQTT output's broker (its service property), or null while none is installed. */
+    private volatile String outputUrl;
     private volatile boolean closed;
     private String lastStats = "";
 
@@ -99,10 +97,6 @@ final class Kpm33bHub implements AutoCloseable {
         LOG.info("KPM33B meters on {}", settings);
         internal = newInternal(settings);
         internal.start();
-        if (settings.proxyUrl != null) {
-            proxy = newProxy(settings);
-            proxy.start();
-        }
         long every = settings.statsInterval.toMillis();
         timer.scheduleWithFixedDelay(this::showStats, every, every, TimeUnit.MILLISECONDS);
     }
@@ -133,15 +127,9 @@ final class Kpm33bHub implements AutoCloseable {
             // sessions reopen and re-register through the core's retry, against the new connection
             lost("internal broker settings changed");
         }
-        if (!s.sameProxy(old) || proxy == null && s.proxyUrl != null) {
-            MqttLink p = proxy;
-            proxy = s.proxyUrl == null ? null : newProxy(s);
-            if (p != null) {
-                p.close();
-            }
-            if (proxy != null) {
-                proxy.start();
-            }
+        if (!s.sameProxy(old)) {
+            // the sessions suggest the kpm33b-proxy layout to the output when they open: reopen them
+            lost("kpm33b_proxy settings changed");
         }
     }
 
@@ -171,9 +159,18 @@ final class Kpm33bHub implements AutoCloseable {
                 List.of(s.secondsTopic, s.minutesTopic, s.replyTopic), 1, this::message, this::lost, timer);
     }
 
-    private MqttLink newProxy(HubSettings s) {
-        return new MqttLink("proxy output", s.proxyUrl, s.clientId + "-proxy", s.proxyUsername, s.proxyPassword,
-                List.of(), 0, (t, p) -> LOG.debug("unexpected message on {}", t), why -> LOG.debug("KPM33B proxy output: {}", why), timer);
+    /** The MQTT output came, went or moved to another broker. */
+    void outputUrl(String url) {
+        String old = outputUrl;
+        outputUrl = url;
+        if (settings.proxyUrl != null && url != null && !url.equals(old)) {
+            // a session that opened before may have been refused (or accepted) against the old broker
+            lost("the MQTT output now publishes to " + url);
+        }
+    }
+
+    String outputUrl() {
+        return outputUrl;
     }
 
     HubSettings settings() {
@@ -325,23 +322,8 @@ final class Kpm33bHub implements AutoCloseable {
     }
 
     private void deliver(Kpm33bSession session, MeterMessage m, Instant t) {
-        HubSettings s = settings;
-        boolean seconds = m.topic().equals(s.secondsTopic);
         if (session.onMessage(m, t)) {
             dispatched.incrementAndGet();
-            MqttLink p = proxy;
-            if (p != null) {
-                byte[] payload = seconds ? ProxyPayloads.seconds(m, s.proxyPhases) : ProxyPayloads.minutes(m);
-                String topic = seconds ? ProxyPayloads.secondsTopic(s.proxyTopic, m.id())
-                        : ProxyPayloads.minutesTopic(s.proxyTopic, m.id());
-                if (p.publish(topic, payload, s.proxyQos)) {
-                    proxied.incrementAndGet();
-                } else {
-                    proxyDropped.incrementAndGet();
-                    warnOnce("proxy", "KPM33B proxy output: message for {} not sent ({}); counting drops", m.id(),
-                            p.problem());
-                }
-            }
         }
     }
 
@@ -426,7 +408,7 @@ final class Kpm33bHub implements AutoCloseable {
     String stats() {
         return "received " + received + ", dispatched " + dispatched + ", malformed " + malformed + ", duplicates "
                 + duplicates + ", zeros " + zeros + ", excluded " + excluded + ", bad clock " + badClock
-                + ", without device " + unregistered + ", proxied " + proxied + ", proxy dropped " + proxyDropped
+                + ", without device " + unregistered
                 + (settings.embedded() && localBroker != null ? ", dropped by the embedded broker "
                         + localBroker.dropped() : "");
     }
@@ -435,12 +417,8 @@ final class Kpm33bHub implements AutoCloseable {
     public void close() {
         closed = true;
         InternalLink l = internal;
-        MqttLink p = proxy;
         if (l != null) {
             l.close();
-        }
-        if (p != null) {
-            p.close();
         }
         timer.shutdownNow();
         LOG.info("KPM33B subscription closed: {}", stats());
