@@ -45,9 +45,10 @@ final class ProxyLayout {
             throw new ConfigException("proxy.url = " + s.proxyUrl + " (etc/org.meter2mqtt.driver.kpm33b.cfg) names "
                     + "another broker than the MQTT output's (" + outputUrl + "): the kpm33b_proxy layout is now "
                     + "published by the MQTT output over its one connection. To migrate, either set url = "
-                    + s.proxyUrl + " (and the proxy credentials) in etc/org.meter2mqtt.mqtt.cfg, or remove proxy.url; "
-                    + "then put 'mqtt.layouts = " + LAYOUT + "' (and mqtt.layout." + LAYOUT + ".topic = "
-                    + s.proxyTopic + " if not kpm33b) into each KPM33B device's .cfg");
+                    + s.proxyUrl + " (and the proxy credentials) in etc/org.meter2mqtt.mqtt.cfg, or remove proxy.url "
+                    + "and add 'mqtt.layouts = " + LAYOUT + "'" + ("kpm33b".equals(s.proxyTopic) ? ""
+                            : " and 'mqtt.layout." + LAYOUT + ".topic = " + s.proxyTopic + "'")
+                    + " to the .cfg of each KPM33B device the old subscribers read");
         }
         a.put(KEY_LAYOUTS, LAYOUT);
         a.put(KEY + "topic", s.proxyTopic);
