@@ -56,30 +56,25 @@ import org.slf4j.LoggerFactory;
  * reconnect needs a first successful connect), and sends. Retained messages (statuses, discovery) are not
  * buffered: they are rebuilt from the current devices and sent first after every connect.
  *
- * <p>Two paths for readings, never mixed so that they stay in order:
+ * <p>Every batch is on disk ({@link SegmentQueue}) before it is sent, so whatever the publisher thread took
+ * from the hand-off queue survives a {@code kill -9} and is sent after the restart, in order, at least once. Two
+ * ways to send, never mixed so that they stay in order:
  * <ul>
- * <li><b>Direct</b> (connected and the disk buffer holds nothing unacknowledged): a batch stays in memory, is
- * sent, and is forgotten when the broker acknowledged its last message. At most the in-flight window
- * ({@link MqttSettings#maxInflight()} messages, plus the rest of one batch) is held this way; more batches wait
- * in the hand-off queue until acknowledgements make room.</li>
- * <li><b>Disk</b> ({@link SegmentQueue}): while not connected, while the disk buffer still has older batches,
- * and when the broker falls behind (more than {@value #DIRECT_BACKLOG} batches waiting while the direct path is
- * full). A buffered batch is acknowledged in the queue only when the broker acknowledged all its messages.</li>
+ * <li><b>From memory</b> (connected, and the buffer has handed out every record): the batch is appended and taken
+ * at once ({@link SegmentQueue#appendTaken}), sent from memory, and its record committed when the broker
+ * acknowledged its last message; the disk is written, never read back. At most the in-flight window
+ * ({@link MqttSettings#maxInflight()} messages, plus the rest of one batch) is held this way.</li>
+ * <li><b>From disk</b>: while not connected, while older records wait to be read, and when the broker falls behind
+ * (the window is full): appended, read back with {@link SegmentQueue#next()}, committed on acknowledgement.</li>
  * </ul>
- * When the connection is lost, the unacknowledged in-memory batches are written to the (then empty) disk
- * buffer, oldest first, ahead of anything newer; when the broker falls behind, the same happens but the
- * messages already in flight keep going and their acknowledgement commits the new records. On a normal stop,
- * in-flight messages get up to 2 s, then whatever is unacknowledged is written to the disk buffer. After a
- * reconnect or restart, sending resumes at the first unacknowledged batch: at least once, in order.
+ * Batches held in memory are sent before records read from disk (they are older). When the connection is lost or
+ * the output stops, the memory is simply dropped: the records are on disk, and the next connect rewinds the
+ * buffer to the first unacknowledged one. On a normal stop, in-flight messages get up to 2 s first, so they are
+ * not sent twice.
  *
- * <p>The trade-off: the direct path saves encoding, writing, reading and decoding every batch (about a sixth
- * of the publisher thread's time), but what it holds is only in memory. A {@code kill -9} or a JVM crash while
- * connected loses (a) the direct path's batches: at most {@link MqttSettings#maxInflight()} messages (default
- * 1000) plus the rest of one batch, sent but not yet acknowledged by the broker (at QoS 0: handed to the socket;
- * the broker may or may not have them), and (b) as before, batches not yet taken from the hand-off queue:
- * normally those of the last few milliseconds, up to {@value #DIRECT_BACKLOG} while the broker is the
- * bottleneck. On the disk path, a crash loses only (b); records reach the operating system every loop. A power
- * cut additionally loses what {@code buffer.fsync.ms} allows.
+ * <p>What a {@code kill -9} can lose: batches not yet taken from the hand-off queue (the last milliseconds; the
+ * loop drains it continuously) and, for a power cut rather than a process crash, what {@code buffer.fsync.ms}
+ * allows. Records reach the operating system every loop.
  */
 public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Closeable {
 
@@ -91,8 +86,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long CONNECT_TIMEOUT_MS = 10_000;
     /** How long a held-back socket flush may wait before the idle loop writes it (see {@link #flushHeld()}). */
     private static final long HELD_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    /** Batches waiting in the hand-off queue, while the direct path is full, before the disk buffer takes over. */
-    private static final int DIRECT_BACKLOG = 2_000;
     private static final long BOOT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** A readings() call waiting for the publisher thread. */
@@ -163,6 +156,17 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         volatile CoalescingOutputStream out;
     }
 
+    /** A batch sent from memory, and its record on disk (null when the disk refused it: counted, logged). */
+    private static final class Held {
+        final Batch batch;
+        final SegmentQueue.Record record;
+
+        Held(Batch batch, SegmentQueue.Record record) {
+            this.batch = batch;
+            this.record = record;
+        }
+    }
+
     /** What the publisher thread knows about one device. */
     private static final class DeviceEntry {
         DeviceInfo info;
@@ -222,8 +226,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long queueErrors;
     // The direct path: batches kept in memory (never on disk) until the broker acknowledged them.
-    private final ArrayDeque<Batch> unsent = new ArrayDeque<>();
-    private final ArrayDeque<Batch> inflight = new ArrayDeque<>();
+    private final ArrayDeque<Held> unsent = new ArrayDeque<>();
+    private final ArrayDeque<Held> inflight = new ArrayDeque<>();
     private int heldMessages;
     private boolean stopping;
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
@@ -404,7 +408,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     rebirth();
                     busy = true;
                 }
-                buffered = (queue == null ? 0 : queue.pending()) + unsent.size() + inflight.size();
+                // batches held in memory are on disk too, hence in pending()
+                buffered = queue == null ? 0 : queue.pending();
                 bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors;
                 if (!busy) {
                     flushHeld();
@@ -559,10 +564,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Incoming in;
         int n = 0;
         while (n < 10_000) {
-            if (!stopping && heldMessages >= memoryLimit() && data.size() <= DIRECT_BACKLOG) {
-                // The direct path is full: the rest waits in the hand-off queue until acknowledgements make room.
-                break;
-            }
             in = data.poll();
             if (in == null) {
                 break;
@@ -751,20 +752,34 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received : ts,
                 values);
         int n = messageCount(b);
-        // Memory only while nothing older waits on disk (order) and within the limit (what a kill -9 can lose).
-        if (connected && queue.pending() == 0
+        // From memory only while nothing older waits on disk (order) and within the window; on disk either way.
+        if (connected && queue.caughtUp()
                 && (stopping || heldMessages == 0 || heldMessages + n <= memoryLimit())) {
-            unsent.add(b);
+            unsent.add(new Held(b, appendTaken(b)));
             heldMessages += n;
             return;
         }
-        if (heldMessages > 0) {
-            // The broker is slower than the meters: from here on the disk buffer takes the backlog.
-            LOG.debug("MQTT direct path full ({} messages in memory, {} batches waiting); buffering on disk",
-                    heldMessages, data.size());
-            spillAndAdopt();
-        }
         append(b);
+    }
+
+    /** Appends a batch sent from memory; returns its record, or null when the disk refused it (counted, logged). */
+    private SegmentQueue.Record appendTaken(Batch b) {
+        try {
+            SegmentQueue.Record r = queue.appendTaken(b.encode());
+            if (r == null) {
+                queueErrors++;
+                LOG.warn("Device {}: batch of {} values is larger than a buffer segment; sent, but not kept on disk",
+                        b.device(), b.values().size());
+            }
+            return r;
+        } catch (IOException ex) {
+            queueErrors++;
+            if (queueErrors % 1000 == 1) {
+                LOG.error("Cannot write the MQTT buffer under {} ({}); {} batches not kept on disk so far (sent from "
+                        + "memory; a crash now loses them). Free disk space", dataDir, ex.getMessage(), queueErrors);
+            }
+            return null;
+        }
     }
 
     /** Appends to the disk buffer; returns the record, or null when it was lost (counted and logged). */
@@ -788,69 +803,31 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     /**
-     * Moves the in-memory batches to the disk buffer, oldest (in flight) first. The buffer holds nothing
-     * unacknowledged while there are any (the direct path is taken only when it is empty), so the order stays.
-     * Their messages in flight are forgotten: the caller drops the connection or stops.
+     * Gives up the batches held in memory (connection lost, stop, new buffer settings): their records are on disk
+     * and are read again from the first unacknowledged one after the next rewind. A batch the disk refused is
+     * appended once more (best effort: behind newer ones).
      */
     private void spill() {
-        if (heldMessages == 0) {
+        if (heldMessages == 0 && inflight.isEmpty() && unsent.isEmpty()) {
             return;
         }
-        for (Batch b : inflight) {
-            append(b);
+        for (Held h : inflight) {
+            if (h.record == null) {
+                append(h.batch);
+            }
         }
-        for (Batch b : unsent) {
-            append(b);
+        for (Held h : unsent) {
+            if (h.record == null) {
+                append(h.batch);
+            }
         }
-        LOG.debug("{} in-memory batches moved to the MQTT buffer", inflight.size() + unsent.size());
+        LOG.debug("{} in-memory batches left to the MQTT buffer", inflight.size() + unsent.size());
         spilled += inflight.size() + unsent.size();
         inflight.clear();
         unsent.clear();
         heldMessages = 0;
         for (Pending p : pending) {
             p.held = false;
-        }
-    }
-
-    /**
-     * As {@link #spill()}, but still connected: the messages in flight keep going and the acknowledgement of a
-     * batch's last message commits its new record, so nothing is sent twice and reading resumes after them.
-     */
-    private void spillAndAdopt() throws IOException {
-        List<byte[]> records = new ArrayList<>(inflight.size());
-        for (Batch b : inflight) {
-            records.add(append(b));
-        }
-        ArrayDeque<Batch> rest = new ArrayDeque<>(unsent);
-        spilled += inflight.size() + unsent.size();
-        inflight.clear();
-        unsent.clear();
-        heldMessages = 0;
-        for (Batch b : rest) {
-            append(b);
-        }
-        queue.flush();
-        int i = 0;
-        boolean adopted = true;
-        for (Pending p : pending) {
-            if (!p.held) {
-                continue;
-            }
-            p.held = false;
-            byte[] record = records.get(i++);
-            if (record == null || !adopted) {
-                continue; // lost to a disk error (counted), or adoption given up below
-            }
-            SegmentQueue.Record r = queue.next();
-            if (r == null || !Arrays.equals(r.payload(), record)) {
-                // Not the record just written (the size bound dropped it?): send all unacknowledged again.
-                LOG.warn("MQTT buffer did not return the batches just moved to it; re-sending from the last "
-                        + "acknowledged one (duplicates possible)");
-                adopted = false;
-                queue.rewind();
-                continue;
-            }
-            p.record = r;
         }
     }
 
@@ -1134,6 +1111,20 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 pending.add(new Pending(t, null, o.onAck));
                 any = true;
             }
+            // Memory first: a batch is held there only when the buffer had handed out everything, so it is older
+            // than any record still to be read.
+            while (pending.size() < window && !pahoFull()) {
+                Held h = unsent.poll();
+                if (h == null) {
+                    break;
+                }
+                any = true;
+                // In flight before the first publish: if that throws, the batch is given up with the others.
+                inflight.add(h);
+                Pending last = publish(h.batch);
+                last.held = true;
+                last.record = h.record;
+            }
             while (pending.size() < window && !pahoFull()) {
                 SegmentQueue.Record r = queue.next();
                 if (r == null) {
@@ -1154,16 +1145,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     continue;
                 }
                 publish(b).record = r;
-            }
-            while (pending.size() < window && !pahoFull()) {
-                Batch b = unsent.poll();
-                if (b == null) {
-                    break;
-                }
-                any = true;
-                // In flight before the first publish: if that throws, the batch is spilled with the others.
-                inflight.add(b);
-                publish(b).held = true;
             }
         } catch (MqttException e) {
             lost = e;
@@ -1236,7 +1217,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 queue.commit(p.record);
             }
             if (p.held) {
-                heldMessages -= messageCount(inflight.poll());
+                heldMessages -= messageCount(inflight.poll().batch);
             }
             if (p.onAck != null) {
                 p.onAck.run();
