@@ -87,6 +87,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** How long a held-back socket flush may wait before the idle loop writes it (see {@link #flushHeld()}). */
     private static final long HELD_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long BOOT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** A readings() call waiting for the publisher thread. */
     private static final class Incoming {
@@ -177,6 +178,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         /** The compatibility layouts the device is also published in (mqtt.layouts). */
         List<BoundLayout> layouts = List.of();
         String layoutProblems = "";
+        /** The meter time of the last batch taken, and the info payload last queued (retained). */
+        Instant lastReading;
+        Instant infoReading;
+        byte[] infoPayload;
         final Map<String, BigDecimal> totals;
 
         DeviceEntry(Map<String, BigDecimal> totals) {
@@ -233,6 +238,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
     private Instant lastTimestamp;
     private long orphanCheckAt;
+    private long infoRefreshAt;
     private boolean orphansChecked;
     private long startedAt;
     private boolean everConnected;
@@ -387,6 +393,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     orphansChecked = true;
                     retractOrphans();
                 }
+                if (System.nanoTime() - infoRefreshAt >= 0) {
+                    // last_reading moves with every batch: the info follows at most once a minute
+                    infoRefreshAt = System.nanoTime() + INFO_REFRESH_NANOS;
+                    for (DeviceEntry e : devices.values()) {
+                        if (e.lastReading != null && !e.lastReading.equals(e.infoReading)) {
+                            queueInfo(e);
+                        }
+                    }
+                }
                 if (queue != null) {
                     queue.flush();
                 }
@@ -520,6 +535,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (prefixMoved) {
             devices.forEach((id, e) -> {
                 owe(oldTopics.deviceStatus(e.info.driverId(), id));
+                owe(oldTopics.deviceInfo(e.info.driverId(), id));
                 store.status(id, topics.deviceStatus(e.info.driverId(), id));
             });
         }
@@ -540,6 +556,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             int entities = gone.size();
             if (store.status(id) != null) {
                 gone.add(store.status(id));
+                // the info topic sits next to the status topic
+                gone.add(store.status(id).replaceFirst("/status$", "/info"));
             }
             gone.forEach(this::owe);
             store.forget(id);
@@ -603,11 +621,24 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(online ? ONLINE : OFFLINE, 1, true, null));
         }
         bindLayouts(e, d, statusChanged);
+        queueInfo(e);
         if (!active.discovery()) {
             return;
         }
-        // Without a driver the channel list is unknown, not empty: keep what HA has (it shows unavailable).
+        // Without a driver the channel list is unknown, not empty: keep what HA has (it shows unavailable). The
+        // info sensor is announced anyway: it says why.
         if (d.driverVersion() == null || d.channels().isEmpty()) {
+            String topic = topics.infoConfig(d.id());
+            byte[] cfg = payloads.infoConfig(d);
+            if (!Arrays.equals(cfg, e.configs.get(topic))) {
+                controlOut.put(topic, new Outgoing(cfg, 1, true, null));
+                Map<String, byte[]> configs = new LinkedHashMap<>(e.configs);
+                configs.put(topic, cfg);
+                e.configs = configs;
+            }
+            Set<String> announced = new LinkedHashSet<>(store.announced(d.id()));
+            announced.add(topic);
+            store.announce(d.id(), announced);
             return;
         }
         Map<String, byte[]> configs = discoveryConfigs(d);
@@ -668,15 +699,29 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return true;
     }
 
+    /** A sensor per channel (once a driver serves the device), and the info sensor. */
     private Map<String, byte[]> discoveryConfigs(DeviceInfo d) {
         Map<String, byte[]> configs = new LinkedHashMap<>();
-        if (d == null || d.driverVersion() == null) {
+        if (d == null) {
             return configs;
         }
-        for (Channel ch : d.channels()) {
-            configs.put(topics.sensorConfig(d.id(), ch.id()), payloads.sensorConfig(d, ch));
+        if (d.driverVersion() != null) {
+            for (Channel ch : d.channels()) {
+                configs.put(topics.sensorConfig(d.id(), ch.id()), payloads.sensorConfig(d, ch));
+            }
         }
+        configs.put(topics.infoConfig(d.id()), payloads.infoConfig(d));
         return configs;
+    }
+
+    /** The device's info (state, reason, driver version, last reading), retained, when it changed. */
+    private void queueInfo(DeviceEntry e) {
+        byte[] info = Payloads.info(e.info, e.lastReading);
+        e.infoReading = e.lastReading;
+        if (!Arrays.equals(info, e.infoPayload)) {
+            e.infoPayload = info;
+            controlOut.put(topics.deviceInfo(e.info.driverId(), e.info.id()), new Outgoing(info, 1, true, null));
+        }
     }
 
     /** Records that an empty retained config is owed for {@code topic}, and queues it. */
@@ -702,6 +747,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         lastTotals.forget(d.id());
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
+        controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
         if (e != null) {
             // a layout's own status says what its program would say when it stops: offline
             for (BoundLayout l : e.layouts) {
@@ -751,6 +797,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received : ts,
                 values);
+        e.lastReading = b.timestamp();
         int n = messageCount(b);
         // From memory only while nothing older waits on disk (order) and within the window; on disk either way.
         if (connected && queue.caughtUp()
@@ -1024,6 +1071,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         }
         for (DeviceEntry e : devices.values()) {
+            if (e.infoPayload != null) {
+                controlOut.put(topics.deviceInfo(e.info.driverId(), e.info.id()),
+                        new Outgoing(e.infoPayload, 1, true, null));
+            }
             if (e.online != null) {
                 controlOut.put(topics.deviceStatus(e.info.driverId(), e.info.id()),
                         new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
