@@ -42,7 +42,7 @@ class InfoTest {
         MqttPublisher p = new MqttPublisher(tmp.resolve("pub"), "0.1.0", Clock.systemUTC());
         p.start(PublisherTest.settings(broker.url()).build());
         try (Subscriber live = new Subscriber(broker.url(), "live", true, "meters/demo/+/info",
-                "homeassistant/sensor/+/info/config")) {
+                "homeassistant/sensor/+/info/config", "meters/demo/e1/state")) {
             DeviceInfo bad = DeviceInfo.builder("e1", DeviceState.CONFIG_ERROR).driver("demo", "1.2.0")
                     .reason("'poll.interval' must be 1..86400, got '0'").build();
             p.deviceChanged(bad);
@@ -65,6 +65,8 @@ class InfoTest {
             p.deviceChanged(good);
             live.await("meters/demo/e1/info", m -> m.payload().contains("\"ONLINE\""));
             p.readings(good, Devices.readings(PublisherTest.T0, "seq", 1));
+            // taken by the publisher thread before the next change (changes are handled ahead of readings)
+            live.await("meters/demo/e1/state");
             p.deviceChanged(DeviceInfo.builder("e1", DeviceState.OFFLINE).driver("demo", "1.2.0").name("Meter e1")
                     .channels(java.util.List.of(Devices.SEQ)).reason("link lost").build());
             JsonNode off = Payloads.mapper().readTree(live.await("meters/demo/e1/info",
