@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -178,6 +179,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         /** The compatibility layouts the device is also published in (mqtt.layouts). */
         List<BoundLayout> layouts = List.of();
         String layoutProblems = "";
+        /** state.layout = json: text channels' latest values (numbers are in lastValues). */
+        final Map<String, String> texts = new HashMap<>();
         /** The meter time of the last batch taken, and the info payload last queued (retained). */
         Instant lastReading;
         Instant infoReading;
@@ -221,6 +224,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private SegmentQueue queue;
     private DiscoveryStore store;
     private LastTotals lastTotals;
+    /** state.layout = json: every channel's latest numeric value, so the state JSON never lacks a field. */
+    private LastTotals lastValues;
     private volatile MqttAsyncClient client;
     private boolean connected;
     private int failures;
@@ -380,6 +385,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         try {
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
             lastTotals = new LastTotals(dataDir.resolve("totals.json"));
+            lastValues = new LastTotals(dataDir.resolve("latest.json"));
             startedAt = System.nanoTime();
             orphanCheckAt = startedAt + wanted.get().orphanDelay().toNanos();
             orphansChecked = false;
@@ -407,6 +413,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 }
                 store.save();
                 lastTotals.save(false);
+                lastValues.save(false);
                 if (lost != null) {
                     connectionLost();
                 }
@@ -469,7 +476,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Topics oldTopics = topics;
         topics = new Topics(s);
         deviceTopics.clear();
-        payloads = new Payloads(topics, gatewayVersion);
+        payloads = new Payloads(topics, gatewayVersion, s.jsonState());
         if (reconnect) {
             // Payloads depend on prefixes and gateway id: recompute every device's discovery.
             for (DeviceEntry e : devices.values()) {
@@ -562,6 +569,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             gone.forEach(this::owe);
             store.forget(id);
             lastTotals.forget(id);
+            lastValues.forget(id);
             LOG.info("Device {} no longer exists (its .cfg was removed while the gateway was stopped): retracting "
                     + "its status and {} Home Assistant entities", id, entities);
         }
@@ -745,6 +753,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         store.forget(d.id());
         lastTotals.forget(d.id());
+        lastValues.forget(d.id());
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
         controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
@@ -1113,6 +1122,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private Map<String, byte[]> messages(Batch b) {
         Topics.Device t = topicsOf(b);
         Map<String, byte[]> m = new LinkedHashMap<>();
+        if (active.jsonState()) {
+            m.put(t.state(), jsonState(b, b.timestamp().toString()));
+            return m;
+        }
         for (Batch.Value v : b.values()) {
             m.put(t.value(v.channel()), v.formatted().getBytes(StandardCharsets.UTF_8));
         }
@@ -1221,17 +1234,21 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Topics.Device t = topicsOf(b);
         int qos = active.qos();
         boolean retain = active.retain();
-        for (Batch.Value v : b.values()) {
-            byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
-            IMqttDeliveryToken token = handToPaho(t.value(v.channel()), payload, qos, retain);
-            pending.add(new Pending(token, false));
+        boolean json = active.jsonState();
+        if (!json) {
+            for (Batch.Value v : b.values()) {
+                byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
+                IMqttDeliveryToken token = handToPaho(t.value(v.channel()), payload, qos, retain);
+                pending.add(new Pending(token, false));
+            }
         }
         if (!b.timestamp().equals(lastTimestamp)) {
             // Meters polled together share a timestamp; Instant.toString is a tenth of a state message's cost.
             lastTimestamp = b.timestamp();
             lastTimestampText = lastTimestamp.toString();
         }
-        Pending last = new Pending(handToPaho(t.state(), Payloads.state(b, lastTimestampText), qos, retain), false);
+        byte[] state = json ? jsonState(b, lastTimestampText) : Payloads.state(b, lastTimestampText);
+        Pending last = new Pending(handToPaho(t.state(), state, qos, retain), false);
         pending.add(last);
         DeviceEntry e = devices.get(b.device());
         if (e != null) {
@@ -1246,6 +1263,56 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         }
         return last;
+    }
+
+    /**
+     * state.layout = json: the batch merged into the device's latest values (in send order), every channel in the
+     * order the device lists them, so a value_template never meets a missing field; numbers survive a restart.
+     */
+    private byte[] jsonState(Batch b, String timestamp) {
+        DeviceEntry e = devices.get(b.device());
+        if (e == null) {
+            return Payloads.state(b, timestamp);
+        }
+        Map<String, BigDecimal> numbers = lastValues.of(b.device());
+        for (Batch.Value v : b.values()) {
+            if (v.number() != null) {
+                numbers.put(v.channel(), v.number());
+                e.texts.remove(v.channel());
+            } else {
+                e.texts.put(v.channel(), v.text());
+                numbers.remove(v.channel());
+            }
+        }
+        lastValues.changed();
+        List<Batch.Value> all = new ArrayList<>(numbers.size() + e.texts.size());
+        Set<String> done = new HashSet<>();
+        for (Channel ch : e.info.channels()) {
+            addLatest(all, ch.id(), numbers, e.texts);
+            done.add(ch.id());
+        }
+        for (String ch : new java.util.TreeSet<>(numbers.keySet())) {
+            if (!done.contains(ch)) {
+                addLatest(all, ch, numbers, e.texts);
+                done.add(ch);
+            }
+        }
+        for (String ch : new java.util.TreeSet<>(e.texts.keySet())) {
+            if (!done.contains(ch)) {
+                addLatest(all, ch, numbers, e.texts);
+            }
+        }
+        return Payloads.state(new Batch(b.driver(), b.device(), b.timestamp(), all), timestamp);
+    }
+
+    private static void addLatest(List<Batch.Value> out, String ch, Map<String, BigDecimal> numbers,
+            Map<String, String> texts) {
+        BigDecimal n = numbers.get(ch);
+        if (n != null) {
+            out.add(new Batch.Value(ch, n, null));
+        } else if (texts.containsKey(ch)) {
+            out.add(new Batch.Value(ch, null, texts.get(ch)));
+        }
     }
 
     private boolean reap() throws IOException {
@@ -1350,6 +1417,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         store.save();
         lastTotals.save(true);
+        lastValues.save(true);
         queue.close();
         status(State.STOPPED, "stopped");
         LOG.info("MQTT output stopped; {} batches stay buffered for the next start", queue.pending());

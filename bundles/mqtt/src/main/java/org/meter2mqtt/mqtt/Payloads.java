@@ -29,10 +29,17 @@ public final class Payloads {
 
     private final Topics topics;
     private final String gatewayVersion;
+    private final boolean jsonState;
 
     public Payloads(Topics topics, String gatewayVersion) {
+        this(topics, gatewayVersion, false);
+    }
+
+    /** @param jsonState entities read the device's state JSON with a value_template (state.layout = json) */
+    public Payloads(Topics topics, String gatewayVersion, boolean jsonState) {
         this.topics = topics;
         this.gatewayVersion = gatewayVersion;
+        this.jsonState = jsonState;
     }
 
     static ObjectMapper mapper() {
@@ -74,7 +81,12 @@ public final class Payloads {
         m.put("unique_id", topics.uniqueId(d.id(), c.id()));
         // Home Assistant 2025.10 deprecated object_id for this; it sets the entity id a new entity gets
         m.put("default_entity_id", defaultEntityId(topics.uniqueId(d.id(), c.id())));
-        m.put("state_topic", topics.value(d.driverId(), d.id(), c.id()));
+        if (jsonState) {
+            m.put("state_topic", topics.state(d.driverId(), d.id()));
+            m.put("value_template", valueTemplate(c.id()));
+        } else {
+            m.put("state_topic", topics.value(d.driverId(), d.id(), c.id()));
+        }
         if (!c.text()) {
             putIfSet(m, "unit_of_measurement", c.unit());
             putIfSet(m, "device_class", c.deviceClass());
@@ -143,6 +155,12 @@ public final class Payloads {
         putIfSet(dev, "sw_version", d.driverVersion());
         dev.put("via_device", topics.gatewayId());
         return dev;
+    }
+
+    /** {@code {{ value_json.power }}}; the bracket form for ids that are not plain names. */
+    static String valueTemplate(String channel) {
+        return channel.matches("[a-z_][a-z0-9_]*") ? "{{ value_json." + channel + " }}"
+                : "{{ value_json['" + channel.replace("'", "\\'") + "'] }}";
     }
 
     /** {@code sensor.<gateway id>_<device>_<channel>}, in the characters an entity id allows. */

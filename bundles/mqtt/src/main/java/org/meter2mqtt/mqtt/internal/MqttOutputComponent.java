@@ -79,7 +79,8 @@ public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, Outpu
         return MqttSettings.builder().url(c.url()).clientId(c.client_id())
                 .credentials(c.username(), c.password())
                 .tls(c.tls_ca_file(), c.tls_cert_file(), c.tls_key_file(), c.tls_hostname_verification())
-                .topicPrefix(c.topic_prefix()).qos(c.qos()).retain(c.retain()).keepAliveSeconds(c.keepalive())
+                .topicPrefix(c.topic_prefix()).qos(c.qos()).retain(c.retain()).stateLayout(c.state_layout())
+                .keepAliveSeconds(c.keepalive())
                 .discovery(c.discovery_enabled(), c.discovery_prefix())
                 .gatewayId(c.gateway_id().isBlank() ? hostName() : c.gateway_id())
                 .buffer(Math.max(1, c.buffer_max_mb()) * 1024L * 1024L, Duration.ofHours(c.buffer_max_age_hours()),
