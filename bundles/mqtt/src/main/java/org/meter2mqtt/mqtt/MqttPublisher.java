@@ -127,14 +127,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     /**
-     * A sent message waiting for its acknowledgement; completes the buffered record it ends, if any, or (held)
-     * the oldest in-memory batch in flight.
+     * A sent message waiting for its acknowledgement; commits the buffered record it ends, if any, and (fromMemory)
+     * frees the oldest in-memory batch in flight.
      */
     private static final class Pending {
         final IMqttDeliveryToken token;
         SegmentQueue.Record record;
         final Runnable onAck;
-        boolean held;
+        boolean fromMemory;
 
         Pending(IMqttDeliveryToken token, SegmentQueue.Record record, Runnable onAck) {
             this.token = token;
@@ -142,9 +142,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             this.onAck = onAck;
         }
 
-        Pending(IMqttDeliveryToken token, boolean held) {
+        Pending(IMqttDeliveryToken token, boolean fromMemory) {
             this(token, null, null);
-            this.held = held;
+            this.fromMemory = fromMemory;
         }
     }
 
@@ -238,7 +238,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     // The direct path: batches kept in memory (never on disk) until the broker acknowledged them.
     private final ArrayDeque<Held> unsent = new ArrayDeque<>();
     private final ArrayDeque<Held> inflight = new ArrayDeque<>();
-    private int heldMessages;
+    private int memoryMessages;
     private boolean stopping;
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
     private Instant lastTimestamp;
@@ -605,7 +605,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * Messages of in-memory batches (sent or not) beyond which new batches wait. The window is enough: each loop
      * takes only what the acknowledgements made room for, and sends it in the same turn.
      */
-    private int memoryLimit() {
+    private int directWindow() {
         return active.maxInflight();
     }
 
@@ -810,9 +810,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         int n = messageCount(b);
         // From memory only while nothing older waits on disk (order) and within the window; on disk either way.
         if (connected && queue.caughtUp()
-                && (stopping || heldMessages == 0 || heldMessages + n <= memoryLimit())) {
+                && (stopping || memoryMessages == 0 || memoryMessages + n <= directWindow())) {
             unsent.add(new Held(b, appendTaken(b)));
-            heldMessages += n;
+            memoryMessages += n;
             return;
         }
         append(b);
@@ -864,7 +864,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * appended once more (best effort: behind newer ones).
      */
     private void spill() {
-        if (heldMessages == 0 && inflight.isEmpty() && unsent.isEmpty()) {
+        if (memoryMessages == 0 && inflight.isEmpty() && unsent.isEmpty()) {
             return;
         }
         for (Held h : inflight) {
@@ -881,9 +881,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         spilled += inflight.size() + unsent.size();
         inflight.clear();
         unsent.clear();
-        heldMessages = 0;
+        memoryMessages = 0;
         for (Pending p : pending) {
-            p.held = false;
+            p.fromMemory = false;
         }
     }
 
@@ -891,7 +891,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     private void connect() {
         MqttSettings s = active;
-        state = State.CONNECTING;
+        status(State.CONNECTING, "connecting to " + s.url() + (lastFailure == null ? "" : " (last attempt: "
+                + lastFailure + ")"));
         SSLSocketFactory sockets = null;
         if (s.tls()) {
             try {
@@ -1186,7 +1187,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 // In flight before the first publish: if that throws, the batch is given up with the others.
                 inflight.add(h);
                 Pending last = publish(h.batch);
-                last.held = true;
+                last.fromMemory = true;
                 last.record = h.record;
             }
             while (pending.size() < window && !pahoFull()) {
@@ -1334,8 +1335,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (p.record != null) {
                 queue.commit(p.record);
             }
-            if (p.held) {
-                heldMessages -= messageCount(inflight.poll().batch);
+            if (p.fromMemory) {
+                memoryMessages -= messageCount(inflight.poll().batch);
             }
             if (p.onAck != null) {
                 p.onAck.run();
@@ -1433,7 +1434,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         } catch (IOException e) {
             LOG.warn("Closing the MQTT buffer: {}", e.toString());
         }
-        state = State.STOPPED;
+        // the detail says why (a broken data folder, an interrupt)
+        status(State.STOPPED, detail);
     }
 
     /** Paho callbacks (Paho's threads): only flags and a wake-up. */

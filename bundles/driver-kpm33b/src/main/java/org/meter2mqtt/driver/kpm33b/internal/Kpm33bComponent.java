@@ -69,7 +69,8 @@ public class Kpm33bComponent {
     }
 
     void unsetLocalBroker(LocalBroker broker) {
-        driver.setLocalBroker(null);
+        // with GREEDY a new broker can be bound before the old one is unbound: clear only the one going
+        driver.unsetLocalBroker(broker);
     }
 
     /** The MQTT output's broker, from its service property, for the kpm33b_proxy layout's proxy.url check. */

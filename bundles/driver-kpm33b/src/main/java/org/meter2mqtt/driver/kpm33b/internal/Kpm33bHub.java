@@ -98,11 +98,11 @@ final class Kpm33bHub implements AutoCloseable {
         internal = newInternal(settings);
         internal.start();
         long every = settings.statsInterval.toMillis();
-        timer.scheduleWithFixedDelay(this::showStats, every, every, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::pushStats, every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Puts the shared pipeline's counters (drops included) on every device, for meter:show. */
-    private void showStats() {
+    private void pushStats() {
         String s = stats();
         if (!s.equals(lastStats)) {
             lastStats = s;
@@ -130,6 +130,13 @@ final class Kpm33bHub implements AutoCloseable {
         if (!s.sameProxy(old)) {
             // the sessions suggest the kpm33b-proxy layout to the output when they open: reopen them
             lost("kpm33b_proxy settings changed");
+        }
+    }
+
+    /** The embedded broker {@code b} went: forgotten only if it is the one in use (a replacement may be bound). */
+    synchronized void localBrokerGone(LocalBroker b) {
+        if (localBroker == b) {
+            localBroker(null);
         }
     }
 
@@ -191,8 +198,9 @@ final class Kpm33bHub implements AutoCloseable {
      */
     void register(Kpm33bSession s) throws DriverException {
         InternalLink l = internal;
-        long deadline = System.currentTimeMillis() + CONNECT_WAIT_MS;
-        while ((l == null || !l.connected()) && System.currentTimeMillis() < deadline && !closed) {
+        // monotonic: a wall-clock step (NTP at boot) must not stretch or cut the wait
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_WAIT_MS);
+        while ((l == null || !l.connected()) && System.nanoTime() - deadline < 0 && !closed) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
@@ -284,7 +292,7 @@ final class Kpm33bHub implements AutoCloseable {
                 if (bad != null) {
                     bad.badData(r.reason());
                 } else {
-                    warnOnce("malformed:" + topic, "KPM33B: unreadable message on {}: {}", topic, r.reason());
+                    warnHourly("malformed:" + topic, "KPM33B: unreadable message on {}: {}", topic, r.reason());
                 }
                 return;
             case EXCLUDED:
@@ -307,7 +315,7 @@ final class Kpm33bHub implements AutoCloseable {
                 if (late != null) {
                     late.badData(r.reason());
                 }
-                warnOnce("clock:" + m.id(), "KPM33B {}: {}", m.id(), r.reason());
+                warnHourly("clock:" + m.id(), "KPM33B {}: {}", m.id(), r.reason());
                 return;
         }
         Kpm33bSession session = sessions.get(m.id());
@@ -359,7 +367,7 @@ final class Kpm33bHub implements AutoCloseable {
     private void reply(byte[] payload) {
         ConfigCommand.Reply r = ConfigCommand.parseReply(payload);
         if (r == null) {
-            warnOnce("reply", "KPM33B: unreadable reply on {}: {}", settings.replyTopic,
+            warnHourly("reply", "KPM33B: unreadable reply on {}: {}", settings.replyTopic,
                     new String(payload, java.nio.charset.StandardCharsets.UTF_8));
             return;
         }
@@ -378,7 +386,7 @@ final class Kpm33bHub implements AutoCloseable {
     }
 
     /** Logs at WARN at most once an hour per key, at DEBUG otherwise. */
-    private void warnOnce(String key, String format, Object... args) {
+    private void warnHourly(String key, String format, Object... args) {
         Instant now = clock.instant();
         Instant last = warned.get(key);
         if (last == null || Duration.between(last, now).compareTo(WARN_EVERY) > 0) {
