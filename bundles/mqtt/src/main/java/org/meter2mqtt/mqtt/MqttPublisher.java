@@ -930,7 +930,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             c = new MqttAsyncClient(s.url(), s.clientId(), new MemoryPersistence());
             c.setCallback(new Callback(c));
             IMqttToken t = c.connect(o);
-            t.waitForCompletion(CONNECT_TIMEOUT_MS + 2000);
+            awaitConnect(t);
             if (!c.isConnected()) {
                 throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
             }
@@ -976,6 +976,39 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 LOG.warn("Cannot subscribe to {} ({}); discovery is not re-sent when Home Assistant restarts",
                         topics.haStatus(), describe(e));
             }
+        }
+    }
+
+    /**
+     * Waits for a connection attempt (up to the connect timeout: a broker host that drops SYNs takes all of it)
+     * while still taking batches from the hand-off queue into the disk buffer: what a driver handed over more than
+     * a moment ago must be on disk even while the publisher is connecting, so a kill -9 then loses nothing.
+     */
+    private void awaitConnect(IMqttToken t) throws MqttException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS + 2000);
+        // a failed attempt never counts as complete in Paho 1.2: it only carries the exception
+        while (!t.isComplete() && t.getException() == null && System.nanoTime() - deadline < 0 && running) {
+            try {
+                processEvents();
+                queue.flush();
+                buffered = queue.pending();
+            } catch (IOException e) {
+                // the loop reports a broken data folder; here only the connection matters
+                LOG.debug("MQTT buffer while connecting: {}", e.toString());
+            }
+            try {
+                // not t.waitForCompletion(20): Paho marks the token failed (client timeout) when that expires
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (t.getException() != null) {
+            throw t.getException();
+        }
+        if (!t.isComplete()) {
+            throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
         }
     }
 

@@ -126,6 +126,21 @@ class CrashTest {
         deliveredAfterRestart(data, 300);
     }
 
+    /**
+     * A broker host that drops the connection attempts (a blackhole: nothing answers the SYN) keeps the publisher in
+     * a connect attempt for the whole connect timeout; batches handed over meanwhile still reach the disk.
+     */
+    @Test
+    void brokerHostSilent() throws Exception {
+        Path data = tmp.resolve("silent");
+        // a listening socket that never accepts: the TCP handshake completes in the kernel backlog, MQTT's never
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String fed = runAndKill(data, "tcp://127.0.0.1:" + silent.getLocalPort(), 100, null);
+            assertThat(fed).isEqualTo("FED 100 0");
+        }
+        deliveredAfterRestart(data, 100);
+    }
+
     @Test
     void brokerDown() throws Exception {
         Path data = tmp.resolve("down");
