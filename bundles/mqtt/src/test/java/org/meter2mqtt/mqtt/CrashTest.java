@@ -64,6 +64,9 @@ class CrashTest {
         for (int i = 1; i <= n; i++) {
             p.readings(e1, Devices.readings(PublisherTest.T0.plusSeconds(i), "seq", i));
         }
+        // taken by the publisher thread (no time asserted: a cold JVM on a loaded machine takes a while), then more
+        // than a second before the kill
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(p::buffered, b -> b >= n);
         Thread.sleep(1500);
         System.out.println("FED " + p.buffered() + " " + p.published());
         System.out.flush();
