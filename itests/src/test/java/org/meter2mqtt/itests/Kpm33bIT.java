@@ -337,6 +337,7 @@ public class Kpm33bIT extends GatewayTestSupport {
         Set<String> expected = new TreeSet<>();
         RT_CHANNELS.values().forEach(ch -> expected.add(node + ch + "/config"));
         ENY_CHANNELS.values().forEach(ch -> expected.add(node + ch + "/config"));
+        expected.add(node + "info/config");
         assertEquals(expected, retained.keySet().stream().filter(t -> retained.get(t).payload.length > 0)
                 .collect(Collectors.toCollection(TreeSet::new)));
         JsonNode power = retained.get(node + "active_power/config").json();
@@ -407,6 +408,11 @@ public class Kpm33bIT extends GatewayTestSupport {
         expected.add("meters/kpm33b/" + ACK + "/state");
         expected.add("meters/kpm33b/" + ERR + "/status");
         expected.add("meters/kpm33b/" + SILENT + "/status");
+        // every device's info (state, reason) and its diagnostic sensor, channels or not
+        for (String id : List.of(ACK, ERR, SILENT)) {
+            expected.add("meters/kpm33b/" + id + "/info");
+            expected.add("homeassistant/sensor/" + GW + "_" + id + "/info/config");
+        }
         List<String> channels = new ArrayList<>(RT_CHANNELS.values());
         channels.addAll(ENY_CHANNELS.values());
         for (String ch : channels) {

@@ -134,8 +134,11 @@ public class MqttIT extends GatewayTestSupport {
         String node = HA + "/sensor/" + GW + "_demo-house/";
         Set<String> houseConfigs = retained.keySet().stream().filter(t -> t.startsWith(node))
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(DEMO_CHANNELS.stream().map(ch -> node + ch + "/config").collect(Collectors.toCollection(
-                TreeSet::new)), houseConfigs);
+        Set<String> expectedConfigs = DEMO_CHANNELS.stream().map(ch -> node + ch + "/config").collect(
+                Collectors.toCollection(TreeSet::new));
+        // and the diagnostic sensor on the device's info topic (state and reason)
+        expectedConfigs.add(node + "info/config");
+        assertEquals(expectedConfigs, houseConfigs);
         for (Channel ch : house.channels()) {
             JsonNode c = json(retained, node + ch.id() + "/config");
             String what = "config of " + ch.id() + ": " + c;
@@ -216,6 +219,39 @@ public class MqttIT extends GatewayTestSupport {
         }
     }
 
+    /**
+     * A compatibility layout through the real distribution: kamstrup2mqtt's per-parameter topics (Python floats of the
+     * same values) and its retained status, next to the device's own topics; an unknown layout is the device's
+     * CONFIG_ERROR naming the layouts that exist (the output validates its mqtt.* keys).
+     */
+    @Test
+    public void aDeviceAlsoInACompatibilityLayout() throws Exception {
+        String url = embeddedBrokerUrl();
+        try (MqttRecorder live = MqttRecorder.subscribe(url, "itest-layout", "it/kamstrup/#", 1)) {
+            live.subscribe("meters/demo/it-layout/#", 1);
+            writeCfg("it-layout", "driver = demo", "poll.interval = 1", "mqtt.layouts = kamstrup2mqtt",
+                    "mqtt.layout.kamstrup2mqtt.topic = it/kamstrup");
+            awaitState("it-layout", DeviceState.ONLINE, 15);
+            live.await("kamstrup2mqtt status", 15, m -> m.topic.equals("it/kamstrup/status")
+                    && m.text().equals("online"));
+            Msg power = live.await("power in the layout", 15, m -> m.topic.equals("it/kamstrup/power_import"));
+            // as Python prints a float, the value of one of the device's own states (the broker does not keep the
+            // order across topics, so the state of the same batch is found by its value)
+            assertTrue(power.toString(), power.text().matches("-?\\d+\\.\\d+(e[+-]\\d+)?"));
+            BigDecimal v = new BigDecimal(power.text());
+            live.await("a state with power_import " + v, 15, m -> m.topic.equals("meters/demo/it-layout/state")
+                    && m.json().get("power_import").decimalValue().compareTo(v) == 0);
+
+            writeCfg("it-layout", "driver = demo", "poll.interval = 1", "mqtt.layouts = kamstrup");
+            awaitState("it-layout", DeviceState.CONFIG_ERROR, 15);
+            String reason = registry.device("it-layout").get().reason();
+            assertTrue(reason, reason.contains("mqtt.layouts: no layout 'kamstrup' (layouts: emdc, kamstrup2mqtt, "
+                    + "kpm33b-proxy)"));
+        } finally {
+            Files.deleteIfExists(cfg("it-layout"));
+        }
+    }
+
     @Test
     public void deletingADeviceCfgRetractsItsEntities() throws Exception {
         String url = embeddedBrokerUrl();
@@ -229,7 +265,9 @@ public class MqttIT extends GatewayTestSupport {
                 live.await("config of " + ch, 15, m -> m.topic.equals(node + ch + "/config") && m.payload.length > 0);
             }
             live.await("status online", 15, m -> m.topic.equals(status) && m.text().equals("online"));
-            assertEquals(DEMO_CHANNELS.size(), MqttRecorder.retained(url, node + "#").size());
+            // a config per channel and the info sensor's
+            live.await("config of the info sensor", 15, m -> m.topic.equals(node + "info/config"));
+            assertEquals(DEMO_CHANNELS.size() + 1, MqttRecorder.retained(url, node + "#").size());
 
             int mark = live.size();
             Files.delete(cfg("it-gone"));

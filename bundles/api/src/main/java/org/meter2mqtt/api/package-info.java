@@ -30,6 +30,10 @@
  * MQTT meters take the meters' messages in-process.</li>
  * <li>Since 1.2: {@link org.meter2mqtt.api.OutputStatus} reports published, buffered and dropped counts (default
  * -1, unknown), so health checks and metrics need not parse its summary.</li>
+ * <li>Since 1.2: an output that owns device keys under a prefix ({@code mqtt.}) implements
+ * {@link org.meter2mqtt.api.OutputKeys}; the core lets it validate them. A driver may suggest such keys for a
+ * device with {@link org.meter2mqtt.api.DeviceContext#attribute} (the device's {@code .cfg} wins); outputs see
+ * them in {@link org.meter2mqtt.api.DeviceInfo#attributes()}.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.

@@ -18,6 +18,7 @@ import org.meter2mqtt.api.ConfigKey;
 import org.meter2mqtt.api.DeviceConfig;
 import org.meter2mqtt.api.DriverDescription;
 import org.meter2mqtt.api.ModelDescription;
+import org.meter2mqtt.api.OutputKeys;
 
 /** Checks a device configuration against the common keys and the driver's description. Pure functions. */
 public final class ConfigValidator {
@@ -41,7 +42,50 @@ public final class ConfigValidator {
                     .description("channel ids to publish; empty publishes all").build(),
             ConfigKey.builder(DeviceConfig.MODEL, ConfigKey.Type.STRING).description("meter model").build());
 
+    /**
+     * Key prefixes that belong to outputs, not drivers ({@link OutputKeys}). Without the output installed such keys
+     * are accepted unchecked (they have no effect), so a device does not flip to CONFIG_ERROR at boot while the
+     * output is still starting; the output checks them when it arrives.
+     */
+    public static final List<String> OUTPUT_PREFIXES = List.of("mqtt.");
+
     private ConfigValidator() {
+    }
+
+    /** True when {@code key} belongs to an output rather than to the driver. */
+    public static boolean outputKey(String key, List<OutputKeys> owners) {
+        return OUTPUT_PREFIXES.stream().anyMatch(key::startsWith)
+                || owners.stream().anyMatch(o -> key.startsWith(o.keyPrefix()));
+    }
+
+    /** As {@link #check(Map, DriverDescription)}, with the outputs' keys checked by their outputs. */
+    public static List<String> check(Map<String, String> cfg, DriverDescription driver, List<OutputKeys> owners) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> own = new LinkedHashMap<>();
+        cfg.forEach((k, v) -> {
+            if (!outputKey(k, owners)) {
+                own.put(k, v);
+            }
+        });
+        problems.addAll(driver == null ? checkCommon(own) : check(own, driver));
+        problems.addAll(checkOutputs(cfg, owners));
+        return problems;
+    }
+
+    /** What the outputs say about their keys; an output that throws is reported, not propagated. */
+    public static List<String> checkOutputs(Map<String, String> cfg, List<OutputKeys> owners) {
+        List<String> problems = new ArrayList<>();
+        for (OutputKeys o : owners) {
+            if (cfg.keySet().stream().noneMatch(k -> k.startsWith(o.keyPrefix()))) {
+                continue;
+            }
+            try {
+                problems.addAll(o.checkKeys(cfg));
+            } catch (RuntimeException e) {
+                problems.add("the output owning '" + o.keyPrefix() + "*' keys could not check them: " + e);
+            }
+        }
+        return problems;
     }
 
     /** Config Admin properties to plain strings, without the framework's own keys. */

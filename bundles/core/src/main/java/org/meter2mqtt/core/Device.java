@@ -150,6 +150,27 @@ final class Device {
         notify.run();
     }
 
+    /**
+     * An output that owns keys under {@code prefix} came or went: evaluate again when its verdict may differ (the
+     * device has such keys and either they have a problem now or the device is in CONFIG_ERROR).
+     */
+    void outputKeysChanged(String prefix) {
+        Runnable notify;
+        synchronized (this) {
+            if (raw.keySet().stream().noneMatch(k -> k.startsWith(prefix))) {
+                return;
+            }
+            if (deviceState != DeviceState.CONFIG_ERROR
+                    && ConfigValidator.checkOutputs(raw, manager.outputKeys()).isEmpty()) {
+                return;
+            }
+            stopSession();
+            failures = 0;
+            notify = evaluate();
+        }
+        notify.run();
+    }
+
     /** Gateway stop or driver unbind: close the session and wait (bounded) for it. */
     void shutdown(DeviceState finalState, String why) {
         Lane l;
@@ -191,7 +212,7 @@ final class Device {
         String bad = ConfigValidator.checkDeviceId(id).orElse(null);
         // with the driver at hand every problem is reported at once, common keys and the driver's alike
         List<String> problems = bad != null ? List.of(bad)
-                : driver != null ? ConfigValidator.check(raw, driver.description()) : ConfigValidator.checkCommon(raw);
+                : ConfigValidator.check(raw, driver == null ? null : driver.description(), manager.outputKeys());
         if (!problems.isEmpty()) {
             return configError(problems);
         }
@@ -513,6 +534,15 @@ final class Device {
         } else {
             attributes.put(key, value);
         }
+        if (ConfigValidator.outputKey(key, manager.outputKeys())) {
+            // a driver's suggestion for an output (e.g. mqtt.layouts): outputs see it in the device snapshot
+            DeviceInfo info;
+            synchronized (this) {
+                outputInfo = null;
+                info = outputInfo();
+            }
+            manager.notifyChanged(info);
+        }
     }
 
     // ---- read now ----
@@ -599,7 +629,13 @@ final class Device {
     /** The snapshot outputs get: identity, state and channels, no per-reading data. Cached. */
     private DeviceInfo outputInfo() {
         if (outputInfo == null) {
-            outputInfo = base().build();
+            Map<String, String> forOutputs = new HashMap<>();
+            attributes.forEach((k, v) -> {
+                if (ConfigValidator.outputKey(k, manager.outputKeys())) {
+                    forOutputs.put(k, v);
+                }
+            });
+            outputInfo = base().attributes(forOutputs).build();
         }
         return outputInfo;
     }

@@ -38,6 +38,7 @@ import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.LinkFactory;
 import org.meter2mqtt.api.MeterDriver;
 import org.meter2mqtt.api.MeterOutput;
+import org.meter2mqtt.api.OutputKeys;
 import org.meter2mqtt.api.Reading;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +92,7 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
     private final Map<String, List<DriverEntry>> drivers = new TreeMap<>(); // guarded by itself
     private final List<LinkEntry> links = new CopyOnWriteArrayList<>();
     private final List<MeterOutput> outputs = new CopyOnWriteArrayList<>();
+    private final List<OutputKeys> keyOwners = new CopyOnWriteArrayList<>();
     private final AtomicLong driverOrder = new AtomicLong();
     private volatile long backoffMinMillis = 1_000;
     private volatile long backoffMaxMillis = 60_000;
@@ -251,6 +253,12 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
 
     public void addOutput(MeterOutput output) {
         outputs.add(output);
+        if (output instanceof OutputKeys) {
+            keyOwners.add((OutputKeys) output);
+            for (Device d : devices.values()) {
+                d.outputKeysChanged(((OutputKeys) output).keyPrefix());
+            }
+        }
         for (Device d : devices.values()) {
             call(output, o -> o.deviceChanged(d.currentOutputInfo()));
         }
@@ -258,6 +266,11 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
 
     public void removeOutput(MeterOutput output) {
         outputs.remove(output);
+        if (output instanceof OutputKeys && keyOwners.remove(output) && !closed) {
+            for (Device d : devices.values()) {
+                d.outputKeysChanged(((OutputKeys) output).keyPrefix());
+            }
+        }
     }
 
     /** Sets the retry backoff (first delay, maximum); the delay doubles after each failure. */
@@ -335,8 +348,7 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         Map<String, String> clean = ConfigValidator.userKeys(config);
         String driverId = clean.get(DeviceConfig.DRIVER);
         DriverEntry entry = bestDriver(driverId);
-        problems.addAll(entry == null ? ConfigValidator.checkCommon(clean)
-                : ConfigValidator.check(clean, entry.description));
+        problems.addAll(ConfigValidator.check(clean, entry == null ? null : entry.description, outputKeys()));
         if (entry == null && driverId != null && !driverId.isBlank()) {
             // a driver that is not installed is fine (the device waits for it), unless it looks like a typo
             Set<String> installed;
@@ -413,6 +425,11 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
             return "file";
         }
         return uri.substring(0, colon);
+    }
+
+    /** The outputs that check device keys under their prefix. */
+    List<OutputKeys> outputKeys() {
+        return keyOwners;
     }
 
     void notifyChanged(DeviceInfo info) {

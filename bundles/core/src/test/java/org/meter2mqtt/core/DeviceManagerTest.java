@@ -117,6 +117,57 @@ class DeviceManagerTest {
         assertThat(reason("rejected")).isEqualTo("port COM9 is not a meter");
     }
 
+    /** An output that owns mqtt.* keys and refuses everything but mqtt.layouts = ok. */
+    static final class KeyOwningOutput implements org.meter2mqtt.api.MeterOutput, org.meter2mqtt.api.OutputKeys {
+        @Override
+        public void deviceChanged(DeviceInfo device) {
+        }
+
+        @Override
+        public void readings(DeviceInfo device, List<Reading> batch) {
+        }
+
+        @Override
+        public void deviceRemoved(DeviceInfo device) {
+        }
+
+        @Override
+        public String keyPrefix() {
+            return "mqtt.";
+        }
+
+        @Override
+        public List<String> checkKeys(Map<String, String> config) {
+            String v = config.get("mqtt.layouts");
+            return "ok".equals(v) ? List.of() : List.of("mqtt.layouts: no layout '" + v + "'");
+        }
+    }
+
+    /**
+     * Keys under an output's prefix are the output's: not unknown to the driver, checked by the output when it is
+     * installed (a problem is the device's CONFIG_ERROR), accepted unchecked while it is not (it may still be
+     * starting), and checked again when it comes or goes.
+     */
+    @Test
+    void outputKeysAreCheckedByTheirOutput() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("good", cfg("driver", "fake", "port", "x", "mqtt.layouts", "ok"));
+        manager.configure("bad", cfg("driver", "fake", "port", "x", "mqtt.layouts", "nope"));
+        await("good ONLINE", () -> state("good") == DeviceState.ONLINE);
+        await("bad ONLINE (no output owns mqtt.* yet)", () -> state("bad") == DeviceState.ONLINE);
+
+        KeyOwningOutput owner = new KeyOwningOutput();
+        manager.addOutput(owner);
+        await("bad in CONFIG_ERROR", () -> state("bad") == DeviceState.CONFIG_ERROR);
+        assertThat(reason("bad")).isEqualTo("mqtt.layouts: no layout 'nope'");
+        assertThat(state("good")).isEqualTo(DeviceState.ONLINE);
+        assertThat(manager.validate("x", cfg("driver", "fake", "port", "x", "mqtt.layouts", "nope")))
+                .containsExactly("mqtt.layouts: no layout 'nope'");
+
+        manager.removeOutput(owner);
+        await("bad ONLINE again", () -> state("bad") == DeviceState.ONLINE);
+    }
+
     @Test
     void validationSuggestsAnInstalledDriverForAMisspeltOneButAcceptsAnUnknownOne() {
         manager.addDriver(new ScriptedDriver("kamstrup", "1.0.0"));

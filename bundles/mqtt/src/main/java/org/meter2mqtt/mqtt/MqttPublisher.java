@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
@@ -41,6 +43,8 @@ import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.mqtt.layout.BoundLayout;
+import org.meter2mqtt.mqtt.layout.Layouts;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,30 +57,25 @@ import org.slf4j.LoggerFactory;
  * reconnect needs a first successful connect), and sends. Retained messages (statuses, discovery) are not
  * buffered: they are rebuilt from the current devices and sent first after every connect.
  *
- * <p>Two paths for readings, never mixed so that they stay in order:
+ * <p>Every batch is on disk ({@link SegmentQueue}) before it is sent, so whatever the publisher thread took
+ * from the hand-off queue survives a {@code kill -9} and is sent after the restart, in order, at least once. Two
+ * ways to send, never mixed so that they stay in order:
  * <ul>
- * <li><b>Direct</b> (connected and the disk buffer holds nothing unacknowledged): a batch stays in memory, is
- * sent, and is forgotten when the broker acknowledged its last message. At most the in-flight window
- * ({@link MqttSettings#maxInflight()} messages, plus the rest of one batch) is held this way; more batches wait
- * in the hand-off queue until acknowledgements make room.</li>
- * <li><b>Disk</b> ({@link SegmentQueue}): while not connected, while the disk buffer still has older batches,
- * and when the broker falls behind (more than {@value #DIRECT_BACKLOG} batches waiting while the direct path is
- * full). A buffered batch is acknowledged in the queue only when the broker acknowledged all its messages.</li>
+ * <li><b>From memory</b> (connected, and the buffer has handed out every record): the batch is appended and taken
+ * at once ({@link SegmentQueue#appendTaken}), sent from memory, and its record committed when the broker
+ * acknowledged its last message; the disk is written, never read back. At most the in-flight window
+ * ({@link MqttSettings#maxInflight()} messages, plus the rest of one batch) is held this way.</li>
+ * <li><b>From disk</b>: while not connected, while older records wait to be read, and when the broker falls behind
+ * (the window is full): appended, read back with {@link SegmentQueue#next()}, committed on acknowledgement.</li>
  * </ul>
- * When the connection is lost, the unacknowledged in-memory batches are written to the (then empty) disk
- * buffer, oldest first, ahead of anything newer; when the broker falls behind, the same happens but the
- * messages already in flight keep going and their acknowledgement commits the new records. On a normal stop,
- * in-flight messages get up to 2 s, then whatever is unacknowledged is written to the disk buffer. After a
- * reconnect or restart, sending resumes at the first unacknowledged batch: at least once, in order.
+ * Batches held in memory are sent before records read from disk (they are older). When the connection is lost or
+ * the output stops, the memory is simply dropped: the records are on disk, and the next connect rewinds the
+ * buffer to the first unacknowledged one. On a normal stop, in-flight messages get up to 2 s first, so they are
+ * not sent twice.
  *
- * <p>The trade-off: the direct path saves encoding, writing, reading and decoding every batch (about a sixth
- * of the publisher thread's time), but what it holds is only in memory. A {@code kill -9} or a JVM crash while
- * connected loses (a) the direct path's batches: at most {@link MqttSettings#maxInflight()} messages (default
- * 1000) plus the rest of one batch, sent but not yet acknowledged by the broker (at QoS 0: handed to the socket;
- * the broker may or may not have them), and (b) as before, batches not yet taken from the hand-off queue:
- * normally those of the last few milliseconds, up to {@value #DIRECT_BACKLOG} while the broker is the
- * bottleneck. On the disk path, a crash loses only (b); records reach the operating system every loop. A power
- * cut additionally loses what {@code buffer.fsync.ms} allows.
+ * <p>What a {@code kill -9} can lose: batches not yet taken from the hand-off queue (the last milliseconds; the
+ * loop drains it continuously) and, for a power cut rather than a process crash, what {@code buffer.fsync.ms}
+ * allows. Records reach the operating system every loop.
  */
 public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Closeable {
 
@@ -88,9 +87,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long CONNECT_TIMEOUT_MS = 10_000;
     /** How long a held-back socket flush may wait before the idle loop writes it (see {@link #flushHeld()}). */
     private static final long HELD_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    /** Batches waiting in the hand-off queue, while the direct path is full, before the disk buffer takes over. */
-    private static final int DIRECT_BACKLOG = 2_000;
     private static final long BOOT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** A readings() call waiting for the publisher thread. */
     private static final class Incoming {
@@ -129,14 +127,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     /**
-     * A sent message waiting for its acknowledgement; completes the buffered record it ends, if any, or (held)
-     * the oldest in-memory batch in flight.
+     * A sent message waiting for its acknowledgement; commits the buffered record it ends, if any, and (fromMemory)
+     * frees the oldest in-memory batch in flight.
      */
     private static final class Pending {
         final IMqttDeliveryToken token;
         SegmentQueue.Record record;
         final Runnable onAck;
-        boolean held;
+        boolean fromMemory;
 
         Pending(IMqttDeliveryToken token, SegmentQueue.Record record, Runnable onAck) {
             this.token = token;
@@ -144,9 +142,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             this.onAck = onAck;
         }
 
-        Pending(IMqttDeliveryToken token, boolean held) {
+        Pending(IMqttDeliveryToken token, boolean fromMemory) {
             this(token, null, null);
-            this.held = held;
+            this.fromMemory = fromMemory;
         }
     }
 
@@ -160,6 +158,17 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         volatile CoalescingOutputStream out;
     }
 
+    /** A batch sent from memory, and its record on disk (null when the disk refused it: counted, logged). */
+    private static final class Held {
+        final Batch batch;
+        final SegmentQueue.Record record;
+
+        Held(Batch batch, SegmentQueue.Record record) {
+            this.batch = batch;
+            this.record = record;
+        }
+    }
+
     /** What the publisher thread knows about one device. */
     private static final class DeviceEntry {
         DeviceInfo info;
@@ -167,6 +176,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Map<String, byte[]> configs = new LinkedHashMap<>();
         Boolean online;
         Batch lastBatch;
+        /** The compatibility layouts the device is also published in (mqtt.layouts). */
+        List<BoundLayout> layouts = List.of();
+        String layoutProblems = "";
+        /** state.layout = json: text channels' latest values (numbers are in lastValues). */
+        final Map<String, String> texts = new HashMap<>();
+        /** The meter time of the last batch taken, and the info payload last queued (retained). */
+        Instant lastReading;
+        Instant infoReading;
+        byte[] infoPayload;
         final Map<String, BigDecimal> totals;
 
         DeviceEntry(Map<String, BigDecimal> totals) {
@@ -206,6 +224,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private SegmentQueue queue;
     private DiscoveryStore store;
     private LastTotals lastTotals;
+    /** state.layout = json: every channel's latest numeric value, so the state JSON never lacks a field. */
+    private LastTotals lastValues;
     private volatile MqttAsyncClient client;
     private boolean connected;
     private int failures;
@@ -216,13 +236,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long queueErrors;
     // The direct path: batches kept in memory (never on disk) until the broker acknowledged them.
-    private final ArrayDeque<Batch> unsent = new ArrayDeque<>();
-    private final ArrayDeque<Batch> inflight = new ArrayDeque<>();
-    private int heldMessages;
+    private final ArrayDeque<Held> unsent = new ArrayDeque<>();
+    private final ArrayDeque<Held> inflight = new ArrayDeque<>();
+    private int memoryMessages;
     private boolean stopping;
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
     private Instant lastTimestamp;
     private long orphanCheckAt;
+    private long infoRefreshAt;
     private boolean orphansChecked;
     private long startedAt;
     private boolean everConnected;
@@ -364,6 +385,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         try {
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
             lastTotals = new LastTotals(dataDir.resolve("totals.json"));
+            lastValues = new LastTotals(dataDir.resolve("latest.json"));
             startedAt = System.nanoTime();
             orphanCheckAt = startedAt + wanted.get().orphanDelay().toNanos();
             orphansChecked = false;
@@ -377,11 +399,21 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     orphansChecked = true;
                     retractOrphans();
                 }
+                if (System.nanoTime() - infoRefreshAt >= 0) {
+                    // last_reading moves with every batch: the info follows at most once a minute
+                    infoRefreshAt = System.nanoTime() + INFO_REFRESH_NANOS;
+                    for (DeviceEntry e : devices.values()) {
+                        if (e.lastReading != null && !e.lastReading.equals(e.infoReading)) {
+                            queueInfo(e);
+                        }
+                    }
+                }
                 if (queue != null) {
                     queue.flush();
                 }
                 store.save();
                 lastTotals.save(false);
+                lastValues.save(false);
                 if (lost != null) {
                     connectionLost();
                 }
@@ -398,7 +430,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     rebirth();
                     busy = true;
                 }
-                buffered = (queue == null ? 0 : queue.pending()) + unsent.size() + inflight.size();
+                // batches held in memory are on disk too, hence in pending()
+                buffered = queue == null ? 0 : queue.pending();
                 bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors;
                 if (!busy) {
                     flushHeld();
@@ -443,7 +476,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Topics oldTopics = topics;
         topics = new Topics(s);
         deviceTopics.clear();
-        payloads = new Payloads(topics, gatewayVersion);
+        payloads = new Payloads(topics, gatewayVersion, s.jsonState());
         if (reconnect) {
             // Payloads depend on prefixes and gateway id: recompute every device's discovery.
             for (DeviceEntry e : devices.values()) {
@@ -509,6 +542,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (prefixMoved) {
             devices.forEach((id, e) -> {
                 owe(oldTopics.deviceStatus(e.info.driverId(), id));
+                owe(oldTopics.deviceInfo(e.info.driverId(), id));
                 store.status(id, topics.deviceStatus(e.info.driverId(), id));
             });
         }
@@ -529,10 +563,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             int entities = gone.size();
             if (store.status(id) != null) {
                 gone.add(store.status(id));
+                // the info topic sits next to the status topic
+                gone.add(store.status(id).replaceFirst("/status$", "/info"));
             }
             gone.forEach(this::owe);
             store.forget(id);
             lastTotals.forget(id);
+            lastValues.forget(id);
             LOG.info("Device {} no longer exists (its .cfg was removed while the gateway was stopped): retracting "
                     + "its status and {} Home Assistant entities", id, entities);
         }
@@ -553,10 +590,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Incoming in;
         int n = 0;
         while (n < 10_000) {
-            if (!stopping && heldMessages >= memoryLimit() && data.size() <= DIRECT_BACKLOG) {
-                // The direct path is full: the rest waits in the hand-off queue until acknowledgements make room.
-                break;
-            }
             in = data.poll();
             if (in == null) {
                 break;
@@ -572,7 +605,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * Messages of in-memory batches (sent or not) beyond which new batches wait. The window is enough: each loop
      * takes only what the acknowledgements made room for, and sends it in the same turn.
      */
-    private int memoryLimit() {
+    private int directWindow() {
         return active.maxInflight();
     }
 
@@ -590,15 +623,30 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         e.channels = channels;
         store.status(d.id(), topics.deviceStatus(d.driverId(), d.id()));
         boolean online = d.state().available();
-        if (!Boolean.valueOf(online).equals(e.online)) {
+        boolean statusChanged = !Boolean.valueOf(online).equals(e.online);
+        if (statusChanged) {
             e.online = online;
             controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(online ? ONLINE : OFFLINE, 1, true, null));
         }
+        bindLayouts(e, d, statusChanged);
+        queueInfo(e);
         if (!active.discovery()) {
             return;
         }
-        // Without a driver the channel list is unknown, not empty: keep what HA has (it shows unavailable).
+        // Without a driver the channel list is unknown, not empty: keep what HA has (it shows unavailable). The
+        // info sensor is announced anyway: it says why.
         if (d.driverVersion() == null || d.channels().isEmpty()) {
+            String topic = topics.infoConfig(d.id());
+            byte[] cfg = payloads.infoConfig(d);
+            if (!Arrays.equals(cfg, e.configs.get(topic))) {
+                controlOut.put(topic, new Outgoing(cfg, 1, true, null));
+                Map<String, byte[]> configs = new LinkedHashMap<>(e.configs);
+                configs.put(topic, cfg);
+                e.configs = configs;
+            }
+            Set<String> announced = new LinkedHashSet<>(store.announced(d.id()));
+            announced.add(topic);
+            store.announce(d.id(), announced);
             return;
         }
         Map<String, byte[]> configs = discoveryConfigs(d);
@@ -619,15 +667,69 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.announce(d.id(), configs.keySet());
     }
 
+    /**
+     * The device's compatibility layouts from its keys (and its driver's suggestions); a layout with a status topic
+     * (kamstrup2mqtt) says online/offline there, retained, whenever that or the layout changes.
+     */
+    private void bindLayouts(DeviceEntry e, DeviceInfo d, boolean statusChanged) {
+        List<String> problems = new ArrayList<>();
+        List<BoundLayout> bound = Layouts.bind(d.id(), d.config(), d.attributes(), problems);
+        String why = String.join("; ", problems);
+        if (!why.isEmpty() && !why.equals(e.layoutProblems)) {
+            LOG.warn("Device {}: the driver's MQTT layout settings are ignored: {}", d.id(), why);
+        }
+        e.layoutProblems = why;
+        boolean changed = !sameLayouts(bound, e.layouts);
+        if (changed && !bound.isEmpty()) {
+            LOG.info("Device {} is also published in the layouts {}", d.id(),
+                    bound.stream().map(b -> b.name() + " " + b.settings()).collect(Collectors.joining(", ")));
+        }
+        e.layouts = bound;
+        if (statusChanged || changed) {
+            for (BoundLayout l : bound) {
+                if (l.statusTopic() != null) {
+                    controlOut.put(l.statusTopic(), new Outgoing(Boolean.TRUE.equals(e.online) ? ONLINE : OFFLINE, 1,
+                            true, null));
+                }
+            }
+        }
+    }
+
+    private static boolean sameLayouts(List<BoundLayout> a, List<BoundLayout> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).name().equals(b.get(i).name()) || !a.get(i).settings().equals(b.get(i).settings())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A sensor per channel (once a driver serves the device), and the info sensor. */
     private Map<String, byte[]> discoveryConfigs(DeviceInfo d) {
         Map<String, byte[]> configs = new LinkedHashMap<>();
-        if (d == null || d.driverVersion() == null) {
+        if (d == null) {
             return configs;
         }
-        for (Channel ch : d.channels()) {
-            configs.put(topics.sensorConfig(d.id(), ch.id()), payloads.sensorConfig(d, ch));
+        if (d.driverVersion() != null) {
+            for (Channel ch : d.channels()) {
+                configs.put(topics.sensorConfig(d.id(), ch.id()), payloads.sensorConfig(d, ch));
+            }
         }
+        configs.put(topics.infoConfig(d.id()), payloads.infoConfig(d));
         return configs;
+    }
+
+    /** The device's info (state, reason, driver version, last reading), retained, when it changed. */
+    private void queueInfo(DeviceEntry e) {
+        byte[] info = Payloads.info(e.info, e.lastReading);
+        e.infoReading = e.lastReading;
+        if (!Arrays.equals(info, e.infoPayload)) {
+            e.infoPayload = info;
+            controlOut.put(topics.deviceInfo(e.info.driverId(), e.info.id()), new Outgoing(info, 1, true, null));
+        }
     }
 
     /** Records that an empty retained config is owed for {@code topic}, and queues it. */
@@ -651,8 +753,18 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         store.forget(d.id());
         lastTotals.forget(d.id());
+        lastValues.forget(d.id());
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
+        controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
+        if (e != null) {
+            // a layout's own status says what its program would say when it stops: offline
+            for (BoundLayout l : e.layouts) {
+                if (l.statusTopic() != null) {
+                    controlOut.put(l.statusTopic(), new Outgoing(OFFLINE, 1, true, null));
+                }
+            }
+        }
         LOG.info("Device {} removed: retracting {} Home Assistant entities", d.id(), topicsToRemove.size());
     }
 
@@ -694,21 +806,36 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received : ts,
                 values);
+        e.lastReading = b.timestamp();
         int n = messageCount(b);
-        // Memory only while nothing older waits on disk (order) and within the limit (what a kill -9 can lose).
-        if (connected && queue.pending() == 0
-                && (stopping || heldMessages == 0 || heldMessages + n <= memoryLimit())) {
-            unsent.add(b);
-            heldMessages += n;
+        // From memory only while nothing older waits on disk (order) and within the window; on disk either way.
+        if (connected && queue.caughtUp()
+                && (stopping || memoryMessages == 0 || memoryMessages + n <= directWindow())) {
+            unsent.add(new Held(b, appendTaken(b)));
+            memoryMessages += n;
             return;
         }
-        if (heldMessages > 0) {
-            // The broker is slower than the meters: from here on the disk buffer takes the backlog.
-            LOG.debug("MQTT direct path full ({} messages in memory, {} batches waiting); buffering on disk",
-                    heldMessages, data.size());
-            spillAndAdopt();
-        }
         append(b);
+    }
+
+    /** Appends a batch sent from memory; returns its record, or null when the disk refused it (counted, logged). */
+    private SegmentQueue.Record appendTaken(Batch b) {
+        try {
+            SegmentQueue.Record r = queue.appendTaken(b.encode());
+            if (r == null) {
+                queueErrors++;
+                LOG.warn("Device {}: batch of {} values is larger than a buffer segment; sent, but not kept on disk",
+                        b.device(), b.values().size());
+            }
+            return r;
+        } catch (IOException ex) {
+            queueErrors++;
+            if (queueErrors % 1000 == 1) {
+                LOG.error("Cannot write the MQTT buffer under {} ({}); {} batches not kept on disk so far (sent from "
+                        + "memory; a crash now loses them). Free disk space", dataDir, ex.getMessage(), queueErrors);
+            }
+            return null;
+        }
     }
 
     /** Appends to the disk buffer; returns the record, or null when it was lost (counted and logged). */
@@ -732,69 +859,31 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     /**
-     * Moves the in-memory batches to the disk buffer, oldest (in flight) first. The buffer holds nothing
-     * unacknowledged while there are any (the direct path is taken only when it is empty), so the order stays.
-     * Their messages in flight are forgotten: the caller drops the connection or stops.
+     * Gives up the batches held in memory (connection lost, stop, new buffer settings): their records are on disk
+     * and are read again from the first unacknowledged one after the next rewind. A batch the disk refused is
+     * appended once more (best effort: behind newer ones).
      */
     private void spill() {
-        if (heldMessages == 0) {
+        if (memoryMessages == 0 && inflight.isEmpty() && unsent.isEmpty()) {
             return;
         }
-        for (Batch b : inflight) {
-            append(b);
+        for (Held h : inflight) {
+            if (h.record == null) {
+                append(h.batch);
+            }
         }
-        for (Batch b : unsent) {
-            append(b);
+        for (Held h : unsent) {
+            if (h.record == null) {
+                append(h.batch);
+            }
         }
-        LOG.debug("{} in-memory batches moved to the MQTT buffer", inflight.size() + unsent.size());
+        LOG.debug("{} in-memory batches left to the MQTT buffer", inflight.size() + unsent.size());
         spilled += inflight.size() + unsent.size();
         inflight.clear();
         unsent.clear();
-        heldMessages = 0;
+        memoryMessages = 0;
         for (Pending p : pending) {
-            p.held = false;
-        }
-    }
-
-    /**
-     * As {@link #spill()}, but still connected: the messages in flight keep going and the acknowledgement of a
-     * batch's last message commits its new record, so nothing is sent twice and reading resumes after them.
-     */
-    private void spillAndAdopt() throws IOException {
-        List<byte[]> records = new ArrayList<>(inflight.size());
-        for (Batch b : inflight) {
-            records.add(append(b));
-        }
-        ArrayDeque<Batch> rest = new ArrayDeque<>(unsent);
-        spilled += inflight.size() + unsent.size();
-        inflight.clear();
-        unsent.clear();
-        heldMessages = 0;
-        for (Batch b : rest) {
-            append(b);
-        }
-        queue.flush();
-        int i = 0;
-        boolean adopted = true;
-        for (Pending p : pending) {
-            if (!p.held) {
-                continue;
-            }
-            p.held = false;
-            byte[] record = records.get(i++);
-            if (record == null || !adopted) {
-                continue; // lost to a disk error (counted), or adoption given up below
-            }
-            SegmentQueue.Record r = queue.next();
-            if (r == null || !Arrays.equals(r.payload(), record)) {
-                // Not the record just written (the size bound dropped it?): send all unacknowledged again.
-                LOG.warn("MQTT buffer did not return the batches just moved to it; re-sending from the last "
-                        + "acknowledged one (duplicates possible)");
-                adopted = false;
-                queue.rewind();
-                continue;
-            }
-            p.record = r;
+            p.fromMemory = false;
         }
     }
 
@@ -802,7 +891,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     private void connect() {
         MqttSettings s = active;
-        state = State.CONNECTING;
+        status(State.CONNECTING, "connecting to " + s.url() + (lastFailure == null ? "" : " (last attempt: "
+                + lastFailure + ")"));
         SSLSocketFactory sockets = null;
         if (s.tls()) {
             try {
@@ -840,7 +930,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             c = new MqttAsyncClient(s.url(), s.clientId(), new MemoryPersistence());
             c.setCallback(new Callback(c));
             IMqttToken t = c.connect(o);
-            t.waitForCompletion(CONNECT_TIMEOUT_MS + 2000);
+            awaitConnect(t);
             if (!c.isConnected()) {
                 throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
             }
@@ -886,6 +976,39 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 LOG.warn("Cannot subscribe to {} ({}); discovery is not re-sent when Home Assistant restarts",
                         topics.haStatus(), describe(e));
             }
+        }
+    }
+
+    /**
+     * Waits for a connection attempt (up to the connect timeout: a broker host that drops SYNs takes all of it)
+     * while still taking batches from the hand-off queue into the disk buffer: what a driver handed over more than
+     * a moment ago must be on disk even while the publisher is connecting, so a kill -9 then loses nothing.
+     */
+    private void awaitConnect(IMqttToken t) throws MqttException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS + 2000);
+        // a failed attempt never counts as complete in Paho 1.2: it only carries the exception
+        while (!t.isComplete() && t.getException() == null && System.nanoTime() - deadline < 0 && running) {
+            try {
+                processEvents();
+                queue.flush();
+                buffered = queue.pending();
+            } catch (IOException e) {
+                // the loop reports a broken data folder; here only the connection matters
+                LOG.debug("MQTT buffer while connecting: {}", e.toString());
+            }
+            try {
+                // not t.waitForCompletion(20): Paho marks the token failed (client timeout) when that expires
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (t.getException() != null) {
+            throw t.getException();
+        }
+        if (!t.isComplete()) {
+            throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
         }
     }
 
@@ -991,9 +1114,18 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         }
         for (DeviceEntry e : devices.values()) {
+            if (e.infoPayload != null) {
+                controlOut.put(topics.deviceInfo(e.info.driverId(), e.info.id()),
+                        new Outgoing(e.infoPayload, 1, true, null));
+            }
             if (e.online != null) {
                 controlOut.put(topics.deviceStatus(e.info.driverId(), e.info.id()),
                         new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
+                for (BoundLayout l : e.layouts) {
+                    if (l.statusTopic() != null) {
+                        controlOut.put(l.statusTopic(), new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
+                    }
+                }
             }
         }
         // Owed removals go out even with discovery off (turning it off is one reason they are owed), except where
@@ -1024,6 +1156,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private Map<String, byte[]> messages(Batch b) {
         Topics.Device t = topicsOf(b);
         Map<String, byte[]> m = new LinkedHashMap<>();
+        if (active.jsonState()) {
+            m.put(t.state(), jsonState(b, b.timestamp().toString()));
+            return m;
+        }
         for (Batch.Value v : b.values()) {
             m.put(t.value(v.channel()), v.formatted().getBytes(StandardCharsets.UTF_8));
         }
@@ -1073,6 +1209,20 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 pending.add(new Pending(t, null, o.onAck));
                 any = true;
             }
+            // Memory first: a batch is held there only when the buffer had handed out everything, so it is older
+            // than any record still to be read.
+            while (pending.size() < window && !pahoFull()) {
+                Held h = unsent.poll();
+                if (h == null) {
+                    break;
+                }
+                any = true;
+                // In flight before the first publish: if that throws, the batch is given up with the others.
+                inflight.add(h);
+                Pending last = publish(h.batch);
+                last.fromMemory = true;
+                last.record = h.record;
+            }
             while (pending.size() < window && !pahoFull()) {
                 SegmentQueue.Record r = queue.next();
                 if (r == null) {
@@ -1093,16 +1243,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     continue;
                 }
                 publish(b).record = r;
-            }
-            while (pending.size() < window && !pahoFull()) {
-                Batch b = unsent.poll();
-                if (b == null) {
-                    break;
-                }
-                any = true;
-                // In flight before the first publish: if that throws, the batch is spilled with the others.
-                inflight.add(b);
-                publish(b).held = true;
             }
         } catch (MqttException e) {
             lost = e;
@@ -1128,23 +1268,85 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Topics.Device t = topicsOf(b);
         int qos = active.qos();
         boolean retain = active.retain();
-        for (Batch.Value v : b.values()) {
-            byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
-            IMqttDeliveryToken token = handToPaho(t.value(v.channel()), payload, qos, retain);
-            pending.add(new Pending(token, false));
+        boolean json = active.jsonState();
+        if (!json) {
+            for (Batch.Value v : b.values()) {
+                byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
+                IMqttDeliveryToken token = handToPaho(t.value(v.channel()), payload, qos, retain);
+                pending.add(new Pending(token, false));
+            }
         }
         if (!b.timestamp().equals(lastTimestamp)) {
             // Meters polled together share a timestamp; Instant.toString is a tenth of a state message's cost.
             lastTimestamp = b.timestamp();
             lastTimestampText = lastTimestamp.toString();
         }
-        Pending last = new Pending(handToPaho(t.state(), Payloads.state(b, lastTimestampText), qos, retain), false);
+        byte[] state = json ? jsonState(b, lastTimestampText) : Payloads.state(b, lastTimestampText);
+        Pending last = new Pending(handToPaho(t.state(), state, qos, retain), false);
         pending.add(last);
         DeviceEntry e = devices.get(b.device());
         if (e != null) {
             e.lastBatch = b;
+            // The compatibility layouts over the same connection, after the device's own topics; the batch is
+            // acknowledged (and its record committed) with its last message, whichever layout that is.
+            for (BoundLayout l : e.layouts) {
+                for (BoundLayout.Message m : l.render(b, e.channels)) {
+                    last = new Pending(handToPaho(m.topic, m.payload, m.qos, m.retain), false);
+                    pending.add(last);
+                }
+            }
         }
         return last;
+    }
+
+    /**
+     * state.layout = json: the batch merged into the device's latest values (in send order), every channel in the
+     * order the device lists them, so a value_template never meets a missing field; numbers survive a restart.
+     */
+    private byte[] jsonState(Batch b, String timestamp) {
+        DeviceEntry e = devices.get(b.device());
+        if (e == null) {
+            return Payloads.state(b, timestamp);
+        }
+        Map<String, BigDecimal> numbers = lastValues.of(b.device());
+        for (Batch.Value v : b.values()) {
+            if (v.number() != null) {
+                numbers.put(v.channel(), v.number());
+                e.texts.remove(v.channel());
+            } else {
+                e.texts.put(v.channel(), v.text());
+                numbers.remove(v.channel());
+            }
+        }
+        lastValues.changed();
+        List<Batch.Value> all = new ArrayList<>(numbers.size() + e.texts.size());
+        Set<String> done = new HashSet<>();
+        for (Channel ch : e.info.channels()) {
+            addLatest(all, ch.id(), numbers, e.texts);
+            done.add(ch.id());
+        }
+        for (String ch : new java.util.TreeSet<>(numbers.keySet())) {
+            if (!done.contains(ch)) {
+                addLatest(all, ch, numbers, e.texts);
+                done.add(ch);
+            }
+        }
+        for (String ch : new java.util.TreeSet<>(e.texts.keySet())) {
+            if (!done.contains(ch)) {
+                addLatest(all, ch, numbers, e.texts);
+            }
+        }
+        return Payloads.state(new Batch(b.driver(), b.device(), b.timestamp(), all), timestamp);
+    }
+
+    private static void addLatest(List<Batch.Value> out, String ch, Map<String, BigDecimal> numbers,
+            Map<String, String> texts) {
+        BigDecimal n = numbers.get(ch);
+        if (n != null) {
+            out.add(new Batch.Value(ch, n, null));
+        } else if (texts.containsKey(ch)) {
+            out.add(new Batch.Value(ch, null, texts.get(ch)));
+        }
     }
 
     private boolean reap() throws IOException {
@@ -1166,8 +1368,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (p.record != null) {
                 queue.commit(p.record);
             }
-            if (p.held) {
-                heldMessages -= messageCount(inflight.poll());
+            if (p.fromMemory) {
+                memoryMessages -= messageCount(inflight.poll().batch);
             }
             if (p.onAck != null) {
                 p.onAck.run();
@@ -1197,6 +1399,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         MqttAsyncClient c = client;
         if (c != null && connected) {
             try {
+                if (stopping) {
+                    // a normal stop: each layout's status says offline, as its program would when it stops
+                    for (DeviceEntry e : devices.values()) {
+                        for (BoundLayout l : e.layouts) {
+                            if (l.statusTopic() != null) {
+                                c.publish(l.statusTopic(), OFFLINE, 1, true);
+                            }
+                        }
+                    }
+                }
                 c.publish(new Topics(s).gatewayStatus(), OFFLINE, 1, true).waitForCompletion(2000);
                 c.disconnect(1000).waitForCompletion(2000);
             } catch (MqttException e) {
@@ -1239,6 +1451,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         store.save();
         lastTotals.save(true);
+        lastValues.save(true);
         queue.close();
         status(State.STOPPED, "stopped");
         LOG.info("MQTT output stopped; {} batches stay buffered for the next start", queue.pending());
@@ -1254,7 +1467,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         } catch (IOException e) {
             LOG.warn("Closing the MQTT buffer: {}", e.toString());
         }
-        state = State.STOPPED;
+        // the detail says why (a broken data folder, an interrupt)
+        status(State.STOPPED, detail);
     }
 
     /** Paho callbacks (Paho's threads): only flags and a wake-up. */

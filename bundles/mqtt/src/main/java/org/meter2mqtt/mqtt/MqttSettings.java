@@ -26,7 +26,10 @@ public final class MqttSettings {
     private final boolean hostnameVerification;
     private final String topicPrefix;
     private final int qos;
+    static final String STATE_CHANNELS = "channels";
+    static final String STATE_JSON = "json";
     private final boolean retain;
+    private final String stateLayout;
     private final int keepAliveSeconds;
     private final boolean discovery;
     private final String discoveryPrefix;
@@ -53,6 +56,8 @@ public final class MqttSettings {
         this.topicPrefix = trimSlashes(b.topicPrefix);
         this.qos = b.qos;
         this.retain = b.retain;
+        this.stateLayout = b.stateLayout == null || b.stateLayout.isBlank() ? STATE_CHANNELS
+                : b.stateLayout.trim().toLowerCase(java.util.Locale.ROOT);
         this.keepAliveSeconds = b.keepAliveSeconds;
         this.discovery = b.discovery;
         this.discoveryPrefix = trimSlashes(b.discoveryPrefix);
@@ -112,6 +117,9 @@ public final class MqttSettings {
         if ((caFile != null || certFile != null) && !url.startsWith("ssl://")) {
             p.add("TLS files are set but url '" + url + "' is not ssl://");
         }
+        if (!STATE_CHANNELS.equals(stateLayout) && !STATE_JSON.equals(stateLayout)) {
+            p.add("state.layout must be channels or json, got '" + stateLayout + "'");
+        }
         if (bufferMaxBytes < 64 * 1024) {
             p.add("buffer.max.mb is too small (minimum 1)");
         }
@@ -128,6 +136,15 @@ public final class MqttSettings {
             t = t.substring(0, t.length() - 1);
         }
         return t;
+    }
+
+    /**
+     * True for {@code state.layout = json}: Home Assistant reads each channel from the device's state JSON (with a
+     * value_template) and the per-channel topics are not published; the state then carries every channel's latest
+     * value. False ({@code channels}, the default): a topic per channel, and the state JSON of each batch.
+     */
+    public boolean jsonState() {
+        return STATE_JSON.equals(stateLayout);
     }
 
     /** What is wrong with this configuration, one sentence each; empty when it can be used. */
@@ -237,7 +254,8 @@ public final class MqttSettings {
                 || !Objects.equals(keyFile, other.keyFile) || hostnameVerification != other.hostnameVerification
                 || keepAliveSeconds != other.keepAliveSeconds || !gatewayId.equals(other.gatewayId)
                 || !topicPrefix.equals(other.topicPrefix) || discovery != other.discovery
-                || !discoveryPrefix.equals(other.discoveryPrefix) || maxInflight != other.maxInflight;
+                || !discoveryPrefix.equals(other.discoveryPrefix) || maxInflight != other.maxInflight
+                || !stateLayout.equals(other.stateLayout);
     }
 
     @Override
@@ -247,7 +265,7 @@ public final class MqttSettings {
                 + (caFile == null ? "-" : caFile) + ", tls.cert.file=" + (certFile == null ? "-" : certFile)
                 + ", tls.key.file=" + (keyFile == null ? "-" : "(set)") + ", tls.hostname.verification="
                 + hostnameVerification + ", topic.prefix=" + topicPrefix + ", qos=" + qos + ", retain=" + retain
-                + ", keepalive=" + keepAliveSeconds + ", discovery=" + discovery + " (" + discoveryPrefix
+                + ", state.layout=" + stateLayout + ", keepalive=" + keepAliveSeconds + ", discovery=" + discovery + " (" + discoveryPrefix
                 + "), gateway.id=" + gatewayId + ", buffer " + (bufferMaxBytes >> 20) + " MiB / " + bufferMaxAge;
     }
 
@@ -263,6 +281,7 @@ public final class MqttSettings {
         private String topicPrefix = "meters";
         private int qos = 1;
         private boolean retain;
+        private String stateLayout;
         private int keepAliveSeconds = 30;
         private boolean discovery = true;
         private String discoveryPrefix = "homeassistant";
@@ -310,6 +329,12 @@ public final class MqttSettings {
 
         public Builder qos(int v) {
             qos = v;
+            return this;
+        }
+
+        /** {@code channels} (default) or {@code json}; see {@link MqttSettings#jsonState()}. */
+        public Builder stateLayout(String v) {
+            stateLayout = v;
             return this;
         }
 

@@ -29,10 +29,17 @@ public final class Payloads {
 
     private final Topics topics;
     private final String gatewayVersion;
+    private final boolean jsonState;
 
     public Payloads(Topics topics, String gatewayVersion) {
+        this(topics, gatewayVersion, false);
+    }
+
+    /** @param jsonState entities read the device's state JSON with a value_template (state.layout = json) */
+    public Payloads(Topics topics, String gatewayVersion, boolean jsonState) {
         this.topics = topics;
         this.gatewayVersion = gatewayVersion;
+        this.jsonState = jsonState;
     }
 
     static ObjectMapper mapper() {
@@ -72,7 +79,14 @@ public final class Payloads {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", c.name());
         m.put("unique_id", topics.uniqueId(d.id(), c.id()));
-        m.put("state_topic", topics.value(d.driverId(), d.id(), c.id()));
+        // Home Assistant 2025.10 deprecated object_id for this; it sets the entity id a new entity gets
+        m.put("default_entity_id", defaultEntityId(topics.uniqueId(d.id(), c.id())));
+        if (jsonState) {
+            m.put("state_topic", topics.state(d.driverId(), d.id()));
+            m.put("value_template", valueTemplate(c.id()));
+        } else {
+            m.put("state_topic", topics.value(d.driverId(), d.id(), c.id()));
+        }
         if (!c.text()) {
             putIfSet(m, "unit_of_measurement", c.unit());
             putIfSet(m, "device_class", c.deviceClass());
@@ -90,6 +104,49 @@ public final class Payloads {
         m.put("availability_mode", "all");
         m.put("payload_available", "online");
         m.put("payload_not_available", "offline");
+        m.put("device", device(d));
+        m.put("origin", origin());
+        return write(m);
+    }
+
+    /**
+     * The retained info of a device: {@code {"state","reason","driver_version","last_reading"}} (names fixed; null
+     * when unknown), so Home Assistant (and anyone) sees why a meter is not reading, not only that it is offline.
+     */
+    public static byte[] info(DeviceInfo d, java.time.Instant lastReading) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", d.state().name());
+        m.put("reason", d.reason());
+        m.put("driver_version", d.driverVersion());
+        m.put("last_reading", lastReading == null ? null : lastReading.toString());
+        return write(m);
+    }
+
+    /**
+     * A diagnostic sensor on the info topic: the state as its value, the rest as attributes. Available with the
+     * gateway alone (not with the device's status), since it must be readable when the device is not.
+     */
+    public byte[] infoConfig(DeviceInfo d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", "Status");
+        String uid = topics.nodeId(d.id()) + "_info";
+        m.put("unique_id", uid);
+        m.put("default_entity_id", defaultEntityId(uid));
+        String topic = topics.deviceInfo(d.driverId(), d.id());
+        m.put("state_topic", topic);
+        m.put("value_template", "{{ value_json.state }}");
+        m.put("json_attributes_topic", topic);
+        m.put("entity_category", "diagnostic");
+        m.put("icon", "mdi:information-outline");
+        m.put("availability", List.of(Map.of("topic", topics.gatewayStatus())));
+        m.put("payload_available", "online");
+        m.put("payload_not_available", "offline");
+        m.put("device", device(d));
+        m.put("origin", origin());
+        return write(m);
+    }
+
+    private Map<String, Object> device(DeviceInfo d) {
         Map<String, Object> dev = new LinkedHashMap<>();
         dev.put("identifiers", List.of(topics.nodeId(d.id())));
         dev.put("name", d.name());
@@ -97,9 +154,18 @@ public final class Payloads {
         putIfSet(dev, "model", d.model());
         putIfSet(dev, "sw_version", d.driverVersion());
         dev.put("via_device", topics.gatewayId());
-        m.put("device", dev);
-        m.put("origin", origin());
-        return write(m);
+        return dev;
+    }
+
+    /** {@code {{ value_json.power }}}; the bracket form for ids that are not plain names. */
+    static String valueTemplate(String channel) {
+        return channel.matches("[a-z_][a-z0-9_]*") ? "{{ value_json." + channel + " }}"
+                : "{{ value_json['" + channel.replace("'", "\\'") + "'] }}";
+    }
+
+    /** {@code sensor.<gateway id>_<device>_<channel>}, in the characters an entity id allows. */
+    static String defaultEntityId(String uniqueId) {
+        return "sensor." + uniqueId.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
     }
 
     /** The gateway as an HA device with a connectivity sensor; meters point at it with via_device. */

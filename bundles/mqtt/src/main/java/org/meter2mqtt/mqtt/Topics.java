@@ -90,6 +90,16 @@ public final class Topics {
         return device(driver, device) + "/state";
     }
 
+    /** {@code <prefix>/<driver>/<device>/info}: the device's state and why, retained (JSON). */
+    public String deviceInfo(String driver, String device) {
+        return device(driver, device) + "/info";
+    }
+
+    /** The diagnostic sensor on the info topic. */
+    public String infoConfig(String device) {
+        return haPrefix + "/sensor/" + nodeId(device) + "/info/config";
+    }
+
     public String deviceStatus(String driver, String device) {
         return device(driver, device) + "/status";
     }

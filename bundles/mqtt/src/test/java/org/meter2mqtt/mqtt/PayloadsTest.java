@@ -56,6 +56,8 @@ class PayloadsTest {
         DeviceInfo d = Devices.meter("e1", Devices.ENERGY);
         JsonNode c = Payloads.mapper().readTree(payloads.sensorConfig(d, Devices.ENERGY));
         assertThat(c.get("unique_id").asText()).isEqualTo("gw-1_e1_energy_import");
+        // entity ids allow lower-case letters, digits and '_' only
+        assertThat(c.get("default_entity_id").asText()).isEqualTo("sensor.gw_1_e1_energy_import");
         assertThat(c.get("state_topic").asText()).isEqualTo("meters/demo/e1/energy_import");
         assertThat(c.get("unit_of_measurement").asText()).isEqualTo("kWh");
         assertThat(c.get("device_class").asText()).isEqualTo("energy");

@@ -119,7 +119,7 @@ class PublisherTest {
                 .contains("\"entity_category\":\"diagnostic\"");
         assertThat(late.await("homeassistant/binary_sensor/gw/status/config").retained()).isTrue();
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> late.messages.stream()
-                .filter(m -> m.topic().startsWith("homeassistant/sensor/")).count() == 5);
+                .filter(m -> m.topic().startsWith("homeassistant/sensor/")).count() == 6); // 5 channels, the info
 
         // The device goes offline: its retained status follows.
         p.deviceChanged(Devices.meter("e1", DeviceState.OFFLINE, Devices.ENERGY, Devices.POWER, Devices.GAS,
@@ -176,8 +176,8 @@ class PublisherTest {
         Subscriber late = retained(b, "homeassistant/sensor/#");
         late.await("homeassistant/sensor/gw_e1/energy_import/config");
         Thread.sleep(300);
-        assertThat(late.messages).extracting(Subscriber.Msg::topic)
-                .containsExactly("homeassistant/sensor/gw_e1/energy_import/config");
+        assertThat(late.messages).extracting(Subscriber.Msg::topic).containsExactlyInAnyOrder(
+                "homeassistant/sensor/gw_e1/energy_import/config", "homeassistant/sensor/gw_e1/info/config");
     }
 
     @ParameterizedTest
@@ -205,7 +205,8 @@ class PublisherTest {
         late.await("meters/demo/e1/status");
         Thread.sleep(300);
         assertThat(late.messages).extracting(Subscriber.Msg::topic).containsExactlyInAnyOrder(
-                "homeassistant/sensor/gw_e1/energy_import/config", "meters/demo/e1/status");
+                "homeassistant/sensor/gw_e1/energy_import/config", "homeassistant/sensor/gw_e1/info/config",
+                "meters/demo/e1/status");
 
         // Forgotten for good: a third start has nothing left to retract, and e1 is untouched.
         second.close();
@@ -251,7 +252,7 @@ class PublisherTest {
         Thread.sleep(500);
         assertThat(late.messages).extracting(Subscriber.Msg::topic).containsExactlyInAnyOrder(
                 "homeassistant/sensor/gw_e1/power/config", "homeassistant/sensor/gw_e1/energy_import/config",
-                "homeassistant/binary_sensor/gw/status/config");
+                "homeassistant/sensor/gw_e1/info/config", "homeassistant/binary_sensor/gw/status/config");
     }
 
     /** The status topics move with topic.prefix and gateway.id; the old retained ones must not linger. */
@@ -281,13 +282,23 @@ class PublisherTest {
         assertRetained(b, "m2/gateway/gw/status", "m2/demo/e1/status");
     }
 
-    /** What a client connecting now finds retained under both prefixes: exactly these topics, all "online". */
+    /**
+     * What a client connecting now finds retained under both prefixes: exactly these status topics, all "online",
+     * and next to each device status its info, nothing more (the info moves with the status).
+     */
     private void assertRetained(TestBroker b, String... topics) throws Exception {
+        List<String> infos = Stream.of(topics).filter(t -> !t.contains("/gateway/"))
+                .map(t -> t.replaceFirst("/status$", "/info")).collect(Collectors.toList());
         Subscriber late = retained(b, "meters/#", "m2/#");
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> late.messages.size() >= topics.length);
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> late.messages.size() >= topics.length + infos.size());
         Thread.sleep(500);
-        assertThat(late.messages).extracting(Subscriber.Msg::topic).containsExactlyInAnyOrder(topics);
-        assertThat(late.messages).extracting(Subscriber.Msg::payload).containsOnly("online");
+        List<Subscriber.Msg> statuses = late.messages.stream().filter(m -> !m.topic().endsWith("/info"))
+                .collect(Collectors.toList());
+        assertThat(statuses).extracting(Subscriber.Msg::topic).containsExactlyInAnyOrder(topics);
+        assertThat(statuses).extracting(Subscriber.Msg::payload).containsOnly("online");
+        assertThat(late.messages.stream().filter(m -> m.topic().endsWith("/info")))
+                .extracting(Subscriber.Msg::topic).containsExactlyInAnyOrderElementsOf(infos);
     }
 
     /**

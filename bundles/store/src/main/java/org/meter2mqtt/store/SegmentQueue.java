@@ -332,6 +332,52 @@ public final class SegmentQueue implements Closeable {
         return true;
     }
 
+    /**
+     * True when every record appended so far has been handed out by {@link #next()} (or taken with
+     * {@link #appendTaken}): a record appended now would be the next one read.
+     */
+    public boolean caughtUp() {
+        Segment w = segments.get(writeSeq);
+        if (readSeq == writeSeq) {
+            return readOffset == w.size;
+        }
+        // the reader is in an older segment (just opened, or before a roll): caught up when nothing follows it
+        Segment r = segments.get(readSeq);
+        if (r != null && readOffset < r.size) {
+            return false;
+        }
+        for (Segment s : segments.subMap(readSeq, false, writeSeq, false).values()) {
+            if (s.size > 0) {
+                return false;
+            }
+        }
+        return w.size == 0;
+    }
+
+    /**
+     * Appends one record that the caller sends from memory: it is handed out as if {@link #next()} had read it
+     * (so it is not read back), and the returned record is {@link #commit committed} when it is acknowledged. After a
+     * {@link #rewind()} or a restart it is read like any other unacknowledged record. Only while
+     * {@link #caughtUp()}, which keeps the order of the queue.
+     *
+     * @return the record, or null when it alone is larger than a segment (not stored; the caller counts it)
+     * @throws IllegalStateException when records appended earlier have not been handed out yet
+     * @throws IOException when the disk refuses the write (full, read-only)
+     */
+    public Record appendTaken(byte[] payload) throws IOException {
+        if (!caughtUp()) {
+            throw new IllegalStateException("older records have not been handed out yet");
+        }
+        long now = wallMillis.getAsLong();
+        if (!append(payload)) {
+            return null;
+        }
+        // append may have rolled to a new segment (or dropped old ones): the record ends where the writer is now
+        readSeq = writeSeq;
+        readOffset = segments.get(writeSeq).size;
+        return new Record(payload, now, readSeq, readOffset, false);
+    }
+
     private void writeDirect(long now, byte[] payload) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length);
         b.putInt(payload.length).putInt(crc(now, payload)).putLong(now).put(payload).flip();

@@ -171,4 +171,56 @@ class SegmentQueueTest {
             assertThat(drain(q)).containsExactly(0, 1, 2, 3);
         }
     }
+
+    /**
+     * Records taken at append (sent from memory) are not read back, are committed on acknowledgement, and what was
+     * not acknowledged is read again after a rewind or a restart, in order, followed by records appended later.
+     */
+    @Test
+    void takenRecordsSurviveUntilCommittedAndKeepTheOrder() throws IOException {
+        List<SegmentQueue.Record> taken = new ArrayList<>();
+        try (SegmentQueue q = open(64 * 1024)) {
+            // across several segments (64 KiB / 8 = the minimum of 16 KiB each)
+            for (int i = 0; i < 300; i++) {
+                assertThat(q.caughtUp()).isTrue();
+                SegmentQueue.Record r = q.appendTaken(rec(i));
+                assertThat(r).isNotNull();
+                taken.add(r);
+            }
+            q.flush();
+            assertThat(q.next()).as("taken records are not read back").isNull();
+            assertThat(q.pending()).isEqualTo(300);
+            for (int i = 0; i < 100; i++) {
+                q.commit(taken.get(i));
+            }
+            assertThat(q.pending()).isEqualTo(200);
+            // the broker fell behind: newer records go to the queue the ordinary way, and are read after
+            q.append(rec(300));
+            assertThat(q.caughtUp()).isFalse();
+            q.flush();
+            assertThat(id(q.next())).isEqualTo(300);
+            q.rewind();
+            List<Integer> again = new ArrayList<>();
+            SegmentQueue.Record r;
+            while ((r = q.next()) != null && again.size() < 50) {
+                again.add(id(r));
+            }
+            assertThat(again).startsWith(100, 101, 102);
+        }
+        // kill -9 after the flush: the unacknowledged ones come back, in order
+        try (SegmentQueue q = open(64 * 1024)) {
+            assertThat(drain(q)).containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(100, 300).boxed()
+                    .toList());
+            assertThat(q.caughtUp()).isTrue();
+        }
+    }
+
+    @Test
+    void takingOutOfOrderIsRefused() throws IOException {
+        try (SegmentQueue q = open(1 << 20)) {
+            q.append(rec(1));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> q.appendTaken(rec(2)))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
 }

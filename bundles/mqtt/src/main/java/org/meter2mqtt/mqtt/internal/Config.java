@@ -43,6 +43,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Retain the value and state messages of readings")
     boolean retain() default false;
 
+    @AttributeDefinition(name = "state.layout", description = "channels: a topic per channel plus the state JSON "
+            + "(Home Assistant reads the channel topics); json: only the state JSON, with every channel's latest "
+            + "value, read by Home Assistant with value_template (one message per reading instead of one per "
+            + "channel plus one)")
+    String state_layout() default "channels";
+
     @AttributeDefinition(description = "MQTT keep-alive in seconds")
     int keepalive() default 30;
 

@@ -10,10 +10,12 @@ import java.util.Map;
 
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.MeterOutput;
+import org.meter2mqtt.api.OutputKeys;
 import org.meter2mqtt.api.OutputStatus;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.mqtt.MqttPublisher;
 import org.meter2mqtt.mqtt.MqttSettings;
+import org.meter2mqtt.mqtt.layout.Layouts;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -35,7 +37,7 @@ import org.slf4j.LoggerFactory;
 @Component(immediate = true, service = {}, configurationPid = "org.meter2mqtt.mqtt",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = Config.class)
-public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, OutputStatus {
+public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, OutputStatus, OutputKeys {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttOutputComponent.class);
 
@@ -46,15 +48,25 @@ public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, Outpu
     public MqttOutputComponent(Config config, BundleContext context) {
         Path dir = Path.of(System.getProperty("karaf.data", "data"), "meter2mqtt", "mqtt");
         publisher = new MqttPublisher(dir, context.getBundle().getVersion().toString(), Clock.systemUTC());
-        publisher.start(settings(config));
+        MqttSettings s = settings(config);
+        publisher.start(s);
         registration = context.registerService(new String[] { MeterOutput.class.getName(),
-                MqttOutputStatus.class.getName(), OutputStatus.class.getName() }, this,
-                FrameworkUtil.asDictionary(Map.of("meter.output", "mqtt")));
+                MqttOutputStatus.class.getName(), OutputStatus.class.getName() }, this, properties(s));
     }
 
     @Modified
     void modified(Config config) {
-        publisher.configure(settings(config));
+        MqttSettings s = settings(config);
+        publisher.configure(s);
+        registration.setProperties(properties(s));
+    }
+
+    /**
+     * {@code meter.output=mqtt} and the broker URL ({@code mqtt.url}, never credentials): drivers that map old
+     * settings onto a layout of this output (KPM33B's proxy.url) check that they name the same broker.
+     */
+    private static java.util.Dictionary<String, Object> properties(MqttSettings s) {
+        return FrameworkUtil.asDictionary(Map.of("meter.output", "mqtt", "mqtt.url", s.url()));
     }
 
     @Deactivate
@@ -67,7 +79,8 @@ public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, Outpu
         return MqttSettings.builder().url(c.url()).clientId(c.client_id())
                 .credentials(c.username(), c.password())
                 .tls(c.tls_ca_file(), c.tls_cert_file(), c.tls_key_file(), c.tls_hostname_verification())
-                .topicPrefix(c.topic_prefix()).qos(c.qos()).retain(c.retain()).keepAliveSeconds(c.keepalive())
+                .topicPrefix(c.topic_prefix()).qos(c.qos()).retain(c.retain()).stateLayout(c.state_layout())
+                .keepAliveSeconds(c.keepalive())
                 .discovery(c.discovery_enabled(), c.discovery_prefix())
                 .gatewayId(c.gateway_id().isBlank() ? hostName() : c.gateway_id())
                 .buffer(Math.max(1, c.buffer_max_mb()) * 1024L * 1024L, Duration.ofHours(c.buffer_max_age_hours()),
@@ -87,6 +100,16 @@ public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, Outpu
                     + "etc/org.meter2mqtt.mqtt.cfg", e.getMessage());
             return "gateway";
         }
+    }
+
+    @Override
+    public String keyPrefix() {
+        return Layouts.PREFIX;
+    }
+
+    @Override
+    public List<String> checkKeys(Map<String, String> config) {
+        return Layouts.check(config);
     }
 
     @Override

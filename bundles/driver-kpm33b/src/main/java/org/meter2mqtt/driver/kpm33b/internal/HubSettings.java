@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.meter2mqtt.driver.kpm33b.protocol.Field;
-import org.meter2mqtt.driver.kpm33b.protocol.ProxyPayloads;
 
 /**
  * The driver-wide settings (PID {@code org.meter2mqtt.driver.kpm33b}) as one immutable snapshot. Built from
@@ -27,6 +26,9 @@ final class HubSettings {
     /** The gateway's embedded broker, in-process (whatever port it listens on). */
     static final String EMBEDDED = "embedded";
     static final String DEFAULT_URL = EMBEDDED;
+    /** The per-phase groups the kpm33b_proxy layout can add to its seconds message. */
+    static final Set<Field.Group> PROXY_PHASE_GROUPS = EnumSet.of(Field.Group.CURRENT, Field.Group.POWER,
+            Field.Group.VOLTAGE, Field.Group.POWER_FACTOR);
 
     final String url;
     final String username;
@@ -89,7 +91,7 @@ final class HubSettings {
         for (String g : list(m.getOrDefault("proxy.phases", ""))) {
             Field.Group group = Arrays.stream(Field.Group.values()).filter(x -> x.key().equalsIgnoreCase(g))
                     .findFirst().orElse(null);
-            if (group == null || !ProxyPayloads.PHASE_GROUPS.contains(group)) {
+            if (group == null || !PROXY_PHASE_GROUPS.contains(group)) {
                 p.add("proxy.phases: '" + g + "' is not one of current, power, voltage, power_factor");
             } else {
                 phases.add(group);
@@ -145,8 +147,8 @@ final class HubSettings {
     }
 
     boolean sameProxy(HubSettings o) {
-        return Objects.equals(proxyUrl, o.proxyUrl) && Objects.equals(proxyUsername, o.proxyUsername)
-                && Objects.equals(proxyPassword, o.proxyPassword) && proxyQos == o.proxyQos;
+        return Objects.equals(proxyUrl, o.proxyUrl) && proxyQos == o.proxyQos && proxyTopic.equals(o.proxyTopic)
+                && proxyPhases.equals(o.proxyPhases) && zone.equals(o.zone);
     }
 
     private static List<String> list(String s) {

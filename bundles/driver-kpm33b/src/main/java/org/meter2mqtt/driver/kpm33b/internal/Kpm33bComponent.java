@@ -6,6 +6,7 @@ import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.api.DiscoveryService;
 import org.meter2mqtt.api.LocalBroker;
 import org.meter2mqtt.api.MeterDriver;
+import org.meter2mqtt.api.MeterOutput;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceRegistration;
@@ -68,6 +69,27 @@ public class Kpm33bComponent {
     }
 
     void unsetLocalBroker(LocalBroker broker) {
-        driver.setLocalBroker(null);
+        // with GREEDY a new broker can be bound before the old one is unbound: clear only the one going
+        driver.unsetLocalBroker(broker);
+    }
+
+    /** The MQTT output's broker, from its service property, for the kpm33b_proxy layout's proxy.url check. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(meter.output=mqtt)")
+    void setOutput(MeterOutput output, Map<String, Object> props) {
+        driver.setOutputUrl(url(props));
+    }
+
+    void updatedOutput(MeterOutput output, Map<String, Object> props) {
+        driver.setOutputUrl(url(props));
+    }
+
+    void unsetOutput(MeterOutput output) {
+        driver.setOutputUrl(null);
+    }
+
+    private static String url(Map<String, Object> props) {
+        Object u = props.get("mqtt.url");
+        return u == null ? null : u.toString();
     }
 }

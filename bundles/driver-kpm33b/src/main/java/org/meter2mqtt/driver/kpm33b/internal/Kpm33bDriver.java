@@ -80,6 +80,19 @@ public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCl
         hub.localBroker(b);
     }
 
+    /** The embedded broker {@code b} went away; ignored when another one was bound meanwhile. */
+    public void unsetLocalBroker(LocalBroker b) {
+        hub.localBrokerGone(b);
+    }
+
+    /**
+     * The MQTT output's broker URL, or null when no output is installed: the kpm33b_proxy layout of the
+     * {@code proxy.*} settings is published by the output, so {@code proxy.url} must name the same broker.
+     */
+    public void setOutputUrl(String url) {
+        hub.outputUrl(url);
+    }
+
     public void setRegistry(DeviceRegistry r) {
         this.registry = r;
     }

@@ -27,7 +27,6 @@ import org.meter2mqtt.driver.kpm33b.protocol.Intake;
 import org.meter2mqtt.driver.kpm33b.protocol.MessageParser;
 import org.meter2mqtt.driver.kpm33b.protocol.MeterClock;
 import org.meter2mqtt.driver.kpm33b.protocol.MeterMessage;
-import org.meter2mqtt.driver.kpm33b.protocol.ProxyPayloads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * ({@code url = embedded}, the default) or a client connection. Every message is handled on the thread that
  * delivers it (the broker's delivery thread or Paho's callback thread), start to end: parse, merge split packets, drop duplicates, zeros, excluded ids and
  * implausible clocks, then hand it to the session registered for the meter id (which publishes through the
- * core) and, if configured, to the kpm33b_proxy layout on the central broker. No queue, no thread hop.
+ * core; the MQTT output publishes it, in the kpm33b_proxy layout too when configured). No queue, no thread hop.
  * Meters without a session are remembered for {@code meter:discovered} and, with autodiscover, started as
  * transient devices.
  */
@@ -72,13 +71,12 @@ final class Kpm33bHub implements AutoCloseable {
     final AtomicLong excluded = new AtomicLong();
     final AtomicLong badClock = new AtomicLong();
     final AtomicLong unregistered = new AtomicLong();
-    final AtomicLong proxied = new AtomicLong();
-    final AtomicLong proxyDropped = new AtomicLong();
 
     private volatile HubSettings settings;
     private volatile LocalBroker localBroker;
     private volatile InternalLink internal;
-    private volatile MqttLink proxy;
+    /** The MQTT output's broker (its service property), or null while none is installed. */
+    private volatile String outputUrl;
     private volatile boolean closed;
     private String lastStats = "";
 
@@ -99,16 +97,12 @@ final class Kpm33bHub implements AutoCloseable {
         LOG.info("KPM33B meters on {}", settings);
         internal = newInternal(settings);
         internal.start();
-        if (settings.proxyUrl != null) {
-            proxy = newProxy(settings);
-            proxy.start();
-        }
         long every = settings.statsInterval.toMillis();
-        timer.scheduleWithFixedDelay(this::showStats, every, every, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::pushStats, every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Puts the shared pipeline's counters (drops included) on every device, for meter:show. */
-    private void showStats() {
+    private void pushStats() {
         String s = stats();
         if (!s.equals(lastStats)) {
             lastStats = s;
@@ -133,15 +127,16 @@ final class Kpm33bHub implements AutoCloseable {
             // sessions reopen and re-register through the core's retry, against the new connection
             lost("internal broker settings changed");
         }
-        if (!s.sameProxy(old) || proxy == null && s.proxyUrl != null) {
-            MqttLink p = proxy;
-            proxy = s.proxyUrl == null ? null : newProxy(s);
-            if (p != null) {
-                p.close();
-            }
-            if (proxy != null) {
-                proxy.start();
-            }
+        if (!s.sameProxy(old)) {
+            // the sessions suggest the kpm33b-proxy layout to the output when they open: reopen them
+            lost("kpm33b_proxy settings changed");
+        }
+    }
+
+    /** The embedded broker {@code b} went: forgotten only if it is the one in use (a replacement may be bound). */
+    synchronized void localBrokerGone(LocalBroker b) {
+        if (localBroker == b) {
+            localBroker(null);
         }
     }
 
@@ -171,9 +166,18 @@ final class Kpm33bHub implements AutoCloseable {
                 List.of(s.secondsTopic, s.minutesTopic, s.replyTopic), 1, this::message, this::lost, timer);
     }
 
-    private MqttLink newProxy(HubSettings s) {
-        return new MqttLink("proxy output", s.proxyUrl, s.clientId + "-proxy", s.proxyUsername, s.proxyPassword,
-                List.of(), 0, (t, p) -> LOG.debug("unexpected message on {}", t), why -> LOG.debug("KPM33B proxy output: {}", why), timer);
+    /** The MQTT output came, went or moved to another broker. */
+    void outputUrl(String url) {
+        String old = outputUrl;
+        outputUrl = url;
+        if (settings.proxyUrl != null && url != null && !url.equals(old)) {
+            // a session that opened before may have been refused (or accepted) against the old broker
+            lost("the MQTT output now publishes to " + url);
+        }
+    }
+
+    String outputUrl() {
+        return outputUrl;
     }
 
     HubSettings settings() {
@@ -194,8 +198,9 @@ final class Kpm33bHub implements AutoCloseable {
      */
     void register(Kpm33bSession s) throws DriverException {
         InternalLink l = internal;
-        long deadline = System.currentTimeMillis() + CONNECT_WAIT_MS;
-        while ((l == null || !l.connected()) && System.currentTimeMillis() < deadline && !closed) {
+        // monotonic: a wall-clock step (NTP at boot) must not stretch or cut the wait
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_WAIT_MS);
+        while ((l == null || !l.connected()) && System.nanoTime() - deadline < 0 && !closed) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
@@ -287,7 +292,7 @@ final class Kpm33bHub implements AutoCloseable {
                 if (bad != null) {
                     bad.badData(r.reason());
                 } else {
-                    warnOnce("malformed:" + topic, "KPM33B: unreadable message on {}: {}", topic, r.reason());
+                    warnHourly("malformed:" + topic, "KPM33B: unreadable message on {}: {}", topic, r.reason());
                 }
                 return;
             case EXCLUDED:
@@ -310,7 +315,7 @@ final class Kpm33bHub implements AutoCloseable {
                 if (late != null) {
                     late.badData(r.reason());
                 }
-                warnOnce("clock:" + m.id(), "KPM33B {}: {}", m.id(), r.reason());
+                warnHourly("clock:" + m.id(), "KPM33B {}: {}", m.id(), r.reason());
                 return;
         }
         Kpm33bSession session = sessions.get(m.id());
@@ -325,23 +330,8 @@ final class Kpm33bHub implements AutoCloseable {
     }
 
     private void deliver(Kpm33bSession session, MeterMessage m, Instant t) {
-        HubSettings s = settings;
-        boolean seconds = m.topic().equals(s.secondsTopic);
         if (session.onMessage(m, t)) {
             dispatched.incrementAndGet();
-            MqttLink p = proxy;
-            if (p != null) {
-                byte[] payload = seconds ? ProxyPayloads.seconds(m, s.proxyPhases) : ProxyPayloads.minutes(m);
-                String topic = seconds ? ProxyPayloads.secondsTopic(s.proxyTopic, m.id())
-                        : ProxyPayloads.minutesTopic(s.proxyTopic, m.id());
-                if (p.publish(topic, payload, s.proxyQos)) {
-                    proxied.incrementAndGet();
-                } else {
-                    proxyDropped.incrementAndGet();
-                    warnOnce("proxy", "KPM33B proxy output: message for {} not sent ({}); counting drops", m.id(),
-                            p.problem());
-                }
-            }
         }
     }
 
@@ -377,7 +367,7 @@ final class Kpm33bHub implements AutoCloseable {
     private void reply(byte[] payload) {
         ConfigCommand.Reply r = ConfigCommand.parseReply(payload);
         if (r == null) {
-            warnOnce("reply", "KPM33B: unreadable reply on {}: {}", settings.replyTopic,
+            warnHourly("reply", "KPM33B: unreadable reply on {}: {}", settings.replyTopic,
                     new String(payload, java.nio.charset.StandardCharsets.UTF_8));
             return;
         }
@@ -396,7 +386,7 @@ final class Kpm33bHub implements AutoCloseable {
     }
 
     /** Logs at WARN at most once an hour per key, at DEBUG otherwise. */
-    private void warnOnce(String key, String format, Object... args) {
+    private void warnHourly(String key, String format, Object... args) {
         Instant now = clock.instant();
         Instant last = warned.get(key);
         if (last == null || Duration.between(last, now).compareTo(WARN_EVERY) > 0) {
@@ -426,7 +416,7 @@ final class Kpm33bHub implements AutoCloseable {
     String stats() {
         return "received " + received + ", dispatched " + dispatched + ", malformed " + malformed + ", duplicates "
                 + duplicates + ", zeros " + zeros + ", excluded " + excluded + ", bad clock " + badClock
-                + ", without device " + unregistered + ", proxied " + proxied + ", proxy dropped " + proxyDropped
+                + ", without device " + unregistered
                 + (settings.embedded() && localBroker != null ? ", dropped by the embedded broker "
                         + localBroker.dropped() : "");
     }
@@ -435,12 +425,8 @@ final class Kpm33bHub implements AutoCloseable {
     public void close() {
         closed = true;
         InternalLink l = internal;
-        MqttLink p = proxy;
         if (l != null) {
             l.close();
-        }
-        if (p != null) {
-            p.close();
         }
         timer.shutdownNow();
         LOG.info("KPM33B subscription closed: {}", stats());

@@ -83,6 +83,10 @@ final class Kpm33bSession implements DriverSession {
             String key = key(i);
             c.find(key).ifPresent(v -> s.settings.add(s.new IntervalSetting(i, key, v)));
         }
+        // the kpm33b_proxy layout of the driver-wide proxy.* settings is published by the MQTT output
+        for (Map.Entry<String, String> a : ProxyLayout.attributes(hub.settings(), hub.outputUrl()).entrySet()) {
+            context.attribute(a.getKey(), a.getValue());
+        }
         hub.register(s);
         s.startConfiguration();
         LOG.debug("KPM33B {} opened as device {} (groups {})", meterId, context.deviceId(), groups);

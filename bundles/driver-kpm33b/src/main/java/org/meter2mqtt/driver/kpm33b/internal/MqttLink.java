@@ -138,10 +138,6 @@ final class MqttLink implements InternalLink {
         return connected ? null : lastProblem;
     }
 
-    String url() {
-        return url;
-    }
-
     /**
      * Sends without waiting.
      *

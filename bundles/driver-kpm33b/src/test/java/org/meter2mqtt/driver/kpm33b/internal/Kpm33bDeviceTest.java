@@ -39,6 +39,8 @@ import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.broker.BrokerSettings;
 import org.meter2mqtt.broker.EmbeddedBroker;
 import org.meter2mqtt.core.DeviceManager;
+import org.meter2mqtt.mqtt.MqttPublisher;
+import org.meter2mqtt.mqtt.MqttSettings;
 import org.meter2mqtt.simulators.kpm33b.Kpm33bSimulator;
 
 /**
@@ -462,12 +464,26 @@ class Kpm33bDeviceTest {
         assertThat(manager.device("b").orElseThrow().reason()).contains("already used by device a");
     }
 
+    /** The MQTT output to the central broker, as in the gateway; the driver learns its URL as from the service. */
+    private MqttPublisher output(String url) {
+        MqttPublisher p = new MqttPublisher(tmp.resolve("mqtt"), "0.1.0", Clock.systemUTC());
+        p.start(MqttSettings.builder().url(url).gatewayId("gw").discovery(false, "homeassistant").build());
+        open.add(p);
+        manager.addOutput(p);
+        return p;
+    }
+
+    /** Since the output took the layout over: published over its one connection, the driver opens none. */
     @Test
     void proxyLayoutOnTheCentralBroker() throws Exception {
         EmbeddedBroker central = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", 0, null, null, null));
         central.start();
         open.add(central);
-        startDriver(Map.of("proxy.url", "tcp://127.0.0.1:" + central.port(), "proxy.phases", "power"));
+        String url = "tcp://127.0.0.1:" + central.port();
+        output(url);
+        // localhost is the same broker as 127.0.0.1: not refused
+        startDriver(Map.of("proxy.url", "tcp://localhost:" + central.port(), "proxy.phases", "power"));
+        driver.setOutputUrl(url);
         simulate(1);
         String id = sim.meters().get(0).id();
         MqttClient consumer = new MqttClient("tcp://127.0.0.1:" + central.port(), "old-consumer",
@@ -493,6 +509,33 @@ class Kpm33bDeviceTest {
                 + "\"active_energy\":[0-9]+\\.[0-9]{3}\\}");
         // raw meter messages never reach the central broker
         assertThat(got.keySet()).allMatch(t -> t.startsWith("kpm33b/"));
+        // the driver suggested the layout to the output, mapped from proxy.*
+        assertThat(infos.get("office").attributes()).containsEntry("mqtt.layouts", "kpm33b-proxy")
+                .containsEntry("mqtt.layout.kpm33b-proxy.phases", "power")
+                .containsEntry("mqtt.layout.kpm33b-proxy.topic", "kpm33b");
+    }
+
+    /** A proxy.url that names another broker than the output's cannot be honoured: CONFIG_ERROR with the way out. */
+    @Test
+    void proxyUrlOfAnotherBrokerIsRefused() throws Exception {
+        startDriver(Map.of("proxy.url", "tcp://central.example:1883"));
+        driver.setOutputUrl("tcp://127.0.0.1:1883");
+        manager.configure("office", cfg("33B1225950027"));
+        awaitState("office", DeviceState.CONFIG_ERROR);
+        assertThat(manager.device("office").orElseThrow().reason()).contains(
+                "proxy.url = tcp://central.example:1883 (etc/org.meter2mqtt.driver.kpm33b.cfg) names another broker "
+                        + "than the MQTT output's (tcp://127.0.0.1:1883)",
+                "set url = tcp://central.example:1883", "mqtt.layouts = kpm33b-proxy");
+    }
+
+    /** Without proxy.url a device suggests no layout (and clears what an earlier setting suggested). */
+    @Test
+    void noProxyNoLayout() throws Exception {
+        startDriver(Map.of());
+        simulate(1);
+        manager.configure("office", cfg(sim.meters().get(0).id()));
+        awaitState("office", DeviceState.STARTING);
+        assertThat(infos.get("office").attributes()).doesNotContainKey("mqtt.layouts");
     }
 
     /** The simulator as its own process, as the demo and the benchmark run it. */

@@ -12,7 +12,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
 /**
- * The kpm33b_proxy layout, for subscribers written against it: {@code <topic>/<id>/seconds} carries
+ * The reference for the MQTT output's {@code kpm33b-proxy} layout: what this driver published itself before the
+ * output took the layout over (kept as a test fixture, so the layout is checked byte for byte against it).
+ *
+ * <p>The kpm33b_proxy layout, for subscribers written against it: {@code <topic>/<id>/seconds} carries
  * {@code {"id","time","active_power"}} (plus per-phase fields of the chosen groups) and
  * {@code <topic>/<id>/minutes} carries {@code {"id","time","active_energy"}}. A missing tag is {@code null}, as
  * kpm33b_proxy writes it.
