@@ -267,8 +267,9 @@ class DebPackageIT {
     @Order(5)
     void upgradedGatewayStartsWithTheEditedConfiguration() throws Exception {
         startGateway();
+        // the broker kept the previous start's retained configs: wait for the one the upgraded gateway sends
         String discovery = subscribe("homeassistant/sensor/" + GATEWAY_ID + "_demo-house/+/config",
-                Duration.ofMinutes(4));
+                Duration.ofMinutes(4), EDITED_NAME);
         assertThat(discovery).as("Home Assistant sees the device name edited in /etc/meter2mqtt")
                 .contains(EDITED_NAME);
         String state = subscribe("meters/demo/demo-house/state", Duration.ofMinutes(1));
@@ -373,6 +374,11 @@ class DebPackageIT {
 
     /** The first message on a topic of the gateway's broker, once the broker answers. */
     private String subscribe(String topic, Duration limit) throws InterruptedException {
+        return subscribe(topic, limit, "");
+    }
+
+    /** The first message on {@code topic} that contains {@code wanted}, trying again until {@code limit}. */
+    private String subscribe(String topic, Duration limit, String wanted) throws InterruptedException {
         Instant deadline = Instant.now().plus(limit);
         Shell.Result last = null;
         int attempt = 0;
@@ -381,7 +387,7 @@ class DebPackageIT {
             last = sh.run(40, "mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(brokerPort),
                     "-i", "deb-it-" + ProcessHandle.current().pid() + "-" + (++attempt),
                     "-t", topic, "-v", "-C", "1", "-W", "30");
-            if (last.ok() && !last.output().isBlank()) {
+            if (last.ok() && !last.output().isBlank() && last.output().contains(wanted)) {
                 return last.output().strip();
             }
             Thread.sleep(2000);
