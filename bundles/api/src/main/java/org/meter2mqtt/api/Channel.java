@@ -33,6 +33,7 @@ public final class Channel {
     private final Integer precision;
     private final boolean text;
     private final boolean diagnostic;
+    private final boolean resets;
 
     private Channel(Builder b) {
         this.id = Objects.requireNonNull(b.id, "id");
@@ -44,6 +45,7 @@ public final class Channel {
         this.precision = b.precision;
         this.text = b.text;
         this.diagnostic = b.diagnostic;
+        this.resets = b.resets;
     }
 
     public static Builder builder(String id) {
@@ -93,15 +95,26 @@ public final class Channel {
         return diagnostic;
     }
 
-    /** True for counters that only grow; the publisher refuses to publish them going backwards. */
+    /**
+     * True for counters that only grow; the publisher refuses to publish them going backwards. A
+     * {@code total_increasing} channel that {@link #resets()} is not monotonic.
+     */
     public boolean monotonic() {
-        return stateClass == StateClass.TOTAL_INCREASING;
+        return stateClass == StateClass.TOTAL_INCREASING && !resets;
+    }
+
+    /**
+     * True for a {@code total_increasing} counter that legitimately starts again from 0 (a daily energy counter
+     * at midnight); Home Assistant takes such a drop as a new cycle. Since API 1.2.
+     */
+    public boolean resets() {
+        return resets;
     }
 
     /** A copy under another id and name, e.g. for the second M-Bus device of a P1 port. */
     public Channel renamed(String newId, String newName) {
         return new Builder(newId).name(newName).unit(unit).deviceClass(deviceClass).stateClass(stateClass)
-                .icon(icon).precision(precision).text(text).diagnostic(diagnostic).build();
+                .icon(icon).precision(precision).text(text).diagnostic(diagnostic).resets(resets).build();
     }
 
     @Override
@@ -113,7 +126,7 @@ public final class Channel {
         return id.equals(c.id) && name.equals(c.name) && Objects.equals(unit, c.unit)
                 && Objects.equals(deviceClass, c.deviceClass) && stateClass == c.stateClass
                 && Objects.equals(icon, c.icon) && Objects.equals(precision, c.precision) && text == c.text
-                && diagnostic == c.diagnostic;
+                && diagnostic == c.diagnostic && resets == c.resets;
     }
 
     @Override
@@ -136,6 +149,7 @@ public final class Channel {
         private Integer precision;
         private boolean text;
         private boolean diagnostic;
+        private boolean resets;
 
         private Builder(String id) {
             if (!id.matches("[a-z0-9_]+")) {
@@ -185,6 +199,12 @@ public final class Channel {
 
         public Builder diagnostic(boolean isDiagnostic) {
             this.diagnostic = isDiagnostic;
+            return this;
+        }
+
+        /** See {@link Channel#resets()}. */
+        public Builder resets(boolean mayReset) {
+            this.resets = mayReset;
             return this;
         }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
@@ -352,6 +353,24 @@ class PublisherTest {
         assertThat(live.payloads("meters/demo/e1/state").get(1))
                 .isEqualTo("{\"timestamp\":\"2024-03-01T10:15:31Z\",\"power\":2}");
         assertThat(p.rejected()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void aDailyCounterStartingAgainAtMidnightIsPublished(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber live = subscriber(b, "meters/homeassistant/ha/#");
+        MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
+        Channel daily = Channel.builder("daily_energy").unit("kWh").deviceClass("energy")
+                .stateClass(Channel.StateClass.TOTAL_INCREASING).resets(true).build();
+        DeviceInfo ha = DeviceInfo.builder("ha", org.meter2mqtt.api.DeviceState.ONLINE)
+                .driver("homeassistant", "1.0.0").channels(java.util.List.of(daily)).build();
+        p.deviceChanged(ha);
+        p.readings(ha, Devices.readings(T0, "daily_energy", "12.5"));
+        p.readings(ha, Devices.readings(T0.plusSeconds(60), "daily_energy", "0.1"));
+        live.awaitCount("meters/homeassistant/ha/daily_energy", 2);
+        assertThat(live.payloads("meters/homeassistant/ha/daily_energy")).containsExactly("12.5", "0.1");
+        assertThat(p.rejected()).isZero();
     }
 
     @ParameterizedTest

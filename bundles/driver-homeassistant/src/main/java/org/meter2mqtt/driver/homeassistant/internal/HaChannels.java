@@ -19,8 +19,10 @@ final class HaChannels {
                 return Channel.builder(src.channelId()).name("Total power").unit(Units.W)
                         .deviceClass(Units.CLASS_POWER).precision(0).build();
             case DAILY_ENERGY:
+                // a daily counter starts again at midnight: not refused as going backwards
                 return Channel.builder(src.channelId()).name("Daily energy").unit(Units.KWH)
-                        .deviceClass(Units.CLASS_ENERGY).stateClass(energyStateClass(s)).precision(3).build();
+                        .deviceClass(Units.CLASS_ENERGY).stateClass(energyStateClass(s)).resets(true).precision(3)
+                        .build();
             case CIRCUIT:
                 return Channel.builder(src.channelId()).name(name).unit(Units.W).deviceClass(Units.CLASS_POWER)
                         .precision(0).build();
@@ -35,7 +37,8 @@ final class HaChannels {
                 } else if ("total_increasing".equals(s.stateClass())) {
                     b.stateClass(Channel.StateClass.TOTAL_INCREASING);
                 }
-                return b.build();
+                // Home Assistant's total_increasing allows a reset (a new cycle); its entities may do so
+                return b.resets(true).build();
         }
     }
 
