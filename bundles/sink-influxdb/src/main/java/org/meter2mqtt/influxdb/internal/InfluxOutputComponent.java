@@ -89,7 +89,9 @@ public class InfluxOutputComponent implements MeterOutput, OutputStatus {
 
     @Override
     public boolean healthy() {
-        return output.healthy();
+        // switched off by its configuration (no url, the shipped default) it has nothing to deliver: that must not
+        // make every gateway's /health say degraded
+        return output.state() == InfluxOutput.State.OFF || output.healthy();
     }
 
     @Override
