@@ -62,6 +62,10 @@ public class CrashIT {
             Files.deleteIfExists(etc.resolve("org.meter2mqtt.device-" + demo + ".cfg"));
         }
         set(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort", Integer.toString(GatewayTestSupport.freePort()));
+        // the status page off 8181 too, so another gateway on this machine cannot collide with this one
+        String http = Integer.toString(GatewayTestSupport.freePort());
+        set(etc.resolve("org.meter2mqtt.http.cfg"), "port", http);
+        set(etc.resolve("org.ops4j.pax.web.cfg"), "org.osgi.service.http.port", http);
         set(etc.resolve("org.meter2mqtt.broker.cfg"), "enabled", "false");
         set(etc.resolve("org.meter2mqtt.mqtt.cfg"), "gateway.id", "crash");
         // the power-cut bound, not the crash bound: a kill -9 keeps what the OS has, synced or not
