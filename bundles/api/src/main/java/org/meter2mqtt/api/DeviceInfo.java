@@ -25,6 +25,16 @@ public final class DeviceInfo {
     private final Instant lastReading;
     private final String lastError;
     private final Instant lastErrorTime;
+    private final Map<String, Long> errorsByKind;
+
+    /** Error kind: bad input that produced no reading, reported by the driver (CRC error, truncated frame). */
+    public static final String ERROR_BAD_DATA = "bad_data";
+    /** Error kind: a reading the driver marked as not valid (its {@link ReadingStatus} is not publishable). */
+    public static final String ERROR_BAD_READING = "bad_reading";
+    /** Error kind: an open session lost its link or its meter (timeout, closed port, driver crash). */
+    public static final String ERROR_LINK_LOST = "link_lost";
+    /** Error kind: opening a session failed (meter or link unreachable); retried with backoff. */
+    public static final String ERROR_UNREACHABLE = "unreachable";
 
     private DeviceInfo(Builder b) {
         this.id = Objects.requireNonNull(b.id);
@@ -44,6 +54,7 @@ public final class DeviceInfo {
         this.lastReading = b.lastReading;
         this.lastError = b.lastError;
         this.lastErrorTime = b.lastErrorTime;
+        this.errorsByKind = Map.copyOf(b.errorsByKind);
     }
 
     public static Builder builder(String id, DeviceState state) {
@@ -112,6 +123,15 @@ public final class DeviceInfo {
         return errors;
     }
 
+    /**
+     * Errors since the gateway started by kind ({@code ERROR_*} constants; a driver-defined kind may appear
+     * too); kinds that never happened are absent. {@link #errorCount()} counts the bad-input kinds only
+     * ({@code bad_data} and {@code bad_reading}), as before this map existed.
+     */
+    public Map<String, Long> errorsByKind() {
+        return errorsByKind;
+    }
+
     public Instant lastReading() {
         return lastReading;
     }
@@ -133,6 +153,7 @@ public final class DeviceInfo {
         private final String id;
         private final DeviceState state;
         private String name;
+        private Map<String, Long> errorsByKind = Map.of();
         private String driverId;
         private String driverVersion;
         private String manufacturer;
@@ -201,6 +222,11 @@ public final class DeviceInfo {
             this.lastReading = last;
             this.lastError = lastErr;
             this.lastErrorTime = lastErrTime;
+            return this;
+        }
+
+        public Builder errorsByKind(Map<String, Long> v) {
+            this.errorsByKind = v;
             return this;
         }
 

@@ -71,6 +71,8 @@ final class Device {
     private final Map<String, String> attributes = new ConcurrentHashMap<>();
     private volatile long readingCount;
     private volatile long errorCount;
+    /** Errors by kind (DeviceInfo.ERROR_*): a handful of keys, updated under the lock. */
+    private final Map<String, Long> errorsByKind = new HashMap<>(8);
     private volatile Instant lastReading;
     private volatile String lastError;
     private volatile Instant lastErrorTime;
@@ -288,6 +290,7 @@ final class Device {
             }
             notify = setState(next, why);
             if (next == DeviceState.OFFLINE) {
+                countError(DeviceInfo.ERROR_UNREACHABLE);
                 scheduleRetry(g);
             }
         }
@@ -441,6 +444,7 @@ final class Device {
                 if (!full.status().publishable()) {
                     bad = true;
                     errorCount++;
+                    countError(DeviceInfo.ERROR_BAD_READING);
                     lastError = "channel " + r.channel() + ": " + r.status();
                     lastErrorTime = now;
                     continue;
@@ -474,6 +478,11 @@ final class Device {
         }
     }
 
+    /** Caller holds the lock. */
+    private void countError(String kind) {
+        errorsByKind.merge(kind, 1L, Long::sum);
+    }
+
     private Duration degradedWindow() {
         long poll = config == null ? 60 : config.getInt(DeviceConfig.POLL_INTERVAL, 60);
         return Duration.ofSeconds(Math.max(60, 3 * poll));
@@ -499,6 +508,7 @@ final class Device {
                 return;
             }
             errorCount++;
+            countError(DeviceInfo.ERROR_BAD_DATA);
             lastError = why;
             lastErrorTime = manager.clock().instant();
             recentBadData = lastErrorTime;
@@ -514,6 +524,7 @@ final class Device {
             if (g != generation) {
                 return;
             }
+            countError(DeviceInfo.ERROR_LINK_LOST);
             lastError = why;
             lastErrorTime = manager.clock().instant();
             stopSession();
@@ -659,7 +670,8 @@ final class Device {
         if (transientDevice) {
             attrs.put("transient", "true (auto-discovered, no .cfg)");
         }
-        return base().attributes(attrs).latest(new HashMap<>(latest))
+        // DeviceInfo copies the maps itself
+        return base().attributes(attrs).latest(latest).errorsByKind(errorsByKind)
                 .counters(readingCount, errorCount, lastReading, lastError, lastErrorTime).build();
     }
 

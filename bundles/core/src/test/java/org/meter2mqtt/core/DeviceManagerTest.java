@@ -216,6 +216,7 @@ class DeviceManagerTest {
         manager.configure("steady", cfg("driver", "fake", "port", "x"));
         await("crashy OFFLINE", () -> state("crashy") == DeviceState.OFFLINE);
         assertThat(reason("crashy")).contains("driver crashed while polling").contains("boom");
+        assertThat(manager.device("crashy").orElseThrow().errorsByKind()).containsKey(DeviceInfo.ERROR_LINK_LOST);
         long before = output.readingsOf("steady");
         await("steady keeps reading", () -> output.readingsOf("steady") >= before + 4);
         assertThat(state("steady")).isEqualTo(DeviceState.ONLINE);
@@ -243,9 +244,24 @@ class DeviceManagerTest {
         await("OFFLINE", () -> state("far") == DeviceState.OFFLINE);
         assertThat(reason("far")).isEqualTo("meter does not answer");
         await("several attempts", () -> driver.opens.get() >= 3);
+        assertThat(manager.device("far").orElseThrow().errorsByKind().get(DeviceInfo.ERROR_LINK_LOST))
+                .isGreaterThanOrEqualTo(2L);
         // backoff 100, 200, 400 ms (+ jitter): three attempts take well under the 10 s wait
         manager.configure("far", cfg("driver", "fake", "port", "x"));
         await("back ONLINE", () -> state("far") == DeviceState.ONLINE);
+    }
+
+    @Test
+    void aMeterThatCannotBeOpenedIsCountedAsUnreachable() throws Exception {
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("away", cfg("driver", "fake", "port", "x", "behaviour", "unreachable"));
+        await("several attempts", () -> driver.opens.get() >= 2);
+        await("counted", () -> manager.device("away").orElseThrow().errorsByKind()
+                .getOrDefault(DeviceInfo.ERROR_UNREACHABLE, 0L) >= 1);
+        assertThat(state("away")).isEqualTo(DeviceState.OFFLINE);
+        assertThat(reason("away")).contains("does not open");
+        assertThat(manager.device("away").orElseThrow().errorsByKind()).containsOnlyKeys(DeviceInfo.ERROR_UNREACHABLE);
     }
 
     @Test
@@ -257,6 +273,9 @@ class DeviceManagerTest {
         await("errors counted", () -> manager.device("noisy").orElseThrow().errorCount() >= 2);
         assertThat(state("noisy")).isEqualTo(DeviceState.DEGRADED);
         assertThat(manager.device("noisy").orElseThrow().lastError()).isNotNull();
+        // the scripted meter reports a CRC error and publishes the failed value: one of each kind per poll
+        assertThat(manager.device("noisy").orElseThrow().errorsByKind())
+                .containsOnlyKeys(DeviceInfo.ERROR_BAD_DATA, DeviceInfo.ERROR_BAD_READING);
         // a failed reading is never passed on to outputs
         assertThat(output.readings).allMatch(r -> r.status().publishable());
         // a reconfigured device starts with a clean slate

@@ -20,7 +20,8 @@ import org.meter2mqtt.api.Units;
 /**
  * A driver whose behaviour each device chooses with its {@code behaviour} key: {@code count} publishes a
  * counter kept in the state store, {@code throw} crashes on every poll, {@code hang} never returns from poll,
- * {@code offline} reports a lost link, {@code reject} fails open with a ConfigException.
+ * {@code offline} reports a lost link, {@code reject} fails open with a ConfigException,
+ * {@code unreachable} fails open with a DriverException.
  */
 final class ScriptedDriver implements MeterDriver {
 
@@ -44,7 +45,7 @@ final class ScriptedDriver implements MeterDriver {
                         Channel.builder("power").unit(Units.W).build())))
                 .model(new ModelDescription("other", "Other", "Test", List.of()))
                 .configKey(ConfigKey.builder("behaviour", ConfigKey.Type.STRING).defaultValue("count")
-                        .options("count", "throw", "hang", "offline", "reject", "bad").build())
+                        .options("count", "throw", "hang", "offline", "reject", "bad", "unreachable").build())
                 .configKey(ConfigKey.builder("port", ConfigKey.Type.STRING).required().description("a port").build())
                 .build();
     }
@@ -55,6 +56,9 @@ final class ScriptedDriver implements MeterDriver {
         String behaviour = context.config().get("behaviour");
         if (behaviour.equals("reject")) {
             throw new ConfigException("port " + context.config().get("port") + " is not a meter");
+        }
+        if (behaviour.equals("unreachable")) {
+            throw new DriverException("port " + context.config().get("port") + " does not open");
         }
         return new DriverSession() {
             @Override

@@ -33,6 +33,7 @@ public final class Fixtures {
                 .latest(Map.of("power", Reading.of("power", power, NOW.minusSeconds(5)),
                         "energy_import", Reading.of("energy_import", 1234.5, NOW.minusSeconds(5)),
                         "meter_id", Reading.text("meter_id", "E0012", NOW.minusSeconds(5))))
+                .errorsByKind(errors > 0 ? Map.of(DeviceInfo.ERROR_BAD_DATA, errors) : Map.of())
                 .counters(readings, errors, readings > 0 ? NOW.minusSeconds(5) : null, null, null).build();
     }
 }

@@ -52,6 +52,10 @@ public final class GatewayMetrics {
     /** The states in the order the library sorts their label values, so data points arrive sorted. */
     private static final DeviceState[] STATES_BY_NAME = Arrays.stream(DeviceState.values())
             .sorted(Comparator.comparing(DeviceState::name)).toArray(DeviceState[]::new);
+    /** Always present, 0 included, so {@code rate()} sees a device's first error; sorted as the library sorts. */
+    private static final String[] ERROR_KINDS = Arrays.stream(new String[] {DeviceInfo.ERROR_BAD_DATA,
+            DeviceInfo.ERROR_BAD_READING, DeviceInfo.ERROR_LINK_LOST, DeviceInfo.ERROR_UNREACHABLE}).sorted()
+            .toArray(String[]::new);
     private static final Comparator<DeviceInfo> BY_ID = Comparator.comparing(DeviceInfo::id);
 
     private Map<String, DeviceLabels> labels = new HashMap<>();
@@ -61,6 +65,7 @@ public final class GatewayMetrics {
     private static final class DeviceLabels {
         final Labels device;
         final Labels[] states = new Labels[STATES_BY_NAME.length];
+        final Labels[] errorKinds = new Labels[ERROR_KINDS.length];
         /** channel id to its label set; a set whose unit no longer matches is rebuilt */
         final Map<String, Labels> channels = new HashMap<>();
 
@@ -68,6 +73,9 @@ public final class GatewayMetrics {
             device = Labels.of("device", id);
             for (int i = 0; i < states.length; i++) {
                 states[i] = Labels.of("device", id, "state", STATES_BY_NAME[i].name());
+            }
+            for (int i = 0; i < errorKinds.length; i++) {
+                errorKinds[i] = Labels.of("device", id, "kind", ERROR_KINDS[i]);
             }
         }
 
@@ -94,7 +102,8 @@ public final class GatewayMetrics {
         CounterSnapshot.Builder readings = CounterSnapshot.builder().name(DEVICE_READINGS)
                 .help("Readings (channel values) received from the device since the gateway started");
         CounterSnapshot.Builder errors = CounterSnapshot.builder().name(DEVICE_ERRORS)
-                .help("Errors (CRC, timeouts, bad frames, lost links) of the device since the gateway started");
+                .help("Errors of the device since the gateway started, by kind: bad_data (CRC, bad frames), "
+                        + "bad_reading (values the driver marked invalid), link_lost, unreachable (failed opens)");
         GaugeSnapshot.Builder age = GaugeSnapshot.builder().name(DEVICE_AGE)
                 .help("Seconds since the device's last good reading (absent before the first)");
         GaugeSnapshot.Builder value = GaugeSnapshot.builder().name(CHANNEL_VALUE)
@@ -114,7 +123,7 @@ public final class GatewayMetrics {
                         .value(STATES_BY_NAME[i] == d.state() ? 1 : 0).build());
             }
             readings.dataPoint(CounterDataPointSnapshot.builder().labels(dl.device).value(d.readingCount()).build());
-            errors.dataPoint(CounterDataPointSnapshot.builder().labels(dl.device).value(d.errorCount()).build());
+            errorsByKind(errors, dl, d);
             if (d.lastReading() != null) {
                 age.dataPoint(GaugeDataPointSnapshot.builder().labels(dl.device)
                         .value(Math.max(0, Duration.between(d.lastReading(), now).toMillis() / 1000.0)).build());
@@ -171,6 +180,36 @@ public final class GatewayMetrics {
         labels = nextLabels; // only the devices this scrape saw
         nextLabels = new HashMap<>();
         return new MetricSnapshots(all);
+    }
+
+    /** The standard kinds (0 when none), then any other kind a future core reports, all in label order. */
+    private static void errorsByKind(CounterSnapshot.Builder errors, DeviceLabels dl, DeviceInfo d) {
+        Map<String, Long> counts = d.errorsByKind();
+        String[] others = null;
+        for (String k : counts.keySet()) {
+            if (Arrays.binarySearch(ERROR_KINDS, k) < 0) {
+                others = others == null ? new String[] {k} : append(others, k);
+            }
+        }
+        if (others == null) {
+            for (int i = 0; i < ERROR_KINDS.length; i++) {
+                errors.dataPoint(CounterDataPointSnapshot.builder().labels(dl.errorKinds[i])
+                        .value(counts.getOrDefault(ERROR_KINDS[i], 0L)).build());
+            }
+            return;
+        }
+        String[] all = append(ERROR_KINDS, others);
+        Arrays.sort(all);
+        for (String k : all) {
+            errors.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("device", d.id(), "kind", k))
+                    .value(counts.getOrDefault(k, 0L)).build());
+        }
+    }
+
+    private static String[] append(String[] a, String... more) {
+        String[] out = Arrays.copyOf(a, a.length + more.length);
+        System.arraycopy(more, 0, out, a.length, more.length);
+        return out;
     }
 
     /** A channel's unit ("" when it has none); a device has a dozen channels, so a scan beats a map. */

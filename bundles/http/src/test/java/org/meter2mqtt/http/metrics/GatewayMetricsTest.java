@@ -7,11 +7,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.DriverDescription;
+import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.http.Fixtures;
 import org.meter2mqtt.http.health.OutputView;
 
@@ -36,7 +39,9 @@ class GatewayMetricsTest {
         assertThat(t).contains("meter2mqtt_device_state{device=\"house\",state=\"ONLINE\"} 1.0\n",
                 "meter2mqtt_device_state{device=\"house\",state=\"OFFLINE\"} 0.0\n",
                 "meter2mqtt_device_readings_total{device=\"house\"} 12.0\n",
-                "meter2mqtt_device_errors_total{device=\"house\"} 2.0\n",
+                "meter2mqtt_device_errors_total{device=\"house\",kind=\"bad_data\"} 2.0\n",
+                "meter2mqtt_device_errors_total{device=\"house\",kind=\"link_lost\"} 0.0\n",
+                "meter2mqtt_device_errors_total{device=\"house\",kind=\"unreachable\"} 0.0\n",
                 "meter2mqtt_device_last_reading_age_seconds{device=\"house\"} 5.0\n",
                 "meter2mqtt_channel_value{channel=\"power\",device=\"house\",unit=\"W\"} 450.5\n",
                 "meter2mqtt_channel_value{channel=\"energy_import\",device=\"house\",unit=\"kWh\"} 1234.5\n",
@@ -64,6 +69,31 @@ class GatewayMetricsTest {
         assertThat(again).contains("meter2mqtt_device_state{device=\"a\",state=\"OFFLINE\"} 1.0",
                 "meter2mqtt_device_state{device=\"a\",state=\"ONLINE\"} 0.0",
                 "meter2mqtt_channel_value{channel=\"power\",device=\"a\",unit=\"W\"} 7.0");
+    }
+
+    @Test
+    void errorsOfAKindTheMetricsDoNotKnowStillShow() throws IOException {
+        DeviceInfo d = DeviceInfo.builder("x", DeviceState.DEGRADED).driver("demo", "1")
+                .errorsByKind(Map.of(DeviceInfo.ERROR_LINK_LOST, 3L, "checksum", 5L)).build();
+        String t = text(List.of(d), "text/plain");
+        assertThat(t).contains("meter2mqtt_device_errors_total{device=\"x\",kind=\"checksum\"} 5.0\n",
+                "meter2mqtt_device_errors_total{device=\"x\",kind=\"link_lost\"} 3.0\n",
+                "meter2mqtt_device_errors_total{device=\"x\",kind=\"bad_data\"} 0.0\n");
+    }
+
+    @Test
+    void aChannelWhoseUnitChangesGetsANewSeries() throws IOException {
+        DeviceInfo kwh = DeviceInfo.builder("heat", DeviceState.ONLINE)
+                .channels(List.of(Channel.builder("energy").unit("kWh").build()))
+                .latest(Map.of("energy", Reading.of("energy", 12.5, Fixtures.NOW))).build();
+        DeviceInfo gj = DeviceInfo.builder("heat", DeviceState.ONLINE)
+                .channels(List.of(Channel.builder("energy").unit("GJ").build()))
+                .latest(Map.of("energy", Reading.of("energy", 0.045, Fixtures.NOW))).build();
+        assertThat(text(List.of(kwh), "text/plain"))
+                .contains("meter2mqtt_channel_value{channel=\"energy\",device=\"heat\",unit=\"kWh\"} 12.5\n");
+        assertThat(text(List.of(gj), "text/plain"))
+                .contains("meter2mqtt_channel_value{channel=\"energy\",device=\"heat\",unit=\"GJ\"} 0.045\n")
+                .doesNotContain("kWh");
     }
 
     @Test
