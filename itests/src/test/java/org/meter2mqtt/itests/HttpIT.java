@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -33,6 +34,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.junit.FixMethodOrder;
 import org.junit.Test;
@@ -53,7 +57,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * /health, /metrics and the status page in the real distribution, checked by real clients: promtool, a
  * Prometheus server scraping the gateway, headless Chromium driven through chromedriver (W3C WebDriver over
- * HTTP), and HTTP Basic against Karaf's JAAS realm. Methods run in name order: the last one moves the listener.
+ * HTTP), and HTTP Basic against Karaf's JAAS realm. Methods run in name order: the last two move the listener and
+ * switch it to HTTPS.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -360,6 +365,80 @@ public class HttpIT extends GatewayTestSupport {
             setCfgKey(httpCfg, "host", "127.0.0.1");
         }
         awaitCode("127.0.0.1", "/metrics", null, null, 200, 30);
+    }
+
+    @Test
+    public void e_withAKeystoreThePortServesHttpsOnlyAndThePasswordIsNeverLogged() throws Exception {
+        Path httpCfg = etc().resolve("org.meter2mqtt.http.cfg");
+        Path keystore = etc().resolve("it-http.p12");
+        Files.deleteIfExists(keystore);
+        String password = "it-tls-secret";
+        Process keytool = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "gateway", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=meter2mqtt-it", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", password)
+                .redirectErrorStream(true).start();
+        String keytoolOut = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(keytoolOut, 0, keytool.waitFor());
+        // the client trusts exactly this certificate and checks the host name against it
+        KeyStore server = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore)) {
+            server.load(in, password.toCharArray());
+        }
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("gateway", server.getCertificate("gateway"));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(3)).build();
+        URI health = URI.create("https://127.0.0.1:" + port() + "/health");
+
+        int logFrom = karafLogLines().size();
+        setCfgKey(httpCfg, "tls.keystore", keystore.toString());
+        setCfgKey(httpCfg, "tls.keystore.password", password);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            String last = "no answer";
+            HttpResponse<String> ok = null;
+            while (ok == null && System.nanoTime() < deadline) {
+                try {
+                    HttpResponse<String> r = https.send(HttpRequest.newBuilder(health)
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        ok = r;
+                    } else {
+                        last = r.statusCode() + " " + r.body();
+                    }
+                } catch (IOException e) {
+                    last = e.toString();
+                }
+                if (ok == null) {
+                    Thread.sleep(300);
+                }
+            }
+            assertTrue("HTTPS /health never answered 200; last: " + last, ok != null);
+            assertTrue(ok.body(), JSON.readTree(ok.body()).has("status"));
+            String list = awaitCommandOutput("meter:list", "http LISTENING on https", 20,
+                    o -> o.contains("Output http: LISTENING") && o.contains("https://"));
+            assertFalse("meter:list shows the keystore password", list.contains(password));
+            // the same port no longer serves plain HTTP
+            try {
+                HttpResponse<String> plain = get("/health");
+                assertNotEquals("plain HTTP on the HTTPS port: " + plain.body(), 200, plain.statusCode());
+            } catch (IOException expected) {
+                // Jetty may just close the connection
+            }
+            List<String> log = karafLogLines();
+            for (String line : log.subList(Math.min(logFrom, log.size()), log.size())) {
+                assertFalse("the keystore password leaked into the log: " + line, line.contains(password));
+            }
+        } finally {
+            setCfgKey(httpCfg, "tls.keystore", "");
+            setCfgKey(httpCfg, "tls.keystore.password", "");
+        }
+        awaitCode("127.0.0.1", "/health", null, null, 200, 40);
     }
 
     /** An IPv4 address of this machine other than loopback, or null (then those checks are skipped). */

@@ -145,9 +145,10 @@ public class HttpComponent implements Gateway, OutputStatus {
         config = c;
         String host = c.host() == null || c.host().isBlank() ? LOOPBACK : c.host().trim();
         String where = host + ":" + c.port();
+        String scheme = tls(c) ? "https://" : "http://";
         if (AccessPolicy.loopback(host)) {
             policy = AccessPolicy.open();
-            status("LISTENING", "http://" + where + " (this machine only, no login)");
+            status("LISTENING", scheme + where + " (this machine only, no login)");
         } else if (!realm.hasViewer()) {
             LOG.error("HTTP not opened on {}: binding beyond loopback requires a login, and JAAS realm '{}' has no "
                     + "user with the '{}' role. Add one to etc/users.properties (e.g. a user in admingroup), then "
@@ -160,7 +161,7 @@ public class HttpComponent implements Gateway, OutputStatus {
                     + "(etc/users.properties); listening on " + LOOPBACK + ":" + c.port() + " only");
         } else {
             policy = new AccessPolicy(true, c.health_public(), realm);
-            status("LISTENING", (tls(c) ? "https://" : "http://") + where + " (login: viewer role"
+            status("LISTENING", scheme + where + " (login: viewer role"
                     + (c.health_public() ? ", /health public)" : ")"));
         }
         try {
