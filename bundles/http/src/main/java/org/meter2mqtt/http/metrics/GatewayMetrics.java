@@ -66,8 +66,8 @@ public final class GatewayMetrics {
         final Labels device;
         final Labels[] states = new Labels[STATES_BY_NAME.length];
         final Labels[] errorKinds = new Labels[ERROR_KINDS.length];
-        /** channel id to its label set; a set whose unit no longer matches is rebuilt */
-        final Map<String, Labels> channels = new HashMap<>();
+        /** channel id to its label set and the unit it was built with; a changed unit rebuilds it */
+        final Map<String, ChannelLabels> channels = new HashMap<>();
 
         DeviceLabels(String id) {
             device = Labels.of("device", id);
@@ -80,12 +80,22 @@ public final class GatewayMetrics {
         }
 
         Labels channel(String id, String channel, String unit) {
-            Labels l = channels.get(channel);
-            if (l == null || !unit.equals(l.get("unit"))) {
-                l = Labels.of("device", id, "channel", channel, "unit", unit);
+            ChannelLabels l = channels.get(channel);
+            if (l == null || !unit.equals(l.unit)) {
+                l = new ChannelLabels(unit, Labels.of("device", id, "channel", channel, "unit", unit));
                 channels.put(channel, l);
             }
-            return l;
+            return l.labels;
+        }
+    }
+
+    private static final class ChannelLabels {
+        final String unit;
+        final Labels labels;
+
+        ChannelLabels(String unit, Labels labels) {
+            this.unit = unit;
+            this.labels = labels;
         }
     }
 
