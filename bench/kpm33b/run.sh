@@ -5,11 +5,11 @@
 # and the gateway (the real Karaf distribution), a Mosquitto bridge or Node-RED in between.
 # Needs: Java 17, Maven, Debian mosquitto + mosquitto-clients, a built distribution (karaf-assembly/target/assembly)
 #   and the simulators jar in ~/.m2; Node-RED is installed with npm into ./node-red on first use.
-# Usage: bench/kpm33b/run.sh [scenarios="bridge embedded mosquitto nodered"] [steps="8000 16000 24000 32000 40000"]
+# Usage: bench/kpm33b/run.sh [scenarios="bridge pyproxy embedded mosquitto nodered"] [steps="8000 16000 24000 32000 40000"]
 set -uo pipefail
 cd "$(dirname "$0")"
 . ../../scripts/java17.sh
-SCENARIOS=${1:-"bridge embedded mosquitto nodered"}
+SCENARIOS=${1:-"bridge pyproxy embedded mosquitto nodered"}
 STEPS=${2:-"8000 16000 24000 32000 40000"}
 METERS=${METERS:-1000}; CONNS=${CONNS:-1000}; FIXED=2000; FIXED_S=${FIXED_S:-30}; STEP_S=${STEP_S:-10}
 CENTRAL=21883; INTERNAL=21884; SSH=21101
@@ -160,6 +160,13 @@ cleansession true")
       sleep 1
       scenario bridge 'MQTT_RT_DATA' "$BP"
       kill "$BP" ;;
+    pyproxy)
+      # the Python peer (issue 17): stdlib raw-socket proxy doing the kpm33b_proxy mapping, Mosquitto internal
+      INPUT=$INTERNAL; MP=$(mosq $INTERNAL internal)
+      python3 pyproxy.py "$INTERNAL" "$CENTRAL" > "$OUT/pyproxy.log" 2>&1 & PY=$!; PIDS+=($PY)
+      sleep 1
+      scenario pyproxy 'kpm33b/+/seconds' "$PY,$MP"
+      kill "$PY"; kill "$MP" ;;
     nodered)
       if [ ! -x node-red/node_modules/.bin/node-red ]; then
         (mkdir -p node-red && cd node-red && npm install --no-audit --no-fund node-red@4 > ../$OUT/npm.log 2>&1) \
@@ -180,7 +187,7 @@ echo "load $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 # The table: highest step with zero loss, no broker drop, the full send rate and no backlog (drain < 1 s).
 echo
 printf '%-20s %12s %9s %9s %14s %9s\n' scenario "sustained/s" "p50 ms" "p99 ms" "CPU @2000" "RSS MiB"
-for s in bridge gateway-embedded gateway-mosquitto gateway-embedded-ha gateway-mosquitto-ha nodered; do
+for s in bridge pyproxy gateway-embedded gateway-mosquitto gateway-embedded-ha gateway-mosquitto-ha nodered; do
   f="$OUT/$s.result"; [ -f "$f" ] || continue
   awk -v name="$s" -v fixed=$FIXED '
     function v(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
