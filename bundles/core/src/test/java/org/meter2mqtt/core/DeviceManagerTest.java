@@ -87,6 +87,27 @@ class DeviceManagerTest {
         assertThat(driver.closes.get()).isEqualTo(driver.opens.get());
     }
 
+    /**
+     * A device configured while its driver registers (Karaf starting: fileinstall and the driver bundle race) must
+     * end up served, never stuck waiting with "'fake' is not installed (installed: fake)".
+     */
+    @Test
+    void aDriverAppearingWhileItsDeviceIsConfiguredIsNeverMissed() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            String id = "race" + round;
+            ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+            Thread registers = new Thread(() -> manager.addDriver(driver));
+            registers.start();
+            manager.configure(id, cfg("driver", "fake", "port", "x"));
+            registers.join();
+            DeviceState s = state(id);
+            assertThat(s).as("device %s: %s", id, reason(id)).isNotEqualTo(DeviceState.WAITING_FOR_DRIVER);
+            assertThat(manager.device(id).orElseThrow().driverVersion()).isEqualTo("1.0.0");
+            manager.delete(id);
+            manager.removeDriver(driver);
+        }
+    }
+
     @Test
     void aDeviceThatNeverPublishesIsStillAnnouncedToOutputs() throws Exception {
         manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
