@@ -5,19 +5,18 @@ import org.meter2mqtt.api.DriverDescription;
 import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.api.MeterDriver;
-import org.meter2mqtt.driver.dsmr.DsmrDriver;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
-/** Registers the DSMR driver as a {@link MeterDriver} service, versioned like its bundle. */
+/** OSGi glue only: registers {@link DsmrDriver} as a MeterDriver service, versioned like its bundle. */
 @Component(service = MeterDriver.class, property = MeterDriver.PROPERTY_ID + "=" + DsmrDriver.ID)
-public class DsmrDriverComponent implements MeterDriver {
+public class DsmrComponent implements MeterDriver {
 
     private final DsmrDriver driver;
 
     @Activate
-    public DsmrDriverComponent(BundleContext context) {
+    public DsmrComponent(BundleContext context) {
         this.driver = new DsmrDriver(context.getBundle().getVersion().toString());
     }
 
