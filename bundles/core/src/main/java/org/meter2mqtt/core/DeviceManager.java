@@ -303,6 +303,11 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         return d.readNow(timeout);
     }
 
+    /** The device object itself, for tests in this package. */
+    Device deviceObject(String id) {
+        return devices.get(id);
+    }
+
     // ---- services for devices ----
 
     Path stateDir() {
