@@ -48,7 +48,7 @@ final class Device {
     // guarded by this
     private Map<String, String> raw = Map.of();
     private boolean transientDevice;
-    private DeviceManager.DriverEntry driver;
+    private DriverCatalogue.Entry driver;
     private DeviceConfig config;
     private ModelDescription model;
     private DriverSession session;
@@ -107,16 +107,19 @@ final class Device {
         return transientDevice;
     }
 
-    synchronized DeviceManager.DriverEntry driver() {
+    synchronized DriverCatalogue.Entry driver() {
         return driver;
     }
 
     // ---- lifecycle, called by the manager ----
 
     /** A new or changed configuration. Returns false when nothing changed. */
-    boolean configure(Map<String, String> newRaw, boolean isTransient, DeviceManager.DriverEntry entry) {
+    boolean configure(Map<String, String> newRaw, boolean isTransient) {
         Runnable notify;
         synchronized (this) {
+            // looked up under this lock, after the configuration it depends on: a driver that registers meanwhile
+            // is either found here or rebinds this device afterwards (see DeviceManager.rebind)
+            DriverCatalogue.Entry entry = manager.catalogue().best(newRaw.get(DeviceConfig.DRIVER));
             if (newRaw.equals(raw) && transientDevice == isTransient && entry == driver && config != null) {
                 return false;
             }
@@ -132,14 +135,15 @@ final class Device {
         return true;
     }
 
-    /** The best driver for this device's id changed (installed, upgraded, removed). */
-    void driverChanged(DeviceManager.DriverEntry entry) {
+    /** The best driver for this device's id may have changed (installed, upgraded, removed): look it up again. */
+    void driverChanged() {
         Runnable notify;
         synchronized (this) {
+            DriverCatalogue.Entry entry = manager.catalogue().best(raw.get(DeviceConfig.DRIVER));
             if (entry == driver) {
                 return;
             }
-            DeviceManager.DriverEntry old = driver;
+            DriverCatalogue.Entry old = driver;
             driver = entry;
             if (old != null && entry != null) {
                 LOG.info("Device {}: driver {} {} replaces {}; restarting", id, entry.description().id(), entry.version(),
@@ -222,8 +226,7 @@ final class Device {
             return setState(DeviceState.DISABLED, "enabled=false");
         }
         if (driver == null) {
-            return setState(DeviceState.WAITING_FOR_DRIVER, "driver '" + raw.get(DeviceConfig.DRIVER)
-                    + "' is not installed (installed: " + manager.installedDriverIds() + ")");
+            return setState(DeviceState.WAITING_FOR_DRIVER, waitingReason(raw.get(DeviceConfig.DRIVER)));
         }
         DriverDescription desc = driver.description();
         config = ConfigValidator.withDefaults(raw, desc);
@@ -235,13 +238,26 @@ final class Device {
         return notify;
     }
 
+    /**
+     * Why the device waits. The catalogue may have gained the driver since this device looked it up (it is then
+     * rebound right after): say so instead of "'demo' is not installed (installed: demo)".
+     */
+    private String waitingReason(String driverId) {
+        Set<String> installed = manager.catalogue().ids();
+        if (installed.contains(driverId)) {
+            return "driver '" + driverId + "' is being installed";
+        }
+        return "driver '" + driverId + "' is not installed (installed: "
+                + (installed.isEmpty() ? "none" : String.join(", ", installed)) + ")";
+    }
+
     private Runnable configError(List<String> problems) {
         return setState(DeviceState.CONFIG_ERROR, String.join("; ", problems));
     }
 
     private void open() {
         final int g = ++generation;
-        final DeviceManager.DriverEntry entry = driver;
+        final DriverCatalogue.Entry entry = driver;
         final SessionContext ctx = new SessionContext(this, g, config, model);
         lane.submit("open", manager.minCallDeadlineMillis(), () -> {
             DriverSession s;

@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -25,7 +23,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import org.meter2mqtt.api.ByteLink;
@@ -40,6 +37,7 @@ import org.meter2mqtt.api.MeterDriver;
 import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.OutputKeys;
 import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.api.util.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,47 +51,15 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceManager.class);
 
-    /** A driver service and the version it is known by (its bundle version inside OSGi). */
-    static final class DriverEntry {
-        private final MeterDriver driver;
-        private final DriverDescription description;
-        private final String version;
-        private final long order;
-
-        DriverEntry(MeterDriver driver, DriverDescription description, String version, long order) {
-            this.driver = driver;
-            this.description = description;
-            this.version = version;
-            this.order = order;
-        }
-
-        MeterDriver driver() {
-            return driver;
-        }
-
-        DriverDescription description() {
-            return description;
-        }
-
-        String version() {
-            return version;
-        }
-    }
-
-    private static final Comparator<DriverEntry> BEST_FIRST = Comparator
-            .comparing((DriverEntry e) -> e.version, DeviceManager::compareVersions)
-            .thenComparingLong(e -> e.order).reversed();
-
     private final Path stateDir;
     private final Clock clock;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService workers;
     private final Map<String, Device> devices = new ConcurrentHashMap<>();
-    private final Map<String, List<DriverEntry>> drivers = new TreeMap<>(); // guarded by itself
+    private final DriverCatalogue catalogue = new DriverCatalogue();
     private final List<LinkEntry> links = new CopyOnWriteArrayList<>();
     private final List<MeterOutput> outputs = new CopyOnWriteArrayList<>();
     private final List<OutputKeys> keyOwners = new CopyOnWriteArrayList<>();
-    private final AtomicLong driverOrder = new AtomicLong();
     private volatile long backoffMinMillis = 1_000;
     private volatile long backoffMaxMillis = 60_000;
     private volatile long minCallDeadlineMillis = 30_000;
@@ -157,85 +123,58 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         if (version != null) {
             desc = desc.withVersion(version);
         }
-        DriverEntry entry = new DriverEntry(driver, desc, desc.version(), driverOrder.incrementAndGet());
         if (closed) {
             return;
         }
-        DriverEntry best;
-        synchronized (drivers) {
-            List<DriverEntry> list = drivers.computeIfAbsent(desc.id(), k -> new ArrayList<>());
-            list.add(entry);
-            list.sort(BEST_FIRST);
-            best = list.get(0);
-            if (list.size() > 1) {
-                LOG.warn("Driver '{}' is installed {} times (versions {}); using {}. Remove the older jar from deploy/.",
-                        desc.id(), list.size(), list.stream().map(e -> e.version).collect(Collectors.toList()),
-                        best.version);
-            } else {
-                LOG.info("Driver '{}' {} available", desc.id(), desc.version());
-            }
+        DriverCatalogue.Change change = catalogue.add(driver, desc);
+        if (change.versions().size() > 1) {
+            LOG.warn("Driver '{}' is installed {} times (versions {}); using {}. Remove the older jar from deploy/.",
+                    desc.id(), change.versions().size(), change.versions(), change.best().version());
+        } else {
+            LOG.info("Driver '{}' {} available", desc.id(), desc.version());
         }
-        rebind(desc.id(), best);
+        rebind(desc.id());
     }
 
     public void removeDriver(MeterDriver driver) {
-        String id = null;
-        DriverEntry best = null;
-        synchronized (drivers) {
-            for (Map.Entry<String, List<DriverEntry>> e : drivers.entrySet()) {
-                if (e.getValue().removeIf(d -> d.driver == driver)) {
-                    id = e.getKey();
-                    best = e.getValue().isEmpty() ? null : e.getValue().get(0);
-                    if (e.getValue().isEmpty()) {
-                        drivers.remove(id);
-                    }
-                    break;
-                }
-            }
-        }
+        DriverCatalogue.Change change = catalogue.remove(driver);
         // DS unbinds drivers after deactivate: by then every session is closed and the pools are gone
-        if (id == null || closed) {
+        if (change == null || closed) {
             return;
         }
+        DriverCatalogue.Entry best = change.best();
         if (stopping) {
-            LOG.debug("Driver '{}' stopped with the gateway", id);
+            LOG.debug("Driver '{}' stopped with the gateway", change.id());
         } else {
-            LOG.info("Driver '{}' removed{}", id, best == null ? "" : "; falling back to " + best.version);
+            LOG.info("Driver '{}' removed{}", change.id(), best == null ? "" : "; falling back to " + best.version());
         }
         // close the sessions now: the driver's bundle is stopping and must not be called afterwards
         for (Device d : devices.values()) {
-            DriverEntry current = d.driver();
-            if (current != null && current.driver == driver) {
+            DriverCatalogue.Entry current = d.driver();
+            if (current != null && current.driver() == driver) {
                 if (best == null) {
                     d.shutdown(null, null);
                 }
-                d.driverChanged(best);
+                d.driverChanged();
             }
         }
     }
 
-    private void rebind(String driverId, DriverEntry best) {
+    /**
+     * Every device of {@code driverId} looks its driver up again. A device that is being configured at the same
+     * moment looks it up itself under its own lock, after its configuration is in place, so either this call or
+     * that lookup sees the new driver.
+     */
+    private void rebind(String driverId) {
         for (Device d : devices.values()) {
             if (driverId.equals(d.driverId())) {
-                d.driverChanged(best);
+                d.driverChanged();
             }
         }
     }
 
-    private DriverEntry bestDriver(String driverId) {
-        if (driverId == null) {
-            return null;
-        }
-        synchronized (drivers) {
-            List<DriverEntry> list = drivers.get(driverId);
-            return list == null || list.isEmpty() ? null : list.get(0);
-        }
-    }
-
-    String installedDriverIds() {
-        synchronized (drivers) {
-            return drivers.isEmpty() ? "none" : String.join(", ", drivers.keySet());
-        }
+    DriverCatalogue catalogue() {
+        return catalogue;
     }
 
     public void addLinkFactory(LinkFactory factory) {
@@ -292,7 +231,7 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         }
         Map<String, String> clean = ConfigValidator.userKeys(config);
         Device d = devices.computeIfAbsent(deviceId, id -> new Device(this, id));
-        if (d.configure(clean, isTransient, bestDriver(clean.get(DeviceConfig.DRIVER)))) {
+        if (d.configure(clean, isTransient)) {
             LOG.debug("Device {} configured", deviceId);
         }
     }
@@ -335,10 +274,7 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
 
     @Override
     public List<DriverDescription> drivers() {
-        synchronized (drivers) {
-            return drivers.values().stream().filter(l -> !l.isEmpty()).map(l -> l.get(0).description)
-                    .collect(Collectors.toList());
-        }
+        return catalogue.descriptions();
     }
 
     @Override
@@ -347,15 +283,12 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         ConfigValidator.checkDeviceId(deviceId).ifPresent(problems::add);
         Map<String, String> clean = ConfigValidator.userKeys(config);
         String driverId = clean.get(DeviceConfig.DRIVER);
-        DriverEntry entry = bestDriver(driverId);
-        problems.addAll(ConfigValidator.check(clean, entry == null ? null : entry.description, outputKeys()));
+        DriverCatalogue.Lookup lookup = catalogue.lookup(driverId);
+        DriverCatalogue.Entry entry = lookup.best();
+        problems.addAll(ConfigValidator.check(clean, entry == null ? null : entry.description(), outputKeys()));
         if (entry == null && driverId != null && !driverId.isBlank()) {
             // a driver that is not installed is fine (the device waits for it), unless it looks like a typo
-            Set<String> installed;
-            synchronized (drivers) {
-                installed = new TreeSet<>(drivers.keySet());
-            }
-            ConfigValidator.nearest(driverId, installed).ifPresent(near -> problems.add("no driver '" + driverId
+            ConfigValidator.nearest(driverId, lookup.installedIds()).ifPresent(near -> problems.add("no driver '" + driverId
                     + "' is installed (did you mean '" + near + "'?)"));
         }
         return problems;
@@ -368,6 +301,11 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
             throw new DriverException("no device '" + deviceId + "'");
         }
         return d.readNow(timeout);
+    }
+
+    /** The device object itself, for tests in this package. */
+    Device deviceObject(String id) {
+        return devices.get(id);
     }
 
     // ---- services for devices ----
@@ -401,9 +339,9 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
         return minCallDeadlineMillis;
     }
 
+    /** The retry delay after {@code failures} consecutive failures, without jitter (the device adds its own). */
     long backoffMillis(int failures) {
-        long delay = backoffMinMillis << Math.min(20, Math.max(0, failures - 1));
-        return Math.min(backoffMaxMillis, delay);
+        return Backoff.delayMillis(backoffMinMillis, backoffMaxMillis, failures);
     }
 
     ByteLink openLink(String uri, Map<String, String> defaults) throws DriverException {
@@ -504,18 +442,6 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
     }
 
     static int compareVersions(String a, String b) {
-        String[] pa = (a == null ? "0" : a).split("[.\\-]");
-        String[] pb = (b == null ? "0" : b).split("[.\\-]");
-        for (int i = 0; i < Math.max(pa.length, pb.length); i++) {
-            String x = i < pa.length ? pa[i] : "0";
-            String y = i < pb.length ? pb[i] : "0";
-            // numeric segments as numbers, the qualifier as text (OSGi rules)
-            int c = x.matches("\\d+") && y.matches("\\d+") ? Long.compare(Long.parseLong(x), Long.parseLong(y))
-                    : x.compareTo(y);
-            if (c != 0) {
-                return c;
-            }
-        }
-        return 0;
+        return DriverCatalogue.compareVersions(a, b);
     }
 }

@@ -87,6 +87,35 @@ class DeviceManagerTest {
         assertThat(driver.closes.get()).isEqualTo(driver.opens.get());
     }
 
+    /**
+     * A device configured while its driver registers (Karaf starting: fileinstall and the driver bundle race) must
+     * end up served, never stuck waiting with "'fake' is not installed (installed: fake)". The device's lock is
+     * held while both calls start, so they meet in either order once it is released.
+     */
+    @Test
+    void aDriverAppearingWhileItsDeviceIsConfiguredIsNeverMissed() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            String id = "race" + round;
+            manager.configure(id, cfg("driver", "other", "port", "x"));
+            Device device = manager.deviceObject(id);
+            ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+            Thread configures = new Thread(() -> manager.configure(id, cfg("driver", "fake", "port", "x")));
+            Thread registers = new Thread(() -> manager.addDriver(driver));
+            synchronized (device) {
+                configures.start();
+                registers.start();
+                await("both calls blocked on the device", () -> configures.getState() == Thread.State.BLOCKED
+                        && registers.getState() == Thread.State.BLOCKED);
+            }
+            configures.join();
+            registers.join();
+            assertThat(state(id)).as("device %s: %s", id, reason(id)).isNotEqualTo(DeviceState.WAITING_FOR_DRIVER);
+            assertThat(manager.device(id).orElseThrow().driverVersion()).isEqualTo("1.0.0");
+            manager.delete(id);
+            manager.removeDriver(driver);
+        }
+    }
+
     @Test
     void aDeviceThatNeverPublishesIsStillAnnouncedToOutputs() throws Exception {
         manager.addDriver(new ScriptedDriver("fake", "1.0.0"));

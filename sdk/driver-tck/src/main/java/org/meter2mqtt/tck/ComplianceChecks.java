@@ -102,6 +102,9 @@ public final class ComplianceChecks {
             checks.add(new Check("lost link", this::lostLink));
         }
         checks.add(new Check("bundle metadata", this::bundleMetadata));
+        if (subject.protocolPackage != null) {
+            checks.add(new Check("protocol package is plain Java", this::protocolPackage));
+        }
         return checks;
     }
 
@@ -113,6 +116,9 @@ public final class ComplianceChecks {
         }
         if (!subject.feed.canLoseLink()) {
             out.add("lost link: the feed has no link to lose");
+        }
+        if (subject.protocolPackage == null) {
+            out.add("protocol package: none named (DriverUnderTest.Builder.protocolPackage)");
         }
         return out;
     }
@@ -489,6 +495,16 @@ public final class ComplianceChecks {
         try {
             Class<?> cls = subject.bundleClass != null ? subject.bundleClass : driver.getClass();
             return BundleMetadata.check(cls, driver.describe().id());
+        } finally {
+            dispose(driver);
+        }
+    }
+
+    public List<String> protocolPackage() {
+        MeterDriver driver = subject.factory.get();
+        try {
+            Class<?> cls = subject.bundleClass != null ? subject.bundleClass : driver.getClass();
+            return ProtocolBoundary.check(cls, subject.protocolPackage);
         } finally {
             dispose(driver);
         }

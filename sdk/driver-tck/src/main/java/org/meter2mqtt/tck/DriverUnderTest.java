@@ -22,6 +22,7 @@ public final class DriverUnderTest {
     final Class<?> bundleClass;
     final Duration readingTimeout;
     final Map<String, String> waivers;
+    final String protocolPackage;
 
     private DriverUnderTest(Builder b) {
         this.factory = b.factory;
@@ -33,6 +34,7 @@ public final class DriverUnderTest {
         this.bundleClass = b.bundleClass;
         this.readingTimeout = b.readingTimeout;
         this.waivers = Map.copyOf(b.waivers);
+        this.protocolPackage = b.protocolPackage;
     }
 
     /** {@code driver} makes a new driver instance: the plain-Java driver, or the component with its inputs. */
@@ -56,6 +58,7 @@ public final class DriverUnderTest {
         private Class<?> bundleClass;
         private Duration readingTimeout = Duration.ofSeconds(10);
         private final Map<String, String> waivers = new LinkedHashMap<>();
+        private String protocolPackage;
 
         private Builder(Supplier<? extends MeterDriver> factory) {
             this.factory = Objects.requireNonNull(factory);
@@ -91,6 +94,16 @@ public final class DriverUnderTest {
         /** How long to wait for a streaming driver's first batch, a bad-data report or a lost link (10 s). */
         public Builder readingTimeout(Duration timeout) {
             this.readingTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The driver's protocol package (framing, codec, parser), checked to be plain Java: no OSGi, Karaf, Paho
+         * or gateway API type in its classes ({@link ProtocolBoundary}). The classes are looked up beside
+         * {@link #bundleClass(Class)} (or the driver's class).
+         */
+        public Builder protocolPackage(String packageName) {
+            this.protocolPackage = Objects.requireNonNull(packageName);
             return this;
         }
 

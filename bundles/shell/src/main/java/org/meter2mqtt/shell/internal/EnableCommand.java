@@ -12,7 +12,7 @@ import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.shell.internal.completers.DeviceIdCompleter;
 
 @Service
-@Command(scope = "meter", name = "enable", description = "Enables a device (enabled=true in its .cfg)")
+@Command(scope = "meter", name = "enable", description = "Enables a device (removes enabled=false from its .cfg: devices are enabled by default)")
 public class EnableCommand implements Action {
 
     @Reference

@@ -34,18 +34,21 @@ final class Validation {
     }
 
     /**
-     * After a change to an existing file: waits until the device runs with the changed keys (FileInstall polls
-     * etc/ every second), at most 5 s, then prints what the gateway made of it.
+     * After a change to an existing file: waits until the device runs with the changed keys and has left STARTING
+     * (FileInstall polls etc/ every second), at most 5 s, then prints what the gateway made of it, or that the
+     * change is not applied yet: the state shown is never the one from before the change.
      */
     static void awaitConfig(DeviceRegistry registry, String id, Map<String, String> changes) throws InterruptedException {
         for (int i = 0; i < 50; i++) {
             Optional<DeviceInfo> d = registry.device(id);
             if (d.isPresent() && applied(d.get().config(), changes) && d.get().state() != DeviceState.STARTING) {
-                break;
+                print(id, d);
+                return;
             }
             Thread.sleep(100);
         }
-        awaitDevice(registry, id);
+        System.out.println("Device " + id + ": the gateway has not applied the change within 5 s; check meter:show "
+                + id + " in a moment.");
     }
 
     private static boolean applied(Map<String, String> running, Map<String, String> changes) {
@@ -63,6 +66,10 @@ final class Validation {
             }
             Thread.sleep(100);
         }
+        print(id, d);
+    }
+
+    private static void print(String id, Optional<DeviceInfo> d) {
         System.out.println(d.map(info -> "Device " + id + ": " + info.state()
                 + (info.reason() == null ? "" : " (" + info.reason() + ")"))
                 .orElse("Device " + id + " is not running yet; check meter:list in a moment."));

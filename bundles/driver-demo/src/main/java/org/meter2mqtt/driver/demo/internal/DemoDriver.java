@@ -17,12 +17,13 @@ import org.meter2mqtt.api.ModelDescription;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.api.StateStore;
 import org.meter2mqtt.api.Units;
-import org.meter2mqtt.driver.demo.SimulatedMeter;
-import org.osgi.service.component.annotations.Component;
+import org.meter2mqtt.driver.demo.protocol.SimulatedMeter;
 
-/** A simulated electricity meter, so a fresh gateway has something to show. Not a real meter. */
-@Component(service = MeterDriver.class, property = MeterDriver.PROPERTY_ID + "=" + DemoDriver.ID)
-public class DemoDriver implements MeterDriver {
+/**
+ * A simulated electricity meter, so a fresh gateway has something to show. Not a real meter. Plain Java:
+ * {@link DemoComponent} registers it with its bundle's version; tests create it directly.
+ */
+public final class DemoDriver implements MeterDriver {
 
     static final String ID = "demo";
     static final String BASE_LOAD = "base.load";
@@ -32,38 +33,46 @@ public class DemoDriver implements MeterDriver {
     private static final String IMPORT_WH = "import.wh";
     private static final String EXPORT_WH = "export.wh";
 
-    static final DriverDescription DESCRIPTION = DriverDescription.builder(ID)
-            .name("Demo electricity meter (simulation)")
-            .vendor("meter2mqtt")
-            .version("1.0.0")
-            .mode(DriverDescription.Mode.POLLED)
-            .defaultPollSeconds(5)
-            .model(new ModelDescription("simulated", "Simulated 3-phase meter (not real)", "meter2mqtt demo",
-                    List.of(
-                            Channel.builder("energy_import").name("Energy import").unit(Units.KWH)
-                                    .deviceClass(Units.CLASS_ENERGY).stateClass(Channel.StateClass.TOTAL_INCREASING)
-                                    .precision(3).build(),
-                            Channel.builder("energy_export").name("Energy export").unit(Units.KWH)
-                                    .deviceClass(Units.CLASS_ENERGY).stateClass(Channel.StateClass.TOTAL_INCREASING)
-                                    .precision(3).build(),
-                            Channel.builder("power_import").name("Power import").unit(Units.W)
-                                    .deviceClass(Units.CLASS_POWER).precision(0).build(),
-                            Channel.builder("power_export").name("Power export").unit(Units.W)
-                                    .deviceClass(Units.CLASS_POWER).precision(0).build(),
-                            phase("voltage_l1", "Voltage L1", Units.V, Units.CLASS_VOLTAGE, 1),
-                            phase("voltage_l2", "Voltage L2", Units.V, Units.CLASS_VOLTAGE, 1),
-                            phase("voltage_l3", "Voltage L3", Units.V, Units.CLASS_VOLTAGE, 1),
-                            phase("current_l1", "Current L1", Units.A, Units.CLASS_CURRENT, 2),
-                            phase("current_l2", "Current L2", Units.A, Units.CLASS_CURRENT, 2),
-                            phase("current_l3", "Current L3", Units.A, Units.CLASS_CURRENT, 2),
-                            phase("frequency", "Frequency", Units.HZ, Units.CLASS_FREQUENCY, 2))))
-            .configKey(ConfigKey.builder(BASE_LOAD, ConfigKey.Type.INTEGER).defaultValue("350").range(0, 100_000)
-                    .description("average base load in W").build())
-            .configKey(ConfigKey.builder(SOLAR_PEAK, ConfigKey.Type.INTEGER).defaultValue("0").range(0, 100_000)
-                    .description("solar panels' peak power in W (0 = none); exports around noon").build())
-            .configKey(ConfigKey.builder(ERROR_RATE, ConfigKey.Type.DECIMAL).defaultValue("0").description(
-                    "share of polls (0..1) that report a simulated bad frame, to show DEGRADED").build())
-            .build();
+    private final DriverDescription description;
+
+    public DemoDriver(String version) {
+        this.description = describe(version);
+    }
+
+    private static DriverDescription describe(String version) {
+        return DriverDescription.builder(ID)
+                .name("Demo electricity meter (simulation)")
+                .vendor("meter2mqtt")
+                .version(version)
+                .mode(DriverDescription.Mode.POLLED)
+                .defaultPollSeconds(5)
+                .model(new ModelDescription("simulated", "Simulated 3-phase meter (not real)", "meter2mqtt demo",
+                        List.of(
+                                Channel.builder("energy_import").name("Energy import").unit(Units.KWH)
+                                        .deviceClass(Units.CLASS_ENERGY).stateClass(Channel.StateClass.TOTAL_INCREASING)
+                                        .precision(3).build(),
+                                Channel.builder("energy_export").name("Energy export").unit(Units.KWH)
+                                        .deviceClass(Units.CLASS_ENERGY).stateClass(Channel.StateClass.TOTAL_INCREASING)
+                                        .precision(3).build(),
+                                Channel.builder("power_import").name("Power import").unit(Units.W)
+                                        .deviceClass(Units.CLASS_POWER).precision(0).build(),
+                                Channel.builder("power_export").name("Power export").unit(Units.W)
+                                        .deviceClass(Units.CLASS_POWER).precision(0).build(),
+                                phase("voltage_l1", "Voltage L1", Units.V, Units.CLASS_VOLTAGE, 1),
+                                phase("voltage_l2", "Voltage L2", Units.V, Units.CLASS_VOLTAGE, 1),
+                                phase("voltage_l3", "Voltage L3", Units.V, Units.CLASS_VOLTAGE, 1),
+                                phase("current_l1", "Current L1", Units.A, Units.CLASS_CURRENT, 2),
+                                phase("current_l2", "Current L2", Units.A, Units.CLASS_CURRENT, 2),
+                                phase("current_l3", "Current L3", Units.A, Units.CLASS_CURRENT, 2),
+                                phase("frequency", "Frequency", Units.HZ, Units.CLASS_FREQUENCY, 2))))
+                .configKey(ConfigKey.builder(BASE_LOAD, ConfigKey.Type.INTEGER).defaultValue("350").range(0, 100_000)
+                        .description("average base load in W").build())
+                .configKey(ConfigKey.builder(SOLAR_PEAK, ConfigKey.Type.INTEGER).defaultValue("0").range(0, 100_000)
+                        .description("solar panels' peak power in W (0 = none); exports around noon").build())
+                .configKey(ConfigKey.builder(ERROR_RATE, ConfigKey.Type.DECIMAL).defaultValue("0").description(
+                        "share of polls (0..1) that report a simulated bad frame, to show DEGRADED").build())
+                .build();
+    }
 
     private static Channel phase(String id, String name, String unit, String deviceClass, int precision) {
         return Channel.builder(id).name(name).unit(unit).deviceClass(deviceClass).precision(precision).build();
@@ -71,7 +80,7 @@ public class DemoDriver implements MeterDriver {
 
     @Override
     public DriverDescription describe() {
-        return DESCRIPTION;
+        return description;
     }
 
     @Override

@@ -8,6 +8,7 @@ class DemoComplianceTest extends DriverComplianceKit {
 
     @Override
     protected DriverUnderTest driverUnderTest() {
-        return DriverUnderTest.of(DemoDriver::new).build();
+        return DriverUnderTest.of(() -> new DemoDriver("1.2.3")).bundleClass(DemoComponent.class)
+                .protocolPackage("org.meter2mqtt.driver.demo.protocol").build();
     }
 }

@@ -12,12 +12,11 @@ import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.api.MeterDriver;
 import org.meter2mqtt.api.ModelDescription;
 import org.meter2mqtt.driver.kamstrup.kmp.KmpRegister;
-import org.osgi.framework.Bundle;
-import org.osgi.framework.FrameworkUtil;
-import org.osgi.service.component.annotations.Component;
 
-/** Kamstrup MULTICAL heat meters read over the optical eye with KMP. */
-@Component(service = MeterDriver.class, property = MeterDriver.PROPERTY_ID + "=" + KamstrupDriver.ID)
+/**
+ * Kamstrup MULTICAL heat meters read over the optical eye with KMP. Plain Java: {@link KamstrupComponent}
+ * registers it with its bundle's version; tests create it directly.
+ */
 public final class KamstrupDriver implements MeterDriver {
 
     static final String ID = "kamstrup";
@@ -32,10 +31,8 @@ public final class KamstrupDriver implements MeterDriver {
 
     private final DriverDescription description;
 
-    public KamstrupDriver() {
-        Bundle bundle = FrameworkUtil.getBundle(KamstrupDriver.class);
-        DriverDescription d = buildDescription();
-        this.description = bundle == null ? d : d.withVersion(bundle.getVersion().toString());
+    public KamstrupDriver(String version) {
+        this.description = buildDescription(version);
     }
 
     @Override
@@ -48,9 +45,9 @@ public final class KamstrupDriver implements MeterDriver {
         return KamstrupSession.open(context);
     }
 
-    static DriverDescription buildDescription() {
+    static DriverDescription buildDescription(String version) {
         DriverDescription.Builder b = DriverDescription.builder(ID).name("Kamstrup MULTICAL (KMP)")
-                .vendor("meter2mqtt").version("0.1.0").mode(DriverDescription.Mode.POLLED)
+                .vendor("meter2mqtt").version(version).mode(DriverDescription.Mode.POLLED)
                 .defaultPollSeconds(DEFAULT_POLL_SECONDS);
         for (KamstrupChannels.Model m : KamstrupChannels.MODELS) {
             // Declared channels are the basic set; parameters beyond it are announced when a device reads them.

@@ -17,9 +17,9 @@ class KamstrupComplianceTest extends DriverComplianceKit {
     protected DriverUnderTest driverUnderTest() {
         KmpResponder.Options options = new KmpResponder.Options();
         KmpResponder meter = new KmpResponder("403", options);
-        return DriverUnderTest.of(KamstrupDriver::new)
+        return DriverUnderTest.of(() -> new KamstrupDriver(KamstrupDeviceTest.TEST_VERSION))
                 .feed(ByteFeed.exchange(meter::serve, () -> options.crcErrorRate = 0, () -> options.crcErrorRate = 1,
                         Map.of("port", "/dev/ttyUSB0", "model", "403", "timeout", "500", "retries", "0")))
-                .build();
+                .bundleClass(KamstrupComponent.class).protocolPackage("org.meter2mqtt.driver.kamstrup.kmp").build();
     }
 }

@@ -49,6 +49,9 @@ import org.meter2mqtt.transport.Links;
  */
 class KamstrupDeviceTest {
 
+    /** A version no build has, so the test sees the one it passed (inside Karaf the bundle's version). */
+    static final String TEST_VERSION = "7.7.7";
+
     /** What the simulator's registers must be published as (converted to the channel units). */
     private static final Map<String, String> EXPECTED_COMMON = Map.ofEntries(
             Map.entry("power", "12.3"), Map.entry("temp1", "65.43"), Map.entry("temp2", "40.12"),
@@ -88,7 +91,7 @@ class KamstrupDeviceTest {
     void start() {
         manager = new DeviceManager(tmp.resolve("state"), Clock.systemUTC());
         manager.setBackoff(Duration.ofMillis(200), Duration.ofSeconds(1));
-        manager.addDriver(new KamstrupDriver());
+        manager.addDriver(new KamstrupDriver(TEST_VERSION));
         manager.addLinkFactory(new Links());
         manager.addOutput(new MeterOutput() {
             @Override
@@ -411,8 +414,9 @@ class KamstrupDeviceTest {
 
     @Test
     void descriptionDeclaresKeysAndModels() {
-        var d = new KamstrupDriver().describe();
+        var d = new KamstrupDriver(TEST_VERSION).describe();
         assertThat(d.id()).isEqualTo("kamstrup");
+        assertThat(d.version()).isEqualTo(TEST_VERSION);
         assertThat(d.models()).extracting(m -> m.id()).containsExactly("402", "403", "601", "603", "801");
         assertThat(d.configKey("parameters").orElseThrow().defaultValue())
                 .hasValue("energy,power,temp1,temp2,tempdiff,flow,volume");

@@ -8,7 +8,17 @@ interface InternalLink extends AutoCloseable {
         void message(String topic, byte[] payload);
     }
 
+    /** Connects, or starts connecting in the background. */
     void start();
+
+    /**
+     * True when {@link #connected()} can only turn true inside {@link #start()} or through the hub (the in-process
+     * link), so a waiter need not look again on its own; false for a client connection that connects later on a
+     * thread of its own and tells nobody.
+     */
+    default boolean announcesConnection() {
+        return false;
+    }
 
     boolean connected();
 

@@ -1,56 +1,69 @@
 package org.meter2mqtt.driver.kpm33b.internal;
 
+import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
+import org.meter2mqtt.api.DeviceContext;
 import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.DiscoveredMeter;
 import org.meter2mqtt.api.DiscoveryService;
+import org.meter2mqtt.api.DriverDescription;
+import org.meter2mqtt.api.DriverException;
+import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.api.LocalBroker;
 import org.meter2mqtt.api.MeterDriver;
 import org.meter2mqtt.api.MeterOutput;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * OSGi glue for {@link Kpm33bDriver}. The driver's services are registered by hand with only
- * {@code meter.driver=kpm33b}: DS would publish the whole configuration (broker passwords included) as
- * service properties, visible to anyone who lists services.
+ * OSGi glue only: registers {@link Kpm33bDriver} as the {@code kpm33b} MeterDriver and DiscoveryService,
+ * versioned like its bundle. It takes no configuration itself: DS would publish every configuration key (broker
+ * passwords included) as service properties of this service, visible to anyone who lists services. The PID's
+ * settings come through {@link Kpm33bSettingsComponent}, which registers nothing.
  */
-@Component(immediate = true, service = {}, configurationPid = Kpm33bDriver.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL)
-@Designate(ocd = Config.class)
-public class Kpm33bComponent {
+@Component(service = { MeterDriver.class, DiscoveryService.class },
+        property = MeterDriver.PROPERTY_ID + "=" + Kpm33bDriver.ID, configurationPolicy = ConfigurationPolicy.IGNORE)
+public class Kpm33bComponent implements MeterDriver, DiscoveryService {
 
     private final Kpm33bDriver driver;
-    private final ServiceRegistration<?> registration;
 
     @Activate
-    public Kpm33bComponent(Config config, BundleContext context) {
-        driver = new Kpm33bDriver(config);
-        registration = context.registerService(
-                new String[] { MeterDriver.class.getName(), DiscoveryService.class.getName() }, driver,
-                FrameworkUtil.asDictionary(Map.of(MeterDriver.PROPERTY_ID, Kpm33bDriver.ID)));
+    public Kpm33bComponent(BundleContext context) {
+        driver = new Kpm33bDriver(context.getBundle().getVersion().toString(), Clock.systemUTC());
     }
 
-    @Modified
-    void modified(Config config) {
-        driver.modified(config);
+    /** The PID's settings, first or changed. */
+    void settings(HubSettings settings) {
+        driver.configure(settings);
     }
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
         driver.close();
+    }
+
+    @Override
+    public DriverDescription describe() {
+        return driver.describe();
+    }
+
+    @Override
+    public DriverSession open(DeviceContext context) throws DriverException {
+        return driver.open(context);
+    }
+
+    @Override
+    public List<DiscoveredMeter> discovered() {
+        return driver.discovered();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)

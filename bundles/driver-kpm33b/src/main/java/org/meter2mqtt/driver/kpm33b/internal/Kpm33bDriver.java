@@ -18,8 +18,6 @@ import org.meter2mqtt.api.MeterDriver;
 import org.meter2mqtt.api.ModelDescription;
 import org.meter2mqtt.driver.kpm33b.protocol.ConfigCommand;
 import org.meter2mqtt.driver.kpm33b.protocol.Field;
-import org.osgi.framework.Bundle;
-import org.osgi.framework.FrameworkUtil;
 
 /**
  * COMPERE KPM33B MQTT energy meters. The driver owns the one shared subscription ({@link Kpm33bHub},
@@ -44,25 +42,26 @@ public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCl
     private final Kpm33bHub hub;
     private volatile DeviceRegistry registry;
 
-    Kpm33bDriver(Config config) {
-        this(HubSettings.of(config), Clock.systemUTC());
+    /**
+     * A driver whose subscription starts with the first {@link #configure(HubSettings)} (inside the gateway:
+     * when the settings component hands over the PID's configuration). A session opened before waits for it
+     * briefly, then fails and is retried by the core.
+     */
+    Kpm33bDriver(String version, Clock clock) {
+        this.description = buildDescription(version);
+        this.hub = new Kpm33bHub(HubSettings.of(java.util.Map.of()), () -> registry, clock);
     }
 
-    /** Plain-Java use (tests, benchmark harness): settings as in the .cfg file of the PID. */
-    public Kpm33bDriver(java.util.Map<String, String> settings, Clock clock) {
-        this(HubSettings.of(settings), clock);
-    }
-
-    private Kpm33bDriver(HubSettings settings, Clock clock) {
-        Bundle bundle = FrameworkUtil.getBundle(Kpm33bDriver.class);
-        DriverDescription d = buildDescription();
-        this.description = bundle == null ? d : d.withVersion(bundle.getVersion().toString());
-        this.hub = new Kpm33bHub(settings, () -> registry, clock);
+    /** Plain-Java use (tests, benchmark harness): settings as in the .cfg file of the PID, started at once. */
+    public Kpm33bDriver(String version, java.util.Map<String, String> settings, Clock clock) {
+        this.description = buildDescription(version);
+        this.hub = new Kpm33bHub(HubSettings.of(settings), () -> registry, clock);
         hub.start();
     }
 
-    void modified(Config config) {
-        hub.configure(HubSettings.of(config));
+    /** New driver-wide settings; the first ones start the subscription of a driver made without any. */
+    void configure(HubSettings settings) {
+        hub.configure(settings);
     }
 
     /** Applies new driver-wide settings (plain-Java use). */
@@ -123,9 +122,9 @@ public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCl
         return hub.stats();
     }
 
-    static DriverDescription buildDescription() {
+    static DriverDescription buildDescription(String version) {
         String[] groups = Arrays.stream(Field.Group.values()).map(Field.Group::key).toArray(String[]::new);
-        return DriverDescription.builder(ID).name("COMPERE KPM33B (MQTT)").vendor("meter2mqtt").version("0.1.0")
+        return DriverDescription.builder(ID).name("COMPERE KPM33B (MQTT)").vendor("meter2mqtt").version(version)
                 .mode(DriverDescription.Mode.STREAMING)
                 // channels depend on the groups chosen and on what the meter sends: they are announced at runtime
                 .model(new ModelDescription("KPM33B", "KPM33B", "COMPERE", List.of()))

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -22,6 +20,7 @@ import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.api.DiscoveredMeter;
 import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.LocalBroker;
+import org.meter2mqtt.api.util.RateLimitedLog;
 import org.meter2mqtt.driver.kpm33b.protocol.ConfigCommand;
 import org.meter2mqtt.driver.kpm33b.protocol.Intake;
 import org.meter2mqtt.driver.kpm33b.protocol.MessageParser;
@@ -37,40 +36,26 @@ import org.slf4j.LoggerFactory;
  * implausible clocks, then hand it to the session registered for the meter id (which publishes through the
  * core; the MQTT output publishes it, in the kpm33b_proxy layout too when configured). No queue, no thread hop.
  * Meters without a session are remembered for {@code meter:discovered} and, with autodiscover, started as
- * transient devices.
+ * transient devices ({@link DiscoveredMeters}); configuration commands are matched to replies by
+ * {@link PendingCommands}; what happened to each message is counted in {@link PipelineCounters}.
  */
 final class Kpm33bHub implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Kpm33bHub.class);
-    private static final Duration WARN_EVERY = Duration.ofHours(1);
     /** How long opening a session waits for the first connection to the internal broker. */
     private static final long CONNECT_WAIT_MS = 2_000;
-
-    /** A meter seen without a .cfg. */
-    private static final class Seen {
-        volatile Instant lastSeen;
-        volatile MeterMessage last;
-        volatile Instant lastTime;
-        volatile boolean started;
-    }
 
     private final Supplier<DeviceRegistry> registry;
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Map<String, Kpm33bSession> sessions = new ConcurrentHashMap<>();
-    private final Map<String, Seen> discovered = new ConcurrentHashMap<>();
-    private final Map<String, Consumer<ConfigCommand.Reply>> awaiting = new ConcurrentHashMap<>();
-    private final Map<String, Instant> warned = new ConcurrentHashMap<>();
+    private final DiscoveredMeters discovered = new DiscoveredMeters();
+    private final PendingCommands pending = new PendingCommands();
+    private final PipelineCounters counters = new PipelineCounters();
+    private final LinkGate gate = new LinkGate();
+    /** A meter that keeps sending garbage or a wrong clock is logged at WARN once an hour, per cause. */
+    private final RateLimitedLog hourly = new RateLimitedLog(LOG, Duration.ofHours(1));
     private final Intake intake;
-
-    final AtomicLong received = new AtomicLong();
-    final AtomicLong dispatched = new AtomicLong();
-    final AtomicLong malformed = new AtomicLong();
-    final AtomicLong duplicates = new AtomicLong();
-    final AtomicLong zeros = new AtomicLong();
-    final AtomicLong excluded = new AtomicLong();
-    final AtomicLong badClock = new AtomicLong();
-    final AtomicLong unregistered = new AtomicLong();
 
     private volatile HubSettings settings;
     private volatile LocalBroker localBroker;
@@ -78,6 +63,8 @@ final class Kpm33bHub implements AutoCloseable {
     /** The MQTT output's broker (its service property), or null while none is installed. */
     private volatile String outputUrl;
     private volatile boolean closed;
+    /** Guarded by this: the link is made only once settings are known (see {@link #configure}). */
+    private boolean started;
     private String lastStats = "";
 
     Kpm33bHub(HubSettings settings, Supplier<DeviceRegistry> registry, Clock clock) {
@@ -92,11 +79,14 @@ final class Kpm33bHub implements AutoCloseable {
         });
     }
 
+    /** Starts with the settings given at construction. */
     synchronized void start() {
+        started = true;
         settings.problems.forEach(p -> LOG.warn("KPM33B settings (etc/org.meter2mqtt.driver.kpm33b.cfg): {}", p));
         LOG.info("KPM33B meters on {}", settings);
         internal = newInternal(settings);
         internal.start();
+        gate.changed();
         long every = settings.statsInterval.toMillis();
         timer.scheduleWithFixedDelay(this::pushStats, every, every, TimeUnit.MILLISECONDS);
     }
@@ -110,8 +100,14 @@ final class Kpm33bHub implements AutoCloseable {
         }
     }
 
-    /** New settings (@Modified): reconnects only what changed. */
+    /** New settings (@Modified): reconnects only what changed; the first settings of a hub not started start it. */
     synchronized void configure(HubSettings s) {
+        if (!started) {
+            settings = s;
+            intake.reconfigure(s.excluded, new MeterClock(s.zone, s.clockTolerance));
+            start();
+            return;
+        }
         HubSettings old = settings;
         settings = s;
         intake.reconfigure(s.excluded, new MeterClock(s.zone, s.clockTolerance));
@@ -124,6 +120,7 @@ final class Kpm33bHub implements AutoCloseable {
                 l.close();
             }
             internal.start();
+            gate.changed();
             // sessions reopen and re-register through the core's retry, against the new connection
             lost("internal broker settings changed");
         }
@@ -143,7 +140,7 @@ final class Kpm33bHub implements AutoCloseable {
     /** The embedded broker came, went or was restarted: rebuild the in-process link if that is the one used. */
     synchronized void localBroker(LocalBroker b) {
         localBroker = b;
-        if (closed || !settings.embedded()) {
+        if (closed || !started || !settings.embedded()) {
             return;
         }
         InternalLink l = internal;
@@ -153,6 +150,7 @@ final class Kpm33bHub implements AutoCloseable {
             l.close();
         }
         internal.start();
+        gate.changed();
         if (wasConnected) {
             lost(b == null ? "embedded broker stopped" : "embedded broker restarted");
         }
@@ -184,6 +182,12 @@ final class Kpm33bHub implements AutoCloseable {
         return settings;
     }
 
+    /** Whether the link to the internal broker is up (for tests and meter:show). */
+    boolean linkConnected() {
+        InternalLink l = internal;
+        return l != null && l.connected();
+    }
+
     Clock clock() {
         return clock;
     }
@@ -197,20 +201,15 @@ final class Kpm33bHub implements AutoCloseable {
      * @throws DriverException when the internal broker cannot be reached (the core retries with backoff)
      */
     void register(Kpm33bSession s) throws DriverException {
-        InternalLink l = internal;
-        // monotonic: a wall-clock step (NTP at boot) must not stretch or cut the wait
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_WAIT_MS);
-        while ((l == null || !l.connected()) && System.nanoTime() - deadline < 0 && !closed) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            l = internal;
+        InternalLink l;
+        try {
+            l = gate.await(() -> internal, () -> closed, CONNECT_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted while waiting for the internal broker");
         }
         if (closed || l == null || !l.connected()) {
-            String why = l == null ? "not started" : l.problem();
+            String why = closed ? "closed" : l == null ? "not started" : l.problem();
             throw new DriverException(settings.embedded() ? why
                     : "internal MQTT broker " + settings.url + " not reachable: " + why);
         }
@@ -232,24 +231,16 @@ final class Kpm33bHub implements AutoCloseable {
                     s.deviceId(), superseded.deviceId());
             superseded.superseded(s.deviceId());
         }
-        Seen seen = discovered.get(s.meterId());
-        if (seen != null) {
-            if (!s.transientDevice()) {
-                discovered.remove(s.meterId());
-            }
-            // the message that made us discover the meter is not lost
-            MeterMessage last = seen.last;
-            seen.last = null;
-            if (last != null) {
-                deliver(s, last, seen.lastTime);
-            }
+        // the message that made us discover the meter is not lost
+        DiscoveredMeters.Kept kept = discovered.claim(s.meterId(), !s.transientDevice());
+        if (kept != null) {
+            deliver(s, kept.message, kept.time);
         }
     }
 
     void unregister(Kpm33bSession s) {
         sessions.remove(s.meterId(), s);
-        awaiting.values().removeIf(c -> c instanceof Kpm33bSession.ReplyHandler
-                && ((Kpm33bSession.ReplyHandler) c).session() == s);
+        pending.forgetAll(s);
     }
 
     /**
@@ -257,18 +248,21 @@ final class Kpm33bHub implements AutoCloseable {
      *
      * @return false when the internal broker is not connected (nothing was sent)
      */
-    boolean sendCommand(String meterId, String oprid, byte[] payload, Consumer<ConfigCommand.Reply> onReply) {
+    boolean sendCommand(Kpm33bSession from, String meterId, String oprid, byte[] payload,
+            Consumer<ConfigCommand.Reply> onReply) {
         InternalLink l = internal;
-        awaiting.put(oprid, onReply);
+        // expected before it is sent: a fast meter's reply must find it
+        pending.expect(oprid, from, onReply);
         if (l == null || !l.publish(ConfigCommand.topic(settings.commandPrefix, meterId), payload, 1)) {
-            awaiting.remove(oprid);
+            pending.forget(oprid);
             return false;
         }
         return true;
     }
 
+    /** The command was given up on (no reply in time, session closed): a late reply is ignored. */
     void forget(String oprid) {
-        awaiting.remove(oprid);
+        pending.forget(oprid);
     }
 
     // ---- the message path (the delivering thread) ----
@@ -279,7 +273,7 @@ final class Kpm33bHub implements AutoCloseable {
             reply(payload);
             return;
         }
-        received.incrementAndGet();
+        counters.received.incrementAndGet();
         Instant now = clock.instant();
         Intake.Result r = intake.offer(MessageParser.parse(topic, payload), now);
         MeterMessage m = r.message();
@@ -287,35 +281,35 @@ final class Kpm33bHub implements AutoCloseable {
             case ACCEPTED:
                 break;
             case MALFORMED:
-                malformed.incrementAndGet();
+                counters.malformed.incrementAndGet();
                 Kpm33bSession bad = m.id() == null ? null : sessions.get(m.id());
                 if (bad != null) {
                     bad.badData(r.reason());
                 } else {
-                    warnHourly("malformed:" + topic, "KPM33B: unreadable message on {}: {}", topic, r.reason());
+                    hourly.warn("malformed:" + topic, "KPM33B: unreadable message on {}: {}", topic, r.reason());
                 }
                 return;
             case EXCLUDED:
-                excluded.incrementAndGet();
+                counters.excluded.incrementAndGet();
                 return;
             case INCOMPLETE:
                 return;
             case DUPLICATE:
-                duplicates.incrementAndGet();
+                counters.duplicates.incrementAndGet();
                 LOG.trace("KPM33B {}: duplicate {} at {}", m.id(), topic, m.time());
                 return;
             case ZEROS:
-                zeros.incrementAndGet();
+                counters.zeros.incrementAndGet();
                 LOG.debug("KPM33B {}: all-zero {} at {} dropped", m.id(), topic, m.time());
                 return;
             case BAD_CLOCK:
             default:
-                badClock.incrementAndGet();
+                counters.badClock.incrementAndGet();
                 Kpm33bSession late = sessions.get(m.id());
                 if (late != null) {
                     late.badData(r.reason());
                 }
-                warnHourly("clock:" + m.id(), "KPM33B {}: {}", m.id(), r.reason());
+                hourly.warn("clock:" + m.id(), "KPM33B {}: {}", m.id(), r.reason());
                 return;
         }
         Kpm33bSession session = sessions.get(m.id());
@@ -323,7 +317,7 @@ final class Kpm33bHub implements AutoCloseable {
             seen(m, r.time(), now, session == null);
         }
         if (session == null) {
-            unregistered.incrementAndGet();
+            counters.withoutDevice.incrementAndGet();
             return;
         }
         deliver(session, m, r.time());
@@ -331,52 +325,43 @@ final class Kpm33bHub implements AutoCloseable {
 
     private void deliver(Kpm33bSession session, MeterMessage m, Instant t) {
         if (session.onMessage(m, t)) {
-            dispatched.incrementAndGet();
+            counters.dispatched.incrementAndGet();
         }
     }
 
     private void seen(MeterMessage m, Instant t, Instant now, boolean keep) {
-        Seen seen = discovered.computeIfAbsent(m.id(), id -> new Seen());
-        seen.lastSeen = now;
-        if (keep) {
-            seen.last = m;
-            seen.lastTime = t;
+        if (!discovered.seen(m, t, now, keep)) {
+            return;
         }
-        if (!seen.started && keep) {
-            seen.started = true;
-            LOG.info("KPM33B {}: new meter without a .cfg{}", m.id(), settings.autodiscover
-                    ? "; publishing it with default settings (meter:add " + deviceId(m.id()) + " kpm33b meter.id="
-                            + m.id() + " makes it permanent)"
-                    : " (autodiscover is off: meter:discovered lists it)");
-            DeviceRegistry r = registry.get();
-            if (settings.autodiscover && r != null) {
-                Map<String, String> cfg = new HashMap<>();
-                cfg.put(DeviceConfig.DRIVER, Kpm33bDriver.ID);
-                cfg.put(Kpm33bDriver.KEY_METER_ID, m.id());
-                cfg.put(Kpm33bDriver.KEY_DISCOVERED, "true");
-                r.startTransient(deviceId(m.id()), cfg);
-            }
+        LOG.info("KPM33B {}: new meter without a .cfg{}", m.id(), settings.autodiscover
+                ? "; publishing it with default settings (meter:add " + deviceId(m.id()) + " kpm33b meter.id="
+                        + m.id() + " makes it permanent)"
+                : " (autodiscover is off: meter:discovered lists it)");
+        DeviceRegistry r = registry.get();
+        if (settings.autodiscover && r != null) {
+            Map<String, String> cfg = new HashMap<>();
+            cfg.put(DeviceConfig.DRIVER, Kpm33bDriver.ID);
+            cfg.put(Kpm33bDriver.KEY_METER_ID, m.id());
+            cfg.put(Kpm33bDriver.KEY_DISCOVERED, "true");
+            r.startTransient(deviceId(m.id()), cfg);
         }
     }
 
     /** The device id of an auto-discovered meter: its meter id, made safe for topics. */
     static String deviceId(String meterId) {
-        return meterId.replaceAll("[^A-Za-z0-9_-]", "_");
+        return DiscoveredMeters.deviceId(meterId);
     }
 
     private void reply(byte[] payload) {
         ConfigCommand.Reply r = ConfigCommand.parseReply(payload);
         if (r == null) {
-            warnHourly("reply", "KPM33B: unreadable reply on {}: {}", settings.replyTopic,
+            hourly.warn("reply", "KPM33B: unreadable reply on {}: {}", settings.replyTopic,
                     new String(payload, java.nio.charset.StandardCharsets.UTF_8));
             return;
         }
-        Consumer<ConfigCommand.Reply> handler = awaiting.remove(r.oprid());
-        if (handler == null) {
+        if (!pending.complete(r)) {
             LOG.debug("KPM33B: {} matches no command of this gateway", r);
-            return;
         }
-        handler.accept(r);
     }
 
     private void lost(String why) {
@@ -385,40 +370,20 @@ final class Kpm33bHub implements AutoCloseable {
         }
     }
 
-    /** Logs at WARN at most once an hour per key, at DEBUG otherwise. */
-    private void warnHourly(String key, String format, Object... args) {
-        Instant now = clock.instant();
-        Instant last = warned.get(key);
-        if (last == null || Duration.between(last, now).compareTo(WARN_EVERY) > 0) {
-            warned.put(key, now);
-            LOG.warn(format, args);
-        } else {
-            LOG.debug(format, args);
-        }
-    }
-
     // ---- discovery ----
 
     List<DiscoveredMeter> discovered() {
-        List<DiscoveredMeter> out = new ArrayList<>();
-        discovered.forEach((id, seen) -> {
+        return discovered.list(id -> {
             Kpm33bSession s = sessions.get(id);
-            if (s == null || s.transientDevice()) {
-                out.add(new DiscoveredMeter(Kpm33bDriver.ID, deviceId(id), Map.of(Kpm33bDriver.KEY_METER_ID, id),
-                        seen.lastSeen));
-            }
+            return s == null || s.transientDevice();
         });
-        out.sort(Comparator.comparing(DiscoveredMeter::suggestedId));
-        return out;
     }
 
     /** For logs and benchmarks: what the pipeline did so far. */
     String stats() {
-        return "received " + received + ", dispatched " + dispatched + ", malformed " + malformed + ", duplicates "
-                + duplicates + ", zeros " + zeros + ", excluded " + excluded + ", bad clock " + badClock
-                + ", without device " + unregistered
-                + (settings.embedded() && localBroker != null ? ", dropped by the embedded broker "
-                        + localBroker.dropped() : "");
+        LocalBroker b = localBroker;
+        return counters.summary(settings.embedded() && b != null ? "dropped by the embedded broker " + b.dropped()
+                : null);
     }
 
     @Override
@@ -428,6 +393,7 @@ final class Kpm33bHub implements AutoCloseable {
         if (l != null) {
             l.close();
         }
+        gate.changed();
         timer.shutdownNow();
         LOG.info("KPM33B subscription closed: {}", stats());
     }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 import org.meter2mqtt.api.ConfigException;
 import org.meter2mqtt.api.DeviceConfig;
@@ -20,6 +19,7 @@ import org.meter2mqtt.api.DeviceContext;
 import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.api.util.Backoff;
 import org.meter2mqtt.driver.kpm33b.protocol.ConfigCommand;
 import org.meter2mqtt.driver.kpm33b.protocol.Field;
 import org.meter2mqtt.driver.kpm33b.protocol.MeterMessage;
@@ -204,11 +204,6 @@ final class Kpm33bSession implements DriverSession {
         }
     }
 
-    /** Marks reply handlers so the hub can forget them when the session closes. */
-    interface ReplyHandler extends Consumer<ConfigCommand.Reply> {
-        Kpm33bSession session();
-    }
-
     /** One upload interval to set on the meter, with its retry state. Guarded by the session's lock. */
     private final class IntervalSetting {
         final ConfigCommand.Interval interval;
@@ -237,18 +232,8 @@ final class Kpm33bSession implements DriverSession {
             cancelRetry();
             String id = ConfigCommand.newOprid();
             oprid = id;
-            ReplyHandler handler = new ReplyHandler() {
-                @Override
-                public void accept(ConfigCommand.Reply r) {
-                    onReply(id, r);
-                }
-
-                @Override
-                public Kpm33bSession session() {
-                    return Kpm33bSession.this;
-                }
-            };
-            if (!hub.sendCommand(meterId, id, ConfigCommand.payload(id, interval, value), handler)) {
+            if (!hub.sendCommand(Kpm33bSession.this, meterId, id, ConfigCommand.payload(id, interval, value),
+                    r -> onReply(id, r))) {
                 oprid = null;
                 failed("ERROR: " + describe() + " not sent: internal broker not connected", false);
                 return;
@@ -321,8 +306,8 @@ final class Kpm33bSession implements DriverSession {
 
         private Duration nextDelay() {
             HubSettings s = hub.settings();
-            long ms = s.retryMin.toMillis() << Math.min(failures, 20);
-            return Duration.ofMillis(Math.min(ms, s.retryMax.toMillis()));
+            // the delay after this failure, the (failures + 1)-th in a row
+            return Duration.ofMillis(Backoff.delayMillis(s.retryMin.toMillis(), s.retryMax.toMillis(), failures + 1));
         }
 
         void meterAppeared() {

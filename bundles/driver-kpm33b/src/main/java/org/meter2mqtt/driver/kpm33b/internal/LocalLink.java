@@ -44,6 +44,12 @@ final class LocalLink implements InternalLink {
         }
     }
 
+    /** Connected right in {@link #start()} or never: a broker that comes later gets a new link from the hub. */
+    @Override
+    public boolean announcesConnection() {
+        return true;
+    }
+
     @Override
     public boolean connected() {
         return registration != null;

@@ -65,14 +65,11 @@ class Kpm33bComplianceTest extends DriverComplianceKit {
             }
         };
         return DriverUnderTest.of(() -> {
-            Kpm33bDriver d = new Kpm33bDriver(Map.of("url", "embedded", "client.id", "tck"), Clock.systemUTC());
+            Kpm33bDriver d = new Kpm33bDriver("7.7.7", Map.of("url", "embedded", "client.id", "tck"),
+                    Clock.systemUTC());
             d.setLocalBroker(broker);
             return d;
         }).feed(feed).bundleClass(Kpm33bComponent.class)
-                // Kpm33bComponent registers the MeterDriver service itself (service = {} plus registerService),
-                // so the DS description does not show it; to be changed in the component by its owner
-                .waive("no DS component provides org.meter2mqtt.api.MeterDriver",
-                        "Kpm33bComponent registers the service programmatically")
-                .build();
+                .protocolPackage("org.meter2mqtt.driver.kpm33b.protocol").build();
     }
 }

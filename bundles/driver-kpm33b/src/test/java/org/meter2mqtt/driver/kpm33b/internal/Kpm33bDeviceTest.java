@@ -99,7 +99,7 @@ class Kpm33bDeviceTest {
         s.put("retry.min.ms", "60000");
         s.put("stats.interval.ms", "200");
         s.putAll(extra);
-        driver = new Kpm33bDriver(s, Clock.systemUTC());
+        driver = new Kpm33bDriver("7.7.7", s, Clock.systemUTC());
         driver.setLocalBroker(broker);
         driver.setRegistry(manager);
         manager.addDriver(driver);

@@ -20,7 +20,7 @@ class ${driverClass}ComplianceTest extends DriverComplianceKit {
         return DriverUnderTest.of(() -> new ${driverClass}Driver("1.0.0"))
                 .feed(ByteFeed.exchange(meter::serve, () -> meter.corrupt(false), () -> meter.corrupt(true),
                         Map.of(${driverClass}Driver.PORT, "socket://meter.example:4001", ${driverClass}Driver.TIMEOUT, "500")))
-                .bundleClass(${driverClass}Component.class)
+                .bundleClass(${driverClass}Component.class).protocolPackage("${package}.protocol")
                 .build();
     }
 }

@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.dsmr;
+package org.meter2mqtt.driver.dsmr.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.demo;
+package org.meter2mqtt.driver.demo.protocol;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;

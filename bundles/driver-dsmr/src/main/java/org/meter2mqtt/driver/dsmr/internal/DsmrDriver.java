@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.dsmr;
+package org.meter2mqtt.driver.dsmr.internal;
 
 import java.time.DateTimeException;
 import java.time.ZoneId;
@@ -19,7 +19,8 @@ import org.meter2mqtt.driver.dsmr.p1.SmartyDecrypter;
 
 /**
  * The DSMR P1 driver (id {@code dsmr}, streaming): reads the telegrams a smart meter pushes every 1 to 10 s
- * over its P1 port, a USB cable, ser2net or a WiFi dongle. Plain Java; the OSGi component wraps it.
+ * over its P1 port, a USB cable, ser2net or a WiFi dongle. Plain Java: {@link DsmrComponent} registers it with
+ * its bundle's version; tests create it directly.
  */
 public class DsmrDriver implements MeterDriver {
 
@@ -36,10 +37,6 @@ public class DsmrDriver implements MeterDriver {
     static final int DEFAULT_SILENCE_SECONDS = 30;
 
     private final DriverDescription description;
-
-    public DsmrDriver() {
-        this("0.1.0");
-    }
 
     public DsmrDriver(String version) {
         this.description = DriverDescription.builder(ID).name("DSMR P1 smart meter").vendor("meter2mqtt")

@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.dsmr;
+package org.meter2mqtt.driver.dsmr.internal;
 
 /** A small open-addressing map from packed OBIS codes to values: lookups without boxing. Filled once. */
 final class LongMap<V> {

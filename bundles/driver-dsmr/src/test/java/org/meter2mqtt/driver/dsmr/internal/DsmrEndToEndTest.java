@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.dsmr;
+package org.meter2mqtt.driver.dsmr.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,7 +39,7 @@ class DsmrEndToEndTest {
         manager = new DeviceManager(dir.resolve("state"), Clock.systemUTC());
         manager.setBackoff(Duration.ofMillis(200), Duration.ofSeconds(1));
         manager.addLinkFactory(new Links());
-        manager.addDriver(new DsmrDriver());
+        manager.addDriver(new DsmrDriver("7.7.7"));
     }
 
     @AfterEach

@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.dsmr;
+package org.meter2mqtt.driver.dsmr.internal;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -16,8 +16,8 @@ import org.meter2mqtt.api.Channel.StateClass;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.api.ReadingStatus;
 import org.meter2mqtt.api.Units;
-import org.meter2mqtt.driver.dsmr.P1Channels.Def;
-import org.meter2mqtt.driver.dsmr.P1Channels.Kind;
+import org.meter2mqtt.driver.dsmr.internal.P1Channels.Def;
+import org.meter2mqtt.driver.dsmr.internal.P1Channels.Kind;
 import org.meter2mqtt.driver.dsmr.p1.CosemObject;
 import org.meter2mqtt.driver.dsmr.p1.HexText;
 import org.meter2mqtt.driver.dsmr.p1.Obis;

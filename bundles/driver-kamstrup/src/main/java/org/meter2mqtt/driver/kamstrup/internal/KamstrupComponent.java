@@ -1,24 +1,23 @@
-package org.meter2mqtt.driver.dsmr.internal;
+package org.meter2mqtt.driver.kamstrup.internal;
 
 import org.meter2mqtt.api.DeviceContext;
 import org.meter2mqtt.api.DriverDescription;
 import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.api.MeterDriver;
-import org.meter2mqtt.driver.dsmr.DsmrDriver;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
-/** Registers the DSMR driver as a {@link MeterDriver} service, versioned like its bundle. */
-@Component(service = MeterDriver.class, property = MeterDriver.PROPERTY_ID + "=" + DsmrDriver.ID)
-public class DsmrDriverComponent implements MeterDriver {
+/** OSGi glue only: registers {@link KamstrupDriver} as a MeterDriver service, versioned like its bundle. */
+@Component(service = MeterDriver.class, property = MeterDriver.PROPERTY_ID + "=" + KamstrupDriver.ID)
+public class KamstrupComponent implements MeterDriver {
 
-    private final DsmrDriver driver;
+    private final KamstrupDriver driver;
 
     @Activate
-    public DsmrDriverComponent(BundleContext context) {
-        this.driver = new DsmrDriver(context.getBundle().getVersion().toString());
+    public KamstrupComponent(BundleContext context) {
+        this.driver = new KamstrupDriver(context.getBundle().getVersion().toString());
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.dsmr;
+package org.meter2mqtt.driver.dsmr.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 
-import org.meter2mqtt.driver.dsmr.internal.DsmrDriverComponent;
 import org.meter2mqtt.tck.ByteFeed;
 import org.meter2mqtt.tck.DriverComplianceKit;
 import org.meter2mqtt.tck.DriverUnderTest;
@@ -19,14 +18,14 @@ class DsmrComplianceTest extends DriverComplianceKit {
 
     @Override
     protected DriverUnderTest driverUnderTest() {
-        return DriverUnderTest.of(DsmrDriver::new)
+        return DriverUnderTest.of(() -> new DsmrDriver("7.7.7"))
                 .feed(ByteFeed.stream(telegram("telegram_v5.telegram"), telegram("generated_v5_corrupt_crc.telegram"),
                         Duration.ofMillis(200), Map.of(DsmrDriver.PORT, "socket://p1-dongle:23")))
-                .bundleClass(DsmrDriverComponent.class).build();
+                .bundleClass(DsmrComponent.class).protocolPackage("org.meter2mqtt.driver.dsmr.p1").build();
     }
 
     private static byte[] telegram(String name) {
-        try (InputStream in = DsmrComplianceTest.class.getResourceAsStream("p1/" + name)) {
+        try (InputStream in = DsmrComplianceTest.class.getResourceAsStream("/org/meter2mqtt/driver/dsmr/p1/" + name)) {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,4 +1,4 @@
-package org.meter2mqtt.driver.dsmr;
+package org.meter2mqtt.driver.dsmr.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +20,7 @@ final class Fixtures {
     }
 
     static byte[] read(String name) {
-        try (InputStream in = Fixtures.class.getResourceAsStream("p1/" + name + ".telegram")) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/org/meter2mqtt/driver/dsmr/p1/" + name + ".telegram")) {
             if (in == null) {
                 throw new IllegalArgumentException("no fixture " + name);
             }
