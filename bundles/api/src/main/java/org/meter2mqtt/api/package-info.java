@@ -34,10 +34,12 @@
  * {@link org.meter2mqtt.api.OutputKeys}; the core lets it validate them. A driver may suggest such keys for a
  * device with {@link org.meter2mqtt.api.DeviceContext#attribute} (the device's {@code .cfg} wins); outputs see
  * them in {@link org.meter2mqtt.api.DeviceInfo#attributes()}.</li>
+ * <li>Since 1.3: {@link org.meter2mqtt.api.Channel#integer()} marks a channel that counts (whole numbers), so
+ * typed outputs (InfluxDB) store it as an integer.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.meter2mqtt.api;
