@@ -63,6 +63,7 @@ public final class InfluxOutput implements AutoCloseable {
     private static final Chunk WAKE = new Chunk("", 0);
 
     private final Path bufferDir;
+    private final FloatFields floatFields;
     private final Clock clock;
     private final LinkedBlockingQueue<Chunk> inbox = new LinkedBlockingQueue<>();
     private final AtomicLong inboxPoints = new AtomicLong();
@@ -84,6 +85,8 @@ public final class InfluxOutput implements AutoCloseable {
     public InfluxOutput(Path bufferDir, Clock clock) {
         this.bufferDir = bufferDir;
         this.clock = clock;
+        // next to the buffer's folder, not in it: the queue owns its folder's files
+        this.floatFields = new FloatFields(bufferDir.resolveSibling(bufferDir.getFileName() + "-float-fields.txt"));
     }
 
     /** Starts, or restarts with new settings; the on-disk buffer carries over. */
@@ -99,8 +102,8 @@ public final class InfluxOutput implements AutoCloseable {
         }
         String problem = newSettings.problem();
         schema = problem == null ? new Schema(newSettings.schema(), newSettings.measurement(),
-                newSettings.gatewayId(), this::refused) : new Schema(Schema.DEFAULT, "", newSettings.gatewayId(),
-                this::refused);
+                newSettings.gatewayId(), this::refused, floatFields) : new Schema(Schema.DEFAULT, "",
+                newSettings.gatewayId(), this::refused, floatFields);
         InfluxClient client = null;
         if (problem == null) {
             try {
@@ -411,7 +414,7 @@ public final class InfluxOutput implements AutoCloseable {
             }
             InfluxClient.Response resp;
             try {
-                resp = client.write(r.payload());
+                resp = client.write(floatFields.rewrite(r.payload()));
             } catch (IOException e) {
                 fail("cannot reach " + cfg.url() + ": " + describe(e), null, State.RETRYING);
                 return false;
@@ -446,6 +449,29 @@ public final class InfluxOutput implements AutoCloseable {
                         + (resp.status() == 404 ? " (does the database/bucket exist?)" : " (check the credentials)"),
                         State.REFUSED);
                 return false;
+            }
+            if (floatFields.learn(resp.body())) {
+                // an earlier gateway wrote these fields as floats: keep their type, send the batch again as floats
+                LOG.warn("InfluxDB output: InfluxDB holds fields as floats that are now integer channels ({}); they "
+                        + "stay floats", shorten(resp.body()));
+                try {
+                    resp = client.write(floatFields.rewrite(r.payload()));
+                } catch (IOException e) {
+                    fail("cannot reach " + cfg.url() + ": " + describe(e), null, State.RETRYING);
+                    return false; // the batch stays; the next attempt is rewritten from the start
+                }
+                if (resp.retryable()) {
+                    fail("InfluxDB answered " + resp.status() + ": " + shorten(resp.body()), resp.retryAfter(),
+                            State.RETRYING);
+                    return false;
+                }
+                if (resp.ok()) {
+                    queue.commit(r);
+                    queue.flush();
+                    written.addAndGet(points);
+                    batches.incrementAndGet();
+                    return true;
+                }
             }
             // 400 and other client errors: the lines themselves are bad; retrying cannot help.
             long bad = points;

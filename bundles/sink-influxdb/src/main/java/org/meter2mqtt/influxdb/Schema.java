@@ -45,17 +45,21 @@ public final class Schema {
     private final String measurement;
     private final String gatewayId;
     private final Consumer<String> refused;
+    private final FloatFields floats;
 
     /**
      * @param name {@link #DEFAULT} or {@link #SMART_METER_SERVICE}
      * @param measurement measurement of the default schema, or empty for the driver id
      */
     public Schema(String name, String measurement, String gatewayId) {
-        this(name, measurement, gatewayId, why -> { });
+        this(name, measurement, gatewayId, why -> { }, new FloatFields(null));
     }
 
-    /** @param refused told of every value left out of a point, with the reason (device, channel, value) */
-    public Schema(String name, String measurement, String gatewayId, Consumer<String> refused) {
+    /**
+     * @param refused told of every value left out of a point, with the reason (device, channel, value)
+     * @param floats  integer channels InfluxDB already holds as floats: written as floats
+     */
+    public Schema(String name, String measurement, String gatewayId, Consumer<String> refused, FloatFields floats) {
         if (!DEFAULT.equals(name) && !SMART_METER_SERVICE.equals(name)) {
             throw new IllegalArgumentException("schema must be " + DEFAULT + " or " + SMART_METER_SERVICE + ", not '"
                     + name + "'");
@@ -67,6 +71,7 @@ public final class Schema {
         this.measurement = measurement;
         this.gatewayId = gatewayId;
         this.refused = refused;
+        this.floats = floats;
     }
 
     public String name() {
@@ -111,7 +116,7 @@ public final class Schema {
         w.measurement(m).tag("device", device.id()).tag("gateway", gatewayId).tag("name", device.name());
         Set<String> integers = integerChannels(device);
         for (Reading r : readings) {
-            value(w, device, r, integers);
+            value(w, device, m, r, integers);
         }
         if (!w.hasField()) {
             w.abandon();
@@ -132,12 +137,12 @@ public final class Schema {
         return ids == null ? Set.of() : ids;
     }
 
-    private void value(LineWriter w, DeviceInfo device, Reading r, Set<String> integers) {
+    private void value(LineWriter w, DeviceInfo device, String m, Reading r, Set<String> integers) {
         String field = r.channel();
         BigDecimal n = r.number();
         if (n == null) {
             w.field(field, r.textValue());
-        } else if (!integers.contains(field)) {
+        } else if (!integers.contains(field) || floats.contains(m, field)) {
             w.field(field, n);
         } else {
             try {

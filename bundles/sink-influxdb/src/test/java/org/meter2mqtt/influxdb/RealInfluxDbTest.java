@@ -126,6 +126,31 @@ class RealInfluxDbTest {
     }
 
     @Test
+    void aFieldAnEarlierGatewayWroteAsFloatStaysAFloatAndNothingIsLost() throws Exception {
+        InfluxOutput o = output("upgraded", Schema.DEFAULT, 5000);
+        Instant t = Instant.parse("2026-02-10T00:00:00Z");
+        // what an earlier gateway wrote: every number a float
+        assertThat(influx.write("upgraded", "dsmr,device=p1,gateway=gw,name=p1 power_failures=3,power_import=1 "
+                + org.meter2mqtt.influxdb.line.LineWriter.nanos(t) + "\n")).isEqualTo(204);
+        DeviceInfo d = DeviceInfo.builder("p1", DeviceState.ONLINE).name("p1").driver("dsmr", "1.0.0")
+                .channels(List.of(Channel.builder("power_failures").integer(true).build(),
+                        Channel.builder("power_import").build())).build();
+        o.readings(d, List.of(r("power_failures", "4", t.plusSeconds(1)), r("power_import", "2", t.plusSeconds(1))));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 1);
+        o.readings(d, List.of(r("power_failures", "5", t.plusSeconds(2)), r("power_import", "3", t.plusSeconds(2))));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 2);
+        assertThat(o.rejected()).isZero();
+        assertThat(rows("upgraded", "SHOW FIELD KEYS FROM dsmr")).extracting(r -> r.get("fieldKey").asText() + ":"
+                + r.get("fieldType").asText()).containsExactlyInAnyOrder("power_failures:float", "power_import:float");
+        assertThat(rows("upgraded", "SELECT power_failures, power_import FROM dsmr"))
+                .extracting(r -> r.get("power_failures").asInt() + "/" + r.get("power_import").asInt())
+                .containsExactly("3/1", "4/2", "5/3");
+        // learned for good: a new output on the same buffer folder writes it as a float from the start
+        assertThat(new FloatFields(base.resolve("buffer-upgraded-float-fields.txt")).contains("dsmr",
+                "power_failures")).isTrue();
+    }
+
+    @Test
     void theUsersQueriesOfTheOldServiceStillWorkAndTheDeviceTagTellsHomesApart() throws Exception {
         InfluxOutput o = output("upgrade", Schema.SMART_METER_SERVICE, 5000);
         // what the old service wrote before the upgrade: no device tag

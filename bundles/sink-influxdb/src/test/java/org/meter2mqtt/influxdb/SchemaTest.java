@@ -96,7 +96,7 @@ class SchemaTest {
                 .channels(List.of(Channel.builder("power_failures").integer(true).build(),
                         Channel.builder("power_import").build())).build();
         List<String> refused = new ArrayList<>();
-        Schema s = new Schema(Schema.DEFAULT, "", "gw", refused::add);
+        Schema s = new Schema(Schema.DEFAULT, "", "gw", refused::add, new FloatFields(null));
         assertThat(write(s, d, List.of(r("power_failures", "4.5", T2), r("power_import", "7", T2))))
                 .isEqualTo("dsmr,device=p1,gateway=gw,name=p1 power_import=7 1767323046000000000\n");
         assertThat(refused).singleElement().asString().contains("p1", "power_failures", "4.5");
