@@ -100,6 +100,13 @@ public class HomeAssistantIT extends GatewayTestSupport {
             assertTrue(show, show.contains("source.total_power") && show.contains("sensor.total_power"));
             assertTrue(show, show.contains("sensor.itgw_p1_power_import: announced by this gateway"));
             assertFalse(show, show.contains(TOKEN));
+            // meter:read tells the same: which entity became which channel, what was skipped, and why
+            String read = executeCommand("meter:read " + id);
+            assertTrue(read, read.contains("total_power <- sensor.total_power: whole-home power"));
+            assertTrue(read, read.contains("circuit_power_kitchen <- sensor.power_kitchen: circuit"));
+            assertTrue(read, read.contains("Skipped:") && read.contains("sensor.itgw_p1_power_import: announced by "
+                    + "this gateway"));
+            assertFalse(read, read.contains(TOKEN));
             assertTrue("the gateway's own entity is never read back: " + live.tail(20), live.messages().stream()
                     .noneMatch(m -> m.topic.contains("itgw_p1_power_import")));
 

@@ -110,7 +110,7 @@ public class InfluxIT extends GatewayTestSupport {
         Reading early = registry.device("demo-house").orElseThrow().latest().get("energy_import");
         Instant started = Instant.now();
         startInflux();
-        query("CREATE DATABASE " + DB);
+        // a fresh InfluxDB has no database "meters": the output creates it (db.create, true as shipped)
         awaitCommandOutput("meter:list", "the InfluxDB output writing", 30,
                 out -> out.matches("(?s).*Output influxdb: WRITING http://127\\.0\\.0\\.1:\\d+ db=meters \\(written "
                         + "[1-9].*"));

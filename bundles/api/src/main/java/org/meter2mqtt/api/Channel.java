@@ -34,6 +34,7 @@ public final class Channel {
     private final boolean text;
     private final boolean diagnostic;
     private final boolean resets;
+    private final boolean integer;
 
     private Channel(Builder b) {
         this.id = Objects.requireNonNull(b.id, "id");
@@ -46,6 +47,7 @@ public final class Channel {
         this.text = b.text;
         this.diagnostic = b.diagnostic;
         this.resets = b.resets;
+        this.integer = b.integer;
     }
 
     public static Builder builder(String id) {
@@ -111,10 +113,19 @@ public final class Channel {
         return resets;
     }
 
+    /**
+     * True for a count that is always a whole number (pulses, power failures, a tariff number): outputs with
+     * typed storage (InfluxDB) may store it as an integer. Decided once per channel id by the driver, never per
+     * reading, because such stores refuse a change of a field's type. Since API 1.3.
+     */
+    public boolean integer() {
+        return integer;
+    }
+
     /** A copy under another id and name, e.g. for the second M-Bus device of a P1 port. */
     public Channel renamed(String newId, String newName) {
         return new Builder(newId).name(newName).unit(unit).deviceClass(deviceClass).stateClass(stateClass)
-                .icon(icon).precision(precision).text(text).diagnostic(diagnostic).resets(resets).build();
+                .icon(icon).precision(precision).text(text).diagnostic(diagnostic).resets(resets).integer(integer).build();
     }
 
     @Override
@@ -126,7 +137,7 @@ public final class Channel {
         return id.equals(c.id) && name.equals(c.name) && Objects.equals(unit, c.unit)
                 && Objects.equals(deviceClass, c.deviceClass) && stateClass == c.stateClass
                 && Objects.equals(icon, c.icon) && Objects.equals(precision, c.precision) && text == c.text
-                && diagnostic == c.diagnostic && resets == c.resets;
+                && diagnostic == c.diagnostic && resets == c.resets && integer == c.integer;
     }
 
     @Override
@@ -150,6 +161,7 @@ public final class Channel {
         private boolean text;
         private boolean diagnostic;
         private boolean resets;
+        private boolean integer;
 
         private Builder(String id) {
             if (!id.matches("[a-z0-9_]+")) {
@@ -208,7 +220,16 @@ public final class Channel {
             return this;
         }
 
+        /** See {@link Channel#integer()}; not for text channels. */
+        public Builder integer(boolean wholeNumbers) {
+            this.integer = wholeNumbers;
+            return this;
+        }
+
         public Channel build() {
+            if (integer && text) {
+                throw new IllegalArgumentException("channel " + id + ": a text channel cannot be an integer");
+            }
             return new Channel(this);
         }
     }

@@ -36,6 +36,8 @@
  * them in {@link org.meter2mqtt.api.DeviceInfo#attributes()}.</li>
  * <li>Since 1.3: {@link org.meter2mqtt.api.DeviceInfo#errorsByKind()} counts a device's errors by kind (bad
  * data, bad readings, lost links, failed opens), for metrics.</li>
+ * <li>Since 1.3: {@link org.meter2mqtt.api.Channel#integer()} marks a channel that counts (whole numbers), so
+ * typed outputs (InfluxDB) store it as an integer.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.

@@ -103,6 +103,35 @@ public final class InfluxClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
+    /**
+     * v1: {@code CREATE DATABASE "<db>"} over {@code POST /query} (a no-op when it exists). InfluxDB 1.x answers 200
+     * even for a failed statement, with an {@code "error"} in the JSON, so the body decides too.
+     *
+     * @return null when the database exists now, else InfluxDB's refusal
+     */
+    public String createDatabase() throws IOException, InterruptedException {
+        String base = settings.url().endsWith("/") ? settings.url().substring(0, settings.url().length() - 1)
+                : settings.url();
+        String q = "CREATE DATABASE \"" + settings.db().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + "/query")).timeout(settings.timeout())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("q=" + enc(q)));
+        if (authorization != null) {
+            r.header("Authorization", authorization);
+        }
+        HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        String body = resp.body() == null ? "" : resp.body();
+        if (resp.statusCode() / 100 == 2 && !body.contains("\"error\"")) {
+            return null;
+        }
+        return resp.statusCode() + " " + body.replace('\n', ' ').trim();
+    }
+
+    /** True for a v1 answer that the database does not exist ({@code 404 database not found: "x"}). */
+    public static boolean databaseNotFound(Response r) {
+        return r.status() == 404 && r.body() != null && r.body().contains("database not found");
+    }
+
     public URI writeUri() {
         return writeUri;
     }

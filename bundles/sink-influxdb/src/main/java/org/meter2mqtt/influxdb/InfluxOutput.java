@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.api.util.Backoff;
+import org.meter2mqtt.api.util.RateLimitedLog;
 import org.meter2mqtt.store.SegmentQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class InfluxOutput implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InfluxOutput.class);
+    /** Recurring lines (an InfluxDB away for hours, a driver sending fractions for a count) once a minute. */
+    private static final RateLimitedLog RLOG = new RateLimitedLog(LOG, Duration.ofMinutes(1));
     private static final Pattern DROPPED = Pattern.compile("dropped=(\\d+)");
 
     public enum State {
@@ -59,6 +63,7 @@ public final class InfluxOutput implements AutoCloseable {
     private static final Chunk WAKE = new Chunk("", 0);
 
     private final Path bufferDir;
+    private final FloatFields floatFields;
     private final Clock clock;
     private final LinkedBlockingQueue<Chunk> inbox = new LinkedBlockingQueue<>();
     private final AtomicLong inboxPoints = new AtomicLong();
@@ -67,6 +72,7 @@ public final class InfluxOutput implements AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong droppedPoints = new AtomicLong();
+    private final AtomicLong refusedValues = new AtomicLong();
 
     private volatile InfluxSettings settings;
     private volatile Schema schema;
@@ -79,6 +85,8 @@ public final class InfluxOutput implements AutoCloseable {
     public InfluxOutput(Path bufferDir, Clock clock) {
         this.bufferDir = bufferDir;
         this.clock = clock;
+        // next to the buffer's folder, not in it: the queue owns its folder's files
+        this.floatFields = new FloatFields(bufferDir.resolveSibling(bufferDir.getFileName() + "-float-fields.txt"));
     }
 
     /** Starts, or restarts with new settings; the on-disk buffer carries over. */
@@ -94,7 +102,8 @@ public final class InfluxOutput implements AutoCloseable {
         }
         String problem = newSettings.problem();
         schema = problem == null ? new Schema(newSettings.schema(), newSettings.measurement(),
-                newSettings.gatewayId()) : new Schema(Schema.DEFAULT, "", newSettings.gatewayId());
+                newSettings.gatewayId(), this::refused, floatFields) : new Schema(Schema.DEFAULT, "",
+                newSettings.gatewayId(), this::refused, floatFields);
         InfluxClient client = null;
         if (problem == null) {
             try {
@@ -164,6 +173,16 @@ public final class InfluxOutput implements AutoCloseable {
         inbox.add(new Chunk(out.toString(), points));
     }
 
+    private void refused(String why) {
+        refusedValues.incrementAndGet();
+        RLOG.warn("refused-value", "InfluxDB output: {}", why);
+    }
+
+    /** Values left out of their point before sending (a fraction for an integer channel). */
+    public long refusedValues() {
+        return refusedValues.get();
+    }
+
     public State state() {
         return state;
     }
@@ -215,7 +234,9 @@ public final class InfluxOutput implements AutoCloseable {
         InfluxSettings s = settings;
         return state + " " + detail + " (written " + written() + " points in " + batches() + " batches, rejected "
                 + rejected() + ", buffered " + buffered() + " batches, dropped " + droppedBatches() + " batches + "
-                + droppedPoints() + " points, retries " + retries() + (s == null ? "" : ", schema " + s.schema())
+                + droppedPoints() + " points, retries " + retries()
+                + (refusedValues() == 0 ? "" : ", values left out " + refusedValues())
+                + (s == null ? "" : ", schema " + s.schema())
                 + ")";
     }
 
@@ -229,12 +250,13 @@ public final class InfluxOutput implements AutoCloseable {
         int batchPoints;
         long batchStarted;
         long nextAttempt;
-        Duration backoff;
+        final Backoff backoff;
 
         Worker(InfluxSettings cfg, InfluxClient client) {
             this.cfg = cfg;
             this.client = client;
-            this.backoff = cfg.retryInitial();
+            this.backoff = new Backoff(cfg.retryInitial(), cfg.retryMax().compareTo(cfg.retryInitial()) < 0
+                    ? cfg.retryInitial() : cfg.retryMax());
             this.nextAttempt = System.nanoTime(); // nanoTime may be negative: 0 would not mean "now"
             this.thread = new Thread(this, "meter2mqtt-influxdb");
             thread.setDaemon(true);
@@ -392,7 +414,7 @@ public final class InfluxOutput implements AutoCloseable {
             }
             InfluxClient.Response resp;
             try {
-                resp = client.write(r.payload());
+                resp = client.write(floatFields.rewrite(r.payload()));
             } catch (IOException e) {
                 fail("cannot reach " + cfg.url() + ": " + describe(e), null, State.RETRYING);
                 return false;
@@ -405,10 +427,16 @@ public final class InfluxOutput implements AutoCloseable {
                 batches.incrementAndGet();
                 if (state != State.WRITING) {
                     LOG.info("InfluxDB output writes to {} again", cfg.target());
+                    for (State st : State.values()) {
+                        RLOG.forget("write-" + st); // the next trouble is news again
+                    }
                     setState(State.WRITING, cfg.target());
                 }
-                backoff = cfg.retryInitial();
+                backoff.reset();
                 return true;
+            }
+            if (cfg.api() == InfluxSettings.Api.V1 && InfluxClient.databaseNotFound(resp)) {
+                return missingDatabase();
             }
             if (resp.retryable()) {
                 fail("InfluxDB answered " + resp.status() + ": " + shorten(resp.body()), resp.retryAfter(),
@@ -417,11 +445,33 @@ public final class InfluxOutput implements AutoCloseable {
             }
             if (resp.status() == 401 || resp.status() == 403 || resp.status() == 404) {
                 // Fixable on the server side (credentials, database): keep the points, retry at the slowest pace.
-                backoff = cfg.retryMax();
-                fail("InfluxDB refused the write with " + resp.status() + ": " + shorten(resp.body())
+                failAfter(cfg.retryMax(), "InfluxDB refused the write with " + resp.status() + ": " + shorten(resp.body())
                         + (resp.status() == 404 ? " (does the database/bucket exist?)" : " (check the credentials)"),
-                        null, State.REFUSED);
+                        State.REFUSED);
                 return false;
+            }
+            if (floatFields.learn(resp.body())) {
+                // an earlier gateway wrote these fields as floats: keep their type, send the batch again as floats
+                LOG.warn("InfluxDB output: InfluxDB holds fields as floats that are now integer channels ({}); they "
+                        + "stay floats", shorten(resp.body()));
+                try {
+                    resp = client.write(floatFields.rewrite(r.payload()));
+                } catch (IOException e) {
+                    fail("cannot reach " + cfg.url() + ": " + describe(e), null, State.RETRYING);
+                    return false; // the batch stays; the next attempt is rewritten from the start
+                }
+                if (resp.retryable()) {
+                    fail("InfluxDB answered " + resp.status() + ": " + shorten(resp.body()), resp.retryAfter(),
+                            State.RETRYING);
+                    return false;
+                }
+                if (resp.ok()) {
+                    queue.commit(r);
+                    queue.flush();
+                    written.addAndGet(points);
+                    batches.incrementAndGet();
+                    return true;
+                }
             }
             // 400 and other client errors: the lines themselves are bad; retrying cannot help.
             long bad = points;
@@ -431,23 +481,57 @@ public final class InfluxOutput implements AutoCloseable {
             }
             rejected.addAndGet(bad);
             written.addAndGet(points - bad);
-            LOG.warn("InfluxDB output: {} of {} points of a batch refused ({}): {}", bad, points, resp.status(),
-                    shorten(resp.body()));
+            RLOG.warn("rejected", "InfluxDB output: {} of {} points of a batch refused ({}): {}", bad, points,
+                    resp.status(), shorten(resp.body()));
             queue.commit(r);
             queue.flush();
             batches.incrementAndGet();
             return true;
         }
 
+        /**
+         * InfluxDB 1.x says the database does not exist: create it when {@code db.create} allows (then send again at
+         * once), else CONFIG_ERROR naming the database. The points stay on disk either way, so creating the
+         * database by hand later delivers them.
+         */
+        private boolean missingDatabase() throws InterruptedException {
+            String refusal;
+            if (!cfg.dbCreate()) {
+                refusal = "database '" + cfg.db() + "' does not exist on " + cfg.url() + ": create it (CREATE "
+                        + "DATABASE \"" + cfg.db() + "\") or set db.create = true; readings wait on disk";
+            } else {
+                try {
+                    String failure = client.createDatabase();
+                    if (failure == null) {
+                        LOG.info("InfluxDB output: created database '{}' on {} (db.create = true)", cfg.db(),
+                                cfg.url());
+                        queue.rewind(); // the same batch goes again at once
+                        return true;
+                    }
+                    refusal = "database '" + cfg.db() + "' does not exist on " + cfg.url() + " and creating it "
+                            + "failed (" + shorten(failure) + "): create it as an admin or give the user admin "
+                            + "rights; readings wait on disk";
+                } catch (IOException e) {
+                    fail("cannot reach " + cfg.url() + ": " + describe(e), null, State.RETRYING);
+                    return false;
+                }
+            }
+            failAfter(cfg.retryMax(), refusal, State.CONFIG_ERROR);
+            return false;
+        }
+
         private void fail(String why, Duration retryAfter, State s) {
+            Duration next = backoff.fail();
+            failAfter(retryAfter != null ? retryAfter : next, why, s);
+        }
+
+        private void failAfter(Duration wait, String why, State s) {
             retries.incrementAndGet();
             queue.rewind();
-            Duration wait = retryAfter != null ? retryAfter : backoff;
             nextAttempt = System.nanoTime() + wait.toNanos();
-            backoff = backoff.multipliedBy(2).compareTo(cfg.retryMax()) > 0 ? cfg.retryMax() : backoff.multipliedBy(2);
             if (state != s || !why.equals(detail)) {
-                LOG.warn("InfluxDB output: {}; {} batches kept on disk, next attempt in {} ms", why, queue.pending(),
-                        wait.toMillis());
+                RLOG.warn("write-" + s, "InfluxDB output: {}; {} batches kept on disk, next attempt in {} ms", why,
+                        queue.pending(), wait.toMillis());
             }
             setState(s, why);
         }

@@ -17,6 +17,7 @@ public final class InfluxSettings {
     private final Api api;
     private final String db;
     private final String rp;
+    private final boolean dbCreate;
     private final String username;
     private final String password;
     private final String org;
@@ -42,6 +43,7 @@ public final class InfluxSettings {
         api = b.api;
         db = b.db.trim();
         rp = b.rp.trim();
+        dbCreate = b.dbCreate;
         username = b.username;
         password = b.password;
         org = b.org.trim();
@@ -120,6 +122,11 @@ public final class InfluxSettings {
 
     public String db() {
         return db;
+    }
+
+    /** v1: create the database when InfluxDB says it does not exist ({@code db.create}, default true). */
+    public boolean dbCreate() {
+        return dbCreate;
     }
 
     public String rp() {
@@ -217,6 +224,7 @@ public final class InfluxSettings {
         private String apiProblem;
         private String db = "meters";
         private String rp = "";
+        private boolean dbCreate = true;
         private String username = "";
         private String password = "";
         private String org = "";
@@ -259,6 +267,11 @@ public final class InfluxSettings {
             rp = nn(retentionPolicy);
             username = nn(user);
             password = nn(pass);
+            return this;
+        }
+
+        public Builder dbCreate(boolean create) {
+            dbCreate = create;
             return this;
         }
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.meter2mqtt.api.Channel;
@@ -20,12 +21,17 @@ import org.meter2mqtt.influxdb.line.LineWriter;
  * one point (one field per channel); each point carries the reading's own (meter) time.
  *
  * <p>Default schema: measurement = driver id (or the {@code measurement} key), tags {@code device},
- * {@code gateway}, {@code name}, one field per channel id; numbers as floats, text channels as strings.
+ * {@code gateway}, {@code name}, one field per channel id; numbers as floats, text channels as strings, and
+ * channels the driver marks {@link Channel#integer()} as integers ({@code 42i}). A value with a fraction for
+ * such a channel is left out of its point (InfluxDB would refuse the whole point for the type conflict) and
+ * reported to {@code refused}.
  *
  * <p>{@code smart-meter-service}: Home Assistant devices (driver {@code homeassistant}) are written as the users'
  * old service wrote them, so their dashboards keep working: {@code smart_meter,meter_type=home_assistant
  * total_power_w=..,daily_kwh=..} and per circuit {@code smart_meter_circuit,circuit_name=<object id>,
- * meter_type=home_assistant power_w=..,percentage=..}. Other drivers keep the default schema.
+ * meter_type=home_assistant power_w=..,percentage=..}, plus a {@code device} tag (the device id) so that two Home
+ * Assistant devices are two series: a query that does not name the tag still reads what it read before. Other
+ * drivers keep the default schema.
  */
 public final class Schema {
 
@@ -38,12 +44,22 @@ public final class Schema {
     private final String name;
     private final String measurement;
     private final String gatewayId;
+    private final Consumer<String> refused;
+    private final FloatFields floats;
 
     /**
      * @param name {@link #DEFAULT} or {@link #SMART_METER_SERVICE}
      * @param measurement measurement of the default schema, or empty for the driver id
      */
     public Schema(String name, String measurement, String gatewayId) {
+        this(name, measurement, gatewayId, why -> { }, new FloatFields(null));
+    }
+
+    /**
+     * @param refused told of every value left out of a point, with the reason (device, channel, value)
+     * @param floats  integer channels InfluxDB already holds as floats: written as floats
+     */
+    public Schema(String name, String measurement, String gatewayId, Consumer<String> refused, FloatFields floats) {
         if (!DEFAULT.equals(name) && !SMART_METER_SERVICE.equals(name)) {
             throw new IllegalArgumentException("schema must be " + DEFAULT + " or " + SMART_METER_SERVICE + ", not '"
                     + name + "'");
@@ -54,6 +70,8 @@ public final class Schema {
         this.name = name;
         this.measurement = measurement;
         this.gatewayId = gatewayId;
+        this.refused = refused;
+        this.floats = floats;
     }
 
     public String name() {
@@ -96,22 +114,47 @@ public final class Schema {
             m = "meter";
         }
         w.measurement(m).tag("device", device.id()).tag("gateway", gatewayId).tag("name", device.name());
+        Set<String> integers = integerChannels(device);
         for (Reading r : readings) {
-            value(w, r.channel(), r);
+            value(w, device, m, r, integers);
+        }
+        if (!w.hasField()) {
+            w.abandon();
+            return 0;
         }
         w.end(time);
         return 1;
     }
 
-    private static void value(LineWriter w, String field, Reading r) {
-        if (r.number() != null) {
-            w.field(field, r.number());
-        } else {
+    private static Set<String> integerChannels(DeviceInfo device) {
+        Set<String> ids = null;
+        for (Channel c : device.channels()) {
+            if (c.integer()) {
+                ids = ids == null ? new HashSet<>() : ids;
+                ids.add(c.id());
+            }
+        }
+        return ids == null ? Set.of() : ids;
+    }
+
+    private void value(LineWriter w, DeviceInfo device, String m, Reading r, Set<String> integers) {
+        String field = r.channel();
+        BigDecimal n = r.number();
+        if (n == null) {
             w.field(field, r.textValue());
+        } else if (!integers.contains(field) || floats.contains(m, field)) {
+            w.field(field, n);
+        } else {
+            try {
+                w.integerField(field, n.longValueExact());
+            } catch (ArithmeticException e) {
+                refused.accept("device " + device.id() + ": channel " + field + " counts in whole numbers, got "
+                        + n.toPlainString() + "; left out of the point (an InfluxDB field keeps its type)");
+            }
         }
     }
 
-    private static int smartMeter(DeviceInfo device, Instant time, List<Reading> readings, LineWriter w) {
+    private int smartMeter(DeviceInfo device, Instant time, List<Reading> readings, LineWriter w) {
         Set<String> channels = new HashSet<>();
         for (Channel c : device.channels()) {
             channels.add(c.id());
@@ -121,7 +164,8 @@ public final class Schema {
         }
         int points = 0;
         // total power and daily energy
-        w.measurement("smart_meter").tag("meter_type", "home_assistant");
+        // tags in the old service's order plus device: a query naming meter_type or circuit_name still matches
+        w.measurement("smart_meter").tag("device", device.id()).tag("meter_type", "home_assistant");
         for (Reading r : readings) {
             if (r.number() == null) {
                 continue;
@@ -154,7 +198,8 @@ public final class Schema {
             circuits.computeIfAbsent(circuit, k -> new BigDecimal[2])[share ? 1 : 0] = r.number();
         }
         for (Map.Entry<String, BigDecimal[]> c : circuits.entrySet()) {
-            w.measurement("smart_meter_circuit").tag("circuit_name", c.getKey()).tag("meter_type", "home_assistant");
+            w.measurement("smart_meter_circuit").tag("circuit_name", c.getKey()).tag("device", device.id())
+                    .tag("meter_type", "home_assistant");
             if (c.getValue()[0] != null) {
                 w.field("power_w", c.getValue()[0]);
             }

@@ -111,6 +111,14 @@ final class InfluxDbProcess implements AutoCloseable {
         return result;
     }
 
+    /** Posts line protocol as another writer would (the users' old service); returns the HTTP status. */
+    int write(String db, String lines) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/write?db="
+                + URLEncoder.encode(db, StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.ofString(lines))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode();
+    }
+
     void createDatabase(String db) throws Exception {
         query(db, "CREATE DATABASE \"" + db + "\"");
     }

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.Reading;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,12 +61,122 @@ class RealInfluxDbTest {
 
     private InfluxOutput output(String db, String schema, int batchSize) throws Exception {
         influx.createDatabase(db);
+        return output(db, schema, batchSize, false);
+    }
+
+    private InfluxOutput output(String db, String schema, int batchSize, boolean dbCreate) {
         InfluxOutput o = new InfluxOutput(base.resolve("buffer-" + db), Clock.systemUTC());
         outputs.add(o);
-        o.configure(InfluxSettings.builder().url(influx.url()).api("v1").v1(db, "", "", "").schema(schema, "")
-                .gatewayId("gw").batch(batchSize, Duration.ofMillis(50), true)
+        o.configure(InfluxSettings.builder().url(influx.url()).api("v1").v1(db, "", "", "").dbCreate(dbCreate)
+                .schema(schema, "").gatewayId("gw").batch(batchSize, Duration.ofMillis(50), true)
                 .retry(Duration.ofMillis(200), Duration.ofSeconds(2)).build());
         return o;
+    }
+
+    private boolean databaseExists(String db) throws Exception {
+        return rows("_internal", "SHOW DATABASES").stream().anyMatch(r -> r.get("name").asText().equals(db));
+    }
+
+    @Test
+    void aMissingDatabaseIsCreatedWhenDbCreateAllowsIt() throws Exception {
+        assertThat(databaseExists("created")).isFalse();
+        InfluxOutput o = output("created", Schema.DEFAULT, 5000, true);
+        DeviceInfo d = Devices.device("m3", "demo", "m3", "power_import");
+        o.readings(d, List.of(r("power_import", "42.5", Instant.parse("2026-02-06T00:00:00Z"))));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 1);
+        assertThat(databaseExists("created")).isTrue();
+        assertThat(rows("created", "SELECT power_import FROM demo")).singleElement()
+                .satisfies(r -> assertThat(r.get("power_import").asDouble()).isEqualTo(42.5));
+        assertThat(o.state()).isEqualTo(InfluxOutput.State.WRITING);
+    }
+
+    @Test
+    void aMissingDatabaseWithoutDbCreateIsAConfigErrorNamingItAndNothingIsLost() throws Exception {
+        InfluxOutput o = output("notyet", Schema.DEFAULT, 5000, false);
+        DeviceInfo d = Devices.device("m4", "demo", "m4", "power_import");
+        Instant t = Instant.parse("2026-02-07T00:00:00Z");
+        o.readings(d, List.of(r("power_import", "1", t)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.state() == InfluxOutput.State.CONFIG_ERROR);
+        assertThat(o.detail()).contains("database 'notyet' does not exist", "db.create");
+        assertThat(o.summary()).startsWith("CONFIG_ERROR database 'notyet'");
+        assertThat(databaseExists("notyet")).isFalse();
+        o.readings(d, List.of(r("power_import", "2", t.plusSeconds(1))));
+        // the operator creates it by hand: what waited on disk arrives (at the next slow retry, 2 s here)
+        influx.createDatabase("notyet");
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 2);
+        assertThat(rows("notyet", "SELECT power_import FROM demo")).hasSize(2);
+        assertThat(o.state()).isEqualTo(InfluxOutput.State.WRITING);
+    }
+
+    @Test
+    void integerChannelsAreStoredAsIntegers() throws Exception {
+        InfluxOutput o = output("integers", Schema.DEFAULT, 5000);
+        DeviceInfo d = DeviceInfo.builder("p1", DeviceState.ONLINE).name("p1").driver("dsmr", "1.0.0")
+                .channels(List.of(Channel.builder("power_failures").integer(true).build(),
+                        Channel.builder("power_import").build())).build();
+        Instant t = Instant.parse("2026-02-08T00:00:00Z");
+        o.readings(d, List.of(r("power_failures", "00004", t), r("power_import", "0.25", t)));
+        o.readings(d, List.of(r("power_failures", "4.5", t.plusSeconds(1)), r("power_import", "0.5", t.plusSeconds(1))));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 2);
+        assertThat(rows("integers", "SHOW FIELD KEYS FROM dsmr")).extracting(r -> r.get("fieldKey").asText() + ":"
+                + r.get("fieldType").asText()).containsExactlyInAnyOrder("power_failures:integer", "power_import:float");
+        assertThat(rows("integers", "SELECT power_failures FROM dsmr WHERE power_failures = 4")).hasSize(1);
+        assertThat(o.refusedValues()).isEqualTo(1);
+        assertThat(o.rejected()).isZero();
+    }
+
+    @Test
+    void aFieldAnEarlierGatewayWroteAsFloatStaysAFloatAndNothingIsLost() throws Exception {
+        InfluxOutput o = output("upgraded", Schema.DEFAULT, 5000);
+        Instant t = Instant.parse("2026-02-10T00:00:00Z");
+        // what an earlier gateway wrote: every number a float
+        assertThat(influx.write("upgraded", "dsmr,device=p1,gateway=gw,name=p1 power_failures=3,power_import=1 "
+                + org.meter2mqtt.influxdb.line.LineWriter.nanos(t) + "\n")).isEqualTo(204);
+        DeviceInfo d = DeviceInfo.builder("p1", DeviceState.ONLINE).name("p1").driver("dsmr", "1.0.0")
+                .channels(List.of(Channel.builder("power_failures").integer(true).build(),
+                        Channel.builder("power_import").build())).build();
+        o.readings(d, List.of(r("power_failures", "4", t.plusSeconds(1)), r("power_import", "2", t.plusSeconds(1))));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 1);
+        o.readings(d, List.of(r("power_failures", "5", t.plusSeconds(2)), r("power_import", "3", t.plusSeconds(2))));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 2);
+        assertThat(o.rejected()).isZero();
+        assertThat(rows("upgraded", "SHOW FIELD KEYS FROM dsmr")).extracting(r -> r.get("fieldKey").asText() + ":"
+                + r.get("fieldType").asText()).containsExactlyInAnyOrder("power_failures:float", "power_import:float");
+        assertThat(rows("upgraded", "SELECT power_failures, power_import FROM dsmr"))
+                .extracting(r -> r.get("power_failures").asInt() + "/" + r.get("power_import").asInt())
+                .containsExactly("3/1", "4/2", "5/3");
+        // learned for good: a new output on the same buffer folder writes it as a float from the start
+        assertThat(new FloatFields(base.resolve("buffer-upgraded-float-fields.txt")).contains("dsmr",
+                "power_failures")).isTrue();
+    }
+
+    @Test
+    void theUsersQueriesOfTheOldServiceStillWorkAndTheDeviceTagTellsHomesApart() throws Exception {
+        InfluxOutput o = output("upgrade", Schema.SMART_METER_SERVICE, 5000);
+        // what the old service wrote before the upgrade: no device tag
+        Instant old = Instant.parse("2026-02-09T00:00:00Z");
+        assertThat(influx.write("upgrade", "smart_meter,meter_type=home_assistant total_power_w=1000,daily_kwh=1 "
+                + org.meter2mqtt.influxdb.line.LineWriter.nanos(old) + "\nsmart_meter_circuit,circuit_name=kitchen,meter_type=home_assistant "
+                + "power_w=100,percentage=10 " + org.meter2mqtt.influxdb.line.LineWriter.nanos(old) + "\n")).isEqualTo(204);
+        Instant t = old.plusSeconds(300);
+        o.readings(Devices.homeAssistant(), List.of(r("total_power", "2000", t), r("daily_energy", "2", t),
+                r("circuit_kitchen", "400", t), r("circuit_kitchen_share", "20", t)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 2);
+        // the dashboards' queries, unchanged: old and new points in one answer
+        assertThat(rows("upgrade", "SELECT total_power_w FROM smart_meter WHERE meter_type = 'home_assistant'"))
+                .extracting(r -> r.get("total_power_w").asInt()).containsExactly(1000, 2000);
+        assertThat(rows("upgrade", "SELECT mean(power_w) FROM smart_meter_circuit WHERE circuit_name = 'kitchen' "
+                + "AND time >= '2026-02-09T00:00:00Z' AND time < '2026-02-09T00:10:00Z' GROUP BY time(10m)"))
+                .extracting(r -> r.get("mean").asInt()).containsExactly(250);
+        assertThat(rows("upgrade", "SELECT last(percentage) FROM smart_meter_circuit GROUP BY circuit_name"))
+                .extracting(r -> r.get("last").asInt()).containsExactly(20);
+        // a second home is its own series, no longer overwriting the first at equal times
+        o.readings(Devices.device("flat", "homeassistant", "Flat", "total_power"), List.of(r("total_power", "3000", t)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> o.written() == 3);
+        assertThat(rows("upgrade", "SELECT total_power_w FROM smart_meter WHERE device = 'flat'"))
+                .extracting(r -> r.get("total_power_w").asInt()).containsExactly(3000);
+        assertThat(rows("upgrade", "SELECT total_power_w FROM smart_meter WHERE device = 'ha'"))
+                .extracting(r -> r.get("total_power_w").asInt()).containsExactly(2000);
     }
 
     /** Rows of a query as column name to value. */

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.meter2mqtt.influxdb.Devices.r;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.api.ReadingStatus;
 
@@ -51,12 +54,12 @@ class SchemaTest {
                         r("circuit_kitchen_share", "20", T1), r("circuit_car_share", "1000", T1),
                         r("circuit_car_share_share", "40", T1), r("total_power", "2600", T2)));
         assertThat(lines).isEqualTo(
-                "smart_meter,meter_type=home_assistant total_power_w=2500.5,daily_kwh=12.25 1767323045123456000\n"
-                        + "smart_meter_circuit,circuit_name=kitchen,meter_type=home_assistant power_w=500,percentage=20"
+                "smart_meter,device=ha,meter_type=home_assistant total_power_w=2500.5,daily_kwh=12.25 1767323045123456000\n"
+                        + "smart_meter_circuit,circuit_name=kitchen,device=ha,meter_type=home_assistant power_w=500,percentage=20"
                         + " 1767323045123456000\n"
-                        + "smart_meter_circuit,circuit_name=car_share,meter_type=home_assistant power_w=1000,"
+                        + "smart_meter_circuit,circuit_name=car_share,device=ha,meter_type=home_assistant power_w=1000,"
                         + "percentage=40 1767323045123456000\n"
-                        + "smart_meter,meter_type=home_assistant total_power_w=2600 1767323046000000000\n");
+                        + "smart_meter,device=ha,meter_type=home_assistant total_power_w=2600 1767323046000000000\n");
     }
 
     @Test
@@ -70,8 +73,48 @@ class SchemaTest {
     void aCircuitShareWithoutItsPowerStillHasACircuitAndOnlyCircuitsGoToTheCircuitMeasurement() {
         String lines = write(new Schema(Schema.SMART_METER_SERVICE, "", "gw"), Devices.homeAssistant(),
                 List.of(r("circuit_kitchen_share", "20", T1), Reading.text("circuit_note", "x", T1)));
-        assertThat(lines).isEqualTo("smart_meter_circuit,circuit_name=kitchen,meter_type=home_assistant percentage=20"
+        assertThat(lines).isEqualTo("smart_meter_circuit,circuit_name=kitchen,device=ha,meter_type=home_assistant "
+                + "percentage=20"
                 + " 1767323045123456000\n");
+    }
+
+    @Test
+    void channelsMarkedIntegerAreWrittenAsIntegersOthersStayFloats() {
+        DeviceInfo d = DeviceInfo.builder("p1", DeviceState.ONLINE).name("p1").driver("dsmr", "1.0.0")
+                .channels(List.of(Channel.builder("power_failures").integer(true).build(),
+                        Channel.builder("tariff").integer(true).build(), Channel.builder("power_import").build()))
+                .build();
+        assertThat(write(new Schema(Schema.DEFAULT, "", "gw"), d, List.of(r("power_failures", "00004", T2),
+                r("tariff", "2.000", T2), r("power_import", "7", T2))))
+                .isEqualTo("dsmr,device=p1,gateway=gw,name=p1 power_failures=4i,tariff=2i,power_import=7 "
+                        + "1767323046000000000\n");
+    }
+
+    @Test
+    void aFractionForAnIntegerChannelIsLeftOutAndReportedNotWrittenAsAFloat() {
+        DeviceInfo d = DeviceInfo.builder("p1", DeviceState.ONLINE).name("p1").driver("dsmr", "1.0.0")
+                .channels(List.of(Channel.builder("power_failures").integer(true).build(),
+                        Channel.builder("power_import").build())).build();
+        List<String> refused = new ArrayList<>();
+        Schema s = new Schema(Schema.DEFAULT, "", "gw", refused::add, new FloatFields(null));
+        assertThat(write(s, d, List.of(r("power_failures", "4.5", T2), r("power_import", "7", T2))))
+                .isEqualTo("dsmr,device=p1,gateway=gw,name=p1 power_import=7 1767323046000000000\n");
+        assertThat(refused).singleElement().asString().contains("p1", "power_failures", "4.5");
+        // a point of nothing but refused values is no point at all
+        StringBuilder out = new StringBuilder();
+        assertThat(s.write(d, List.of(r("power_failures", "0.1", T2)), () -> NOW, out)).isZero();
+        assertThat(out).isEmpty();
+        assertThat(refused).hasSize(2);
+    }
+
+    @Test
+    void smartMeterServiceTellsTwoHomeAssistantDevicesApartByTheDeviceTag() {
+        Schema s = new Schema(Schema.SMART_METER_SERVICE, "", "gw");
+        DeviceInfo flat = Devices.device("flat", "homeassistant", "Flat", "total_power");
+        assertThat(write(s, flat, List.of(r("total_power", "1", T1))) + write(s, Devices.homeAssistant(),
+                List.of(r("total_power", "2", T1)))).isEqualTo(
+                        "smart_meter,device=flat,meter_type=home_assistant total_power_w=1 1767323045123456000\n"
+                        + "smart_meter,device=ha,meter_type=home_assistant total_power_w=2 1767323045123456000\n");
     }
 
     @Test

@@ -1,7 +1,10 @@
 package org.meter2mqtt.shell.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -53,10 +56,53 @@ public class ReadCommand implements Action {
         List<String> order = device.channels().stream().map(c -> c.id()).collect(java.util.stream.Collectors.toList());
         readings.sort(java.util.Comparator.comparingInt(r -> order.indexOf(r.channel()) < 0 ? Integer.MAX_VALUE
                 : order.indexOf(r.channel())));
+        Map<String, String> attrs = device.attributes();
         for (Reading r : readings) {
-            table.addRow().addContent(r.channel(), Format.value(r, device), r.status(), r.timestamp());
+            // the core keeps a channel's last value; a driver that marked it stale published nothing since
+            Object status = attrs.containsKey(STALE + r.channel()) ? "STALE" : r.status();
+            table.addRow().addContent(r.channel(), Format.value(r, device), status, r.timestamp());
         }
         table.print(System.out);
+        sourceLines(device).forEach(System.out::println);
         return null;
+    }
+
+    static final String SOURCE = "source.";
+    static final String STALE = "stale.";
+    static final String SKIPPED = "skipped";
+
+    /**
+     * What a discovering driver (Home Assistant) said about its channels through meter:show attributes: where each
+     * channel comes from and why, which channels are stale and why, what was skipped and why. Empty for others.
+     */
+    static List<String> sourceLines(DeviceInfo device) {
+        List<String> out = new ArrayList<>();
+        Map<String, String> attrs = new TreeMap<>(device.attributes());
+        attrs.forEach((k, v) -> {
+            if (k.startsWith(SOURCE)) {
+                out.add("  " + k.substring(SOURCE.length()) + " <- " + v);
+            }
+        });
+        if (!out.isEmpty()) {
+            out.add(0, "Channels found (channel <- entity: rule):");
+        }
+        List<String> stale = new ArrayList<>();
+        attrs.forEach((k, v) -> {
+            if (k.startsWith(STALE)) {
+                stale.add("  " + k.substring(STALE.length()) + ": " + v);
+            }
+        });
+        if (!stale.isEmpty()) {
+            out.add("Stale, nothing published:");
+            out.addAll(stale);
+        }
+        String skipped = attrs.get(SKIPPED);
+        if (skipped != null) {
+            out.add("Skipped:");
+            for (String one : skipped.split("; ")) {
+                out.add("  " + one);
+            }
+        }
+        return out;
     }
 }

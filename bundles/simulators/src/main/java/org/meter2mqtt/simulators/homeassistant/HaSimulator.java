@@ -55,6 +55,8 @@ public final class HaSimulator implements AutoCloseable {
     private final AtomicLong restRequests = new AtomicLong();
     private final AtomicLong wsConnections = new AtomicLong();
     private final Set<Channel> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean unreachable = new AtomicBoolean();
     private final EventLoopGroup group = new NioEventLoopGroup(1);
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ha-sim-ticker");
@@ -93,6 +95,12 @@ public final class HaSimulator implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (unreachable.get()) {
+                            ch.close(); // as a stopped Home Assistant: the connection ends before any byte
+                            return;
+                        }
+                        connections.add(ch);
+                        ch.closeFuture().addListener(f -> connections.remove(ch));
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }
@@ -143,6 +151,17 @@ public final class HaSimulator implements AutoCloseable {
             n++;
         }
         return n;
+    }
+
+    /**
+     * On: every connection (REST and WebSocket) is closed, and new ones are closed as soon as they are accepted,
+     * as with a Home Assistant that went down. Off: answers again. Java only: over HTTP it could not be undone.
+     */
+    public void unreachable(boolean on) {
+        unreachable.set(on);
+        if (on) {
+            connections.forEach(Channel::close);
+        }
     }
 
     public long restRequests() {

@@ -19,6 +19,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(required = false, description = "v1 database")
     String db() default "meters";
 
+    @AttributeDefinition(required = false, description = "v1: CREATE DATABASE when InfluxDB answers that db does "
+            + "not exist (needs an admin user when authentication is on); false: CONFIG_ERROR naming the database")
+    boolean db_create() default true;
+
     @AttributeDefinition(required = false, description = "v1 retention policy; empty = the database's default")
     String rp() default "";
 

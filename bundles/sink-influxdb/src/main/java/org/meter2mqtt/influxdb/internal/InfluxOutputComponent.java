@@ -59,7 +59,7 @@ public class InfluxOutputComponent implements MeterOutput, OutputStatus {
 
     static InfluxSettings settings(Config c) {
         return InfluxSettings.builder().url(c.url()).api(c.api())
-                .v1(c.db(), c.rp(), c.username(), c.password()).v2(c.org(), c.bucket(), c.token())
+                .v1(c.db(), c.rp(), c.username(), c.password()).dbCreate(c.db_create()).v2(c.org(), c.bucket(), c.token())
                 .tlsCaFile(c.tls_ca_file()).schema(c.schema(), c.measurement())
                 .gatewayId(c.gateway_id().isBlank() ? hostName() : c.gateway_id().trim())
                 .batch(c.batch_size(), Duration.ofMillis(Math.max(1, c.batch_ms())), c.gzip())

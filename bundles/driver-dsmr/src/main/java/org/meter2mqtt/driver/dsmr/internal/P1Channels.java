@@ -208,10 +208,10 @@ final class P1Channels {
                 b.deviceClass(Units.CLASS_POWER_FACTOR).precision(3);
                 break;
             case COUNT:
-                b.stateClass(StateClass.TOTAL_INCREASING).icon("mdi:counter").precision(0);
+                b.stateClass(StateClass.TOTAL_INCREASING).icon("mdi:counter").precision(0).integer(true);
                 break;
             case STATE:
-                b.stateClass(StateClass.NONE).icon("mdi:state-machine").precision(0);
+                b.stateClass(StateClass.NONE).icon("mdi:state-machine").precision(0).integer(true);
                 break;
             case TEXT:
             case HEX_TEXT:

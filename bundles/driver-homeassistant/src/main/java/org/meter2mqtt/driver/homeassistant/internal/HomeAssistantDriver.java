@@ -50,7 +50,7 @@ public final class HomeAssistantDriver implements MeterDriver {
      * @param gatewayId the MQTT output's gateway id, asked at every connect (the loop rule depends on it)
      */
     public HomeAssistantDriver(String version, Supplier<String> gatewayId) {
-        this.description = buildDescription().withVersion(version);
+        this.description = buildDescription(version);
         this.gatewayId = gatewayId;
     }
 
@@ -71,7 +71,7 @@ public final class HomeAssistantDriver implements MeterDriver {
         Duration timeout = Duration.ofSeconds(c.getInt(KEY_TIMEOUT, 10));
         HttpClient http;
         try {
-            http = HaHttp.client(c.get(KEY_TLS_CA), timeout);
+            http = HaHttp.shared(c.get(KEY_TLS_CA), timeout);
         } catch (IOException e) {
             throw new ConfigException(e.getMessage());
         }
@@ -84,6 +84,25 @@ public final class HomeAssistantDriver implements MeterDriver {
             return PollSession.open(context, http, base, token, timeout, every, discovery, gw, keys);
         }
         return PushSession.open(context, http, base, token, timeout, discovery, gw, keys);
+    }
+
+    /**
+     * The loop rule's gateway id: the MQTT output's {@code gateway.id} when set, else the MQTT output's own default
+     * (the host name).
+     */
+    static String gatewayIdOrHostName(String configured) {
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "gateway";
+        }
     }
 
     /**
@@ -107,9 +126,10 @@ public final class HomeAssistantDriver implements MeterDriver {
                 + "token in your Home Assistant profile and set it as 'token' (or token = $[env:HA_TOKEN])";
     }
 
-    static DriverDescription buildDescription() {
+    /** @param version the bundle's version (never written here: it comes from the bundle) */
+    static DriverDescription buildDescription(String version) {
         return DriverDescription.builder(ID).name("Home Assistant (REST / WebSocket)").vendor("meter2mqtt")
-                .version("0.1.0").mode(DriverDescription.Mode.STREAMING).defaultPollSeconds(DEFAULT_POLL_SECONDS)
+                .version(version).mode(DriverDescription.Mode.STREAMING).defaultPollSeconds(DEFAULT_POLL_SECONDS)
                 // channels depend on the entities found: announced at runtime
                 .model(new ModelDescription("instance", "Home Assistant", "Home Assistant", List.of()))
                 .configKey(ConfigKey.builder(KEY_URL, ConfigKey.Type.STRING).required()

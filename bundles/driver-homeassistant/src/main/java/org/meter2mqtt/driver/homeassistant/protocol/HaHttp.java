@@ -12,12 +12,15 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /** The JDK HTTP client for one Home Assistant, and the URLs of its APIs. */
 public final class HaHttp {
+
 
     private HaHttp() {
     }
@@ -63,6 +66,39 @@ public final class HaHttp {
         }
         String msg = root.getMessage();
         return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    }
+
+    private static final Map<String, HttpClient> SHARED = new ConcurrentHashMap<>();
+
+    /**
+     * One client per trust setting and connect timeout, shared by every session and device: a JDK 17 client has
+     * no close, its selector and worker threads end only when it is garbage-collected, so a client per connect
+     * would leave threads behind at every reconnect. A CA file replaced on disk (another size or time) gets a new
+     * client; the old one is dropped and its threads end with it.
+     */
+    public static HttpClient shared(String caFile, Duration connectTimeout) throws IOException {
+        String ca = caFile == null ? "" : caFile.trim();
+        String stamp = "";
+        if (!ca.isEmpty()) {
+            Path p = Path.of(ca);
+            stamp = Files.isReadable(p) ? Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis() : "missing";
+        }
+        String slot = ca + "|" + connectTimeout.toMillis();
+        String key = slot + "|" + stamp;
+        HttpClient c = SHARED.get(key);
+        if (c == null) {
+            c = client(ca, connectTimeout);
+            HttpClient raced = SHARED.putIfAbsent(key, c);
+            c = raced == null ? c : raced;
+            // an older stamp of the same file and timeout is stale
+            SHARED.keySet().removeIf(k -> k.startsWith(slot + "|") && !k.equals(key));
+        }
+        return c;
+    }
+
+    /** Drops the shared clients (the driver bundle stops); their threads end when they are collected. */
+    public static void releaseShared() {
+        SHARED.clear();
     }
 
     /** A client trusting the JDK's trust store, or only the CA certificates in {@code caFile} when given. */
