@@ -29,6 +29,7 @@ class HomeAssistantPollComplianceTest extends DriverComplianceKit {
         }
         return DriverUnderTest.of(() -> new HomeAssistantDriver("1.0.0", () -> "gw1"))
                 .feed(HomeAssistantComplianceTest.feed(sim, Map.of("mode", "poll", "poll.interval", "1")))
-                .bundleClass(HomeAssistantComponent.class).build();
+                .bundleClass(HomeAssistantComponent.class)
+                .protocolPackage("org.meter2mqtt.driver.homeassistant.protocol").build();
     }
 }
