@@ -34,10 +34,12 @@
  * {@link org.meter2mqtt.api.OutputKeys}; the core lets it validate them. A driver may suggest such keys for a
  * device with {@link org.meter2mqtt.api.DeviceContext#attribute} (the device's {@code .cfg} wins); outputs see
  * them in {@link org.meter2mqtt.api.DeviceInfo#attributes()}.</li>
+ * <li>Since 1.3: {@link org.meter2mqtt.api.StateStore#flush()} throws {@link java.io.UncheckedIOException} when
+ * the state cannot be written, instead of only logging it, so a driver never acknowledges what is not on disk.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.meter2mqtt.api;

@@ -182,7 +182,7 @@ final class Device {
             }
         }
         awaitLane(l);
-        state.flush();
+        state.flushOrLog();
     }
 
     /** The configuration was deleted. */
