@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * length or CRC does not match, and loading stops before it, so the state is the old or the new one, never
  * garbage. A journal of another generation (a kill after a compaction renamed the new base but before it reset
  * the journal) is ignored: the base already holds everything in it.</li>
- * <li>When the journal outgrows {@code max(1 MiB, 4 x base)} the next flush compacts: new base of the next
- * generation, then a fresh journal.</li>
+ * <li>When the journal outgrows {@code max(64 KiB, 8 x base)} the next flush compacts: new base of the next
+ * generation, then a fresh journal. Bounded so that a thousand devices keep tens of MB, not GB.</li>
  * </ul>
  * With a thousand pulse sources on one device, rewriting the whole file on every flush cost more than the fsync.
  * A failed write throws and keeps the changes for the next flush, so a caller never acknowledges what is not on
@@ -51,7 +51,8 @@ final class FileStateStore implements StateStore {
     private static final String GEN_PREFIX = "#gen=";
     private static final long MAGIC = 0x6d326d4a726e6c31L; // "m2mJrnl1"
     private static final int HEADER = 16;
-    static final long MIN_COMPACT_BYTES = 1 << 20;
+    static final long MIN_COMPACT_BYTES = 64 << 10;
+    private static final int COMPACT_FACTOR = 8;
 
     private final Path file;
     private final Path journal;
@@ -227,7 +228,7 @@ final class FileStateStore implements StateStore {
             Path writing = journal;
             try {
                 byte[] record = record(delta);
-                if (journalEnd < 0 || journalEnd + record.length > Math.max(minCompactBytes, 4 * baseSize)) {
+                if (journalEnd < 0 || journalEnd + record.length > Math.max(minCompactBytes, COMPACT_FACTOR * baseSize)) {
                     writing = file;
                     compact();
                 } else if (!append(record)) {

@@ -136,6 +136,19 @@ class FileStateStoreTest {
     }
 
     @Test
+    void theJournalIsCompactedBeforeItPassesItsBound() throws Exception {
+        Path f = dir.resolve("d.properties");
+        FileStateStore s = new FileStateStore(f);
+        for (int i = 0; i < 4000; i++) {
+            s.put("active.wh", Integer.toString(i));
+            s.flush();
+            assertThat(Files.size(dir.resolve("d.journal"))).isLessThanOrEqualTo(FileStateStore.MIN_COMPACT_BYTES);
+        }
+        assertThat(Files.readAllLines(f).get(0)).isNotEqualTo("#gen=1");
+        assertThat(new FileStateStore(f).get("active.wh")).contains("3999");
+    }
+
+    @Test
     void aHalfWrittenTempFileIsIgnored() throws Exception {
         Path f = dir.resolve("d.properties");
         FileStateStore s = new FileStateStore(f, 1);
