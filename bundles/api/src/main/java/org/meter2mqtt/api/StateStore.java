@@ -22,6 +22,12 @@ public interface StateStore {
 
     Map<String, String> snapshot();
 
-    /** Writes the state to disk now, if it changed. */
+    /**
+     * Writes the changes to disk now (fsynced when it returns), if there are any.
+     *
+     * @throws java.io.UncheckedIOException since 1.3, when they could not be written (a full disk, a folder that
+     *         cannot be written); the message names the file. The changes stay in memory and the next flush tries
+     *         again, so nothing that depends on them (an acknowledgement) may go out before a flush returned.
+     */
     void flush();
 }

@@ -38,6 +38,8 @@
  * data, bad readings, lost links, failed opens), for metrics.</li>
  * <li>Since 1.3: {@link org.meter2mqtt.api.Channel#integer()} marks a channel that counts (whole numbers), so
  * typed outputs (InfluxDB) store it as an integer.</li>
+ * <li>Since 1.3: {@link org.meter2mqtt.api.StateStore#flush()} throws {@link java.io.UncheckedIOException} when
+ * the state cannot be written, instead of only logging it, so a driver never acknowledges what is not on disk.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.

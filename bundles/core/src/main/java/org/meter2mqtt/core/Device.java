@@ -188,7 +188,7 @@ final class Device {
             }
         }
         awaitLane(l);
-        state.flush();
+        state.flushOrLog();
     }
 
     /** The configuration was deleted. */

@@ -406,7 +406,7 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
     }
 
     private void flushStates() {
-        devices.values().forEach(d -> d.stateStore().flush());
+        devices.values().forEach(d -> d.stateStore().flushOrLog());
     }
 
     /** Counts devices per state, for health and metrics. */

@@ -177,6 +177,6 @@ final class SessionContext implements DeviceContext {
                         device.id(), t.getName(), THREAD_JOIN_MILLIS);
             }
         }
-        device.stateStore().flush();
+        device.stateStore().flushOrLog();
     }
 }

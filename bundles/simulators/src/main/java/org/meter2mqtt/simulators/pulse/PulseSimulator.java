@@ -28,12 +28,14 @@ import com.rabbitmq.client.ConnectionFactory;
  *
  * <pre>
  * java -cp ... org.meter2mqtt.simulators.pulse.PulseSimulator --amqp amqp://127.0.0.1:5672 | --mqtt tcp://127.0.0.1:11883
- *      [--exchange EMDC] [--old] [--dc 1] [--power 1000] [--reactive-every 4] [--rate 1] [--count 0]
+ *      [--exchange EMDC] [--old] [--dc 1] [--power 1000 | --profile 300:60,2500:20,0:40] [--reactive-every 4]
+ *      [--rate 1] [--count 0]
  *      [--duplicates 0.0] [--garbage 0.0] [--clock-jump-ms 0] [--username U --password P]
  * </pre>
  *
  * {@code --rate} is messages per second (0: as fast as the broker confirms), {@code --count 0} runs until stdin
- * closes. Prints {@code SENT <pulses> <duplicates> <garbage>} at the end.
+ * closes: then pulses come in real time at {@code --power}, or following {@code --profile} (steps of
+ * {@code watts:seconds}, repeated; 0 W sends nothing). Prints {@code SENT <pulses> <duplicates> <garbage>} at the end.
  */
 public final class PulseSimulator implements AutoCloseable {
 
@@ -49,6 +51,8 @@ public final class PulseSimulator implements AutoCloseable {
         public boolean oldShape;
         public int dcIds = 1;
         public double powerW = 1000;
+        /** Real-time mode: a changing load instead of {@link #powerW} ({@link PowerProfile}); null for none. */
+        public PowerProfile profile;
         /** One reactive pulse after this many active ones; 0 for none. */
         public int reactiveEvery;
         public double duplicates;
@@ -238,6 +242,7 @@ public final class PulseSimulator implements AutoCloseable {
                 case "--old": o.oldShape = true; break;
                 case "--dc": o.dcIds = Integer.parseInt(args[++i]); break;
                 case "--power": o.powerW = Double.parseDouble(args[++i]); break;
+                case "--profile": o.profile = PowerProfile.parse(args[++i]); break;
                 case "--reactive-every": o.reactiveEvery = Integer.parseInt(args[++i]); break;
                 case "--rate": rate = Double.parseDouble(args[++i]); break;
                 case "--count": count = Long.parseLong(args[++i]); break;
@@ -273,10 +278,15 @@ public final class PulseSimulator implements AutoCloseable {
                 }, "stdin");
                 stdin.setDaemon(true);
                 stdin.start();
-                long intervalMs = Math.max(800, Math.round(3_600_000.0 / o.powerW));
+                long t0 = System.nanoTime();
                 while (true) {
+                    double w = o.profile == null ? o.powerW : o.profile.wattsAt((System.nanoTime() - t0) / 1e9);
+                    if (w <= 0) {
+                        Thread.sleep(1_000); // no load, no pulses
+                        continue;
+                    }
                     sim.sendNow();
-                    Thread.sleep(intervalMs / o.dcIds);
+                    Thread.sleep(Math.max(800, Math.round(3_600_000.0 / w)) / o.dcIds);
                 }
             }
             out.println("SENT " + sim.sent() + " " + sim.duplicatesSent() + " " + sim.garbageSent());

@@ -27,7 +27,7 @@ public final class RabbitMqServer implements AutoCloseable {
 
     private final Path dir;
     private final int port = freePort();
-    private final int distPort = freePort();
+    private int distPort = freePort();
     private final int epmdPort = freePort();
     private final String node = "pulsetest" + ProcessHandle.current().pid() + "x" + port + "@localhost";
     private Process epmd;
@@ -64,6 +64,11 @@ public final class RabbitMqServer implements AutoCloseable {
         env.put("HOME", dir.resolve("home").toString());
         env.put("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
         env.put("RABBITMQ_NODE_PORT", Integer.toString(port));
+        if (!free(distPort)) {
+            // another process took it while we were stopped (CI runs other servers on free ports too); the
+            // distribution port is found through our epmd by node name, so a new one changes nothing for clients
+            distPort = freePort();
+        }
         env.put("RABBITMQ_DIST_PORT", Integer.toString(distPort));
         env.put("ERL_EPMD_PORT", Integer.toString(epmdPort));
         env.put("RABBITMQ_NODENAME", node);
@@ -144,6 +149,16 @@ public final class RabbitMqServer implements AutoCloseable {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** True when nothing listens on the port (on any address: Erlang's distribution binds them all). */
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(port));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -1,13 +1,14 @@
 package org.meter2mqtt.simulators.pulse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
 
-/** The two EMDC body shapes the simulated edge sends. */
+/** The two EMDC body shapes the simulated edge sends, and its power profile. */
 class PulseSimulatorTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,5 +30,18 @@ class PulseSimulatorTest {
         assertThat(fresh.get("device_id").asText()).isEqualTo("device-001");
         assertThat(fresh.get("value").asDouble()).isEqualTo(0.001);
         assertThat(fresh.get("unit").asText()).isEqualTo("kWh");
+    }
+
+    @Test
+    void aPowerProfileRepeatsItsSteps() {
+        PowerProfile p = PowerProfile.parse("300:60, 2500:20,0:40");
+        assertThat(p.wattsAt(0)).isEqualTo(300);
+        assertThat(p.wattsAt(59.9)).isEqualTo(300);
+        assertThat(p.wattsAt(60)).isEqualTo(2500);
+        assertThat(p.wattsAt(95)).isZero();
+        assertThat(p.wattsAt(120 + 70)).isEqualTo(2500);
+        assertThatThrownBy(() -> PowerProfile.parse("300:60,kettle")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'kettle'");
+        assertThatThrownBy(() -> PowerProfile.parse("300:0")).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,37 +1,38 @@
 package org.meter2mqtt.driver.pulse.internal;
 
-import java.util.Map;
-
+import org.meter2mqtt.api.DeviceContext;
+import org.meter2mqtt.api.DriverDescription;
+import org.meter2mqtt.api.DriverException;
+import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.api.LocalBroker;
 import org.meter2mqtt.api.MeterDriver;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
-/** OSGi glue for {@link PulseDriver}: registers it with {@code meter.driver=pulse}, hands it the embedded broker. */
-@Component(immediate = true, service = {})
-public class PulseComponent {
+/** OSGi glue only: {@link PulseDriver} as the {@code meter.driver=pulse} service, with its bundle's version. */
+@Component(service = MeterDriver.class, property = MeterDriver.PROPERTY_ID + "=" + PulseDriver.ID)
+public class PulseComponent implements MeterDriver {
 
     private final PulseDriver driver;
-    private final ServiceRegistration<?> registration;
 
     @Activate
     public PulseComponent(BundleContext context) {
         driver = new PulseDriver(context.getBundle().getVersion().toString());
-        registration = context.registerService(MeterDriver.class.getName(), driver,
-                FrameworkUtil.asDictionary(Map.of(MeterDriver.PROPERTY_ID, PulseDriver.ID)));
     }
 
-    @Deactivate
-    void deactivate() {
-        registration.unregister();
+    @Override
+    public DriverDescription describe() {
+        return driver.describe();
+    }
+
+    @Override
+    public DriverSession open(DeviceContext context) throws DriverException {
+        return driver.open(context);
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -41,8 +42,7 @@ public class PulseComponent {
     }
 
     void unsetLocalBroker(LocalBroker broker) {
-        if (driver.localBroker() == broker) {
-            driver.setLocalBroker(null);
-        }
+        // a greedy reference binds the new broker before it unbinds the old one: clear only the one that goes
+        driver.clearLocalBroker(broker);
     }
 }

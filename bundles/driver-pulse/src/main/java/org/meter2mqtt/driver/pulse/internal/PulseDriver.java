@@ -57,15 +57,22 @@ public final class PulseDriver implements MeterDriver {
     private final DriverDescription description;
     private volatile LocalBroker localBroker;
 
-    /** @param version the bundle's version, or null outside OSGi */
+    /** @param version the bundle's version, or null outside OSGi (then 0.0.0) */
     public PulseDriver(String version) {
         DriverDescription d = buildDescription();
         description = version == null ? d : d.withVersion(version);
     }
 
     /** The embedded broker for {@code url = embedded}, or null when none runs. */
-    public void setLocalBroker(LocalBroker broker) {
+    public synchronized void setLocalBroker(LocalBroker broker) {
         localBroker = broker;
+    }
+
+    /** The embedded broker {@code broker} goes away; a newer one already set is kept. */
+    public synchronized void clearLocalBroker(LocalBroker broker) {
+        if (localBroker == broker) {
+            localBroker = null;
+        }
     }
 
     LocalBroker localBroker() {
@@ -84,7 +91,7 @@ public final class PulseDriver implements MeterDriver {
 
     static DriverDescription buildDescription() {
         return DriverDescription.builder(ID).name("Pulse counters (EMDC, RabbitMQ or MQTT)").vendor("meter2mqtt")
-                .version("0.1.0").mode(DriverDescription.Mode.STREAMING)
+                .mode(DriverDescription.Mode.STREAMING)
                 .model(new ModelDescription("emdc", "EMDC pulse capture", "EMDC", CHANNELS))
                 .configKey(ConfigKey.builder(KEY_URL, ConfigKey.Type.STRING).required()
                         .description("amqp://host:5672[/vhost] or amqps:// (RabbitMQ), tcp://host:1883 or ssl:// "

@@ -1,7 +1,9 @@
 package org.meter2mqtt.driver.pulse.internal;
 
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,6 +18,7 @@ import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.api.LocalBroker;
 import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.api.util.RateLimitedLog;
 import org.meter2mqtt.driver.pulse.protocol.Kind;
 import org.meter2mqtt.driver.pulse.protocol.PowerTracker;
 import org.meter2mqtt.driver.pulse.protocol.Pulse;
@@ -33,8 +36,10 @@ import org.slf4j.LoggerFactory;
 final class PulseSession implements DriverSession, Input.Sink {
 
     private static final Logger LOG = LoggerFactory.getLogger(PulseSession.class);
+    /** Keyed by device, so a new session after a reconnect does not log the same condition again at once. */
+    private static final RateLimitedLog REJECTED_LOG = new RateLimitedLog(LOG, Duration.ofMinutes(1));
+    private static final RateLimitedLog CEILING_LOG = new RateLimitedLog(LOG, Duration.ofHours(1));
     private static final int MAX_BATCH = 20_000;
-    private static final long REJECT_LOG_MS = 60_000;
     /** The edge drops pulses closer than 800 ms; near that the count falls short. */
     private static final long CEILING_WARN_MS = 1_000;
 
@@ -52,9 +57,6 @@ final class PulseSession implements DriverSession, Input.Sink {
     private long rejected;
     private long filtered;
     private String lastRejection;
-    private long rejectedSinceLog;
-    private long lastRejectLog = Long.MIN_VALUE / 2;
-    private long lastCeilingWarn = Long.MIN_VALUE / 2;
     private String shownStats = "";
 
     private PulseSession(DeviceContext ctx, Settings s, Input input, PulseCounter counter) {
@@ -67,6 +69,12 @@ final class PulseSession implements DriverSession, Input.Sink {
 
     static PulseSession open(DeviceContext ctx, PulseDriver driver) throws DriverException {
         Settings s = Settings.of(ctx.deviceId(), ctx.config());
+        try {
+            // what a failed write of an earlier session left in memory is not on disk: never publish or count on it
+            ctx.state().flush();
+        } catch (UncheckedIOException e) {
+            throw new DriverException(e.getMessage(), e);
+        }
         PulseCounter counter;
         try {
             counter = PulseCounter.fromState(s.whPerPulse, ctx.state().snapshot());
@@ -172,7 +180,7 @@ final class PulseSession implements DriverSession, Input.Sink {
             for (Delivery d : batch) {
                 PulseParser.Result r = PulseParser.parse(d.body(), d.key(), now);
                 if (!r.ok()) {
-                    reject(d, r.rejected(), now);
+                    reject(d, r.rejected());
                     continue;
                 }
                 accepted.add(d);
@@ -194,38 +202,51 @@ final class PulseSession implements DriverSession, Input.Sink {
                 st.forEach(ctx.state()::put);
                 ctx.state().put(PulseDriver.KEY_ENERGY_OFFSET, s.energyOffset.toPlainString());
                 ctx.state().put(PulseDriver.KEY_REACTIVE_OFFSET, s.reactiveOffset.toPlainString());
-                ctx.state().flush();
-                if (closed || Thread.currentThread().isInterrupted()) {
-                    // the write may have been cut short (the session closes): acknowledge nothing, it comes again
-                    return;
-                }
+            }
+            if (!persisted()) {
+                return;
+            }
+            if (changed) {
                 publish(now, false);
-                warnNearCeiling(now);
+                warnNearCeiling();
             }
         }
         input.ack(accepted);
     }
 
-    private void reject(Delivery d, String why, long now) {
+    /**
+     * Flushes even when this batch changed nothing: duplicates of pulses whose write failed before are
+     * acknowledged only once that write succeeded. @return false when nothing may be acknowledged
+     */
+    private boolean persisted() {
+        try {
+            ctx.state().flush();
+        } catch (UncheckedIOException e) {
+            // a full disk or a state folder that cannot be written: the pulses stay unacknowledged, RabbitMQ or the
+            // broker redelivers them to the next session, which the core opens with backoff until the disk is back
+            if (!closed) {
+                ctx.linkLost(e.getMessage(), e);
+            }
+            closed = true;
+            return false;
+        }
+        // the write may have been cut short (the session closes): acknowledge nothing, it comes again
+        return !closed && !Thread.currentThread().isInterrupted();
+    }
+
+    private void reject(Delivery d, String why) {
         rejected++;
-        rejectedSinceLog++;
         lastRejection = why;
         input.reject(d);
         ctx.error("rejected pulse message: " + why);
-        if (now - lastRejectLog >= REJECT_LOG_MS) {
-            LOG.warn("Pulse device {}: {} message(s) rejected since the last report; last: {}", ctx.deviceId(),
-                    rejectedSinceLog, why);
-            lastRejectLog = now;
-            rejectedSinceLog = 0;
-        }
+        REJECTED_LOG.warn(ctx.deviceId(), "Pulse device {}: message rejected: {}", ctx.deviceId(), why);
     }
 
-    private void warnNearCeiling(long now) {
+    private void warnNearCeiling() {
         long dt = power.shortestInterval(Kind.ACTIVE);
-        if (dt > 0 && dt < CEILING_WARN_MS && now - lastCeilingWarn > 3_600_000) {
-            lastCeilingWarn = now;
-            LOG.warn("Pulse device {}: pulses {} ms apart; the edge drops pulses closer than 800 ms, so the count "
-                    + "falls short at this load", ctx.deviceId(), dt);
+        if (dt > 0 && dt < CEILING_WARN_MS) {
+            CEILING_LOG.warn(ctx.deviceId(), "Pulse device {}: pulses {} ms apart; the edge drops pulses closer than "
+                    + "800 ms, so the count falls short at this load", ctx.deviceId(), dt);
         }
     }
 

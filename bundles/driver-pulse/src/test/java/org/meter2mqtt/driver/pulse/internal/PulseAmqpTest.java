@@ -29,7 +29,8 @@ import com.rabbitmq.client.Connection;
 /**
  * The driver in the real core against a real RabbitMQ (started once for the class as a plain process) and the
  * independently written EMDC edge simulator: exact totals with redeliveries and garbage, the gateway stopped
- * and started and RabbitMQ restarted while pulses flow, dead-lettering, calibration, configuration errors.
+ * and started and RabbitMQ restarted while pulses flow, a state folder that cannot be written (nothing acknowledged
+ * until it can), dead-lettering, calibration, configuration errors.
  */
 class PulseAmqpTest {
 
@@ -181,6 +182,45 @@ class PulseAmqpTest {
                     "energy.offset", "1000.5"));
             again.awaitState("m", DeviceState.ONLINE);
             assertThat(again.values("m", "active_energy").get(0)).isEqualByComparingTo("1004.000");
+        }
+    }
+
+    @Test
+    void aStateFolderThatCannotBeWrittenAcknowledgesNothingUntilItCanAgain() throws Exception {
+        Path state = tmp.resolve("state");
+        Map<String, String> cfg = Gateway.cfg("url", rabbit.url(), "exchange", "EX4");
+        try (Gateway gw = new Gateway(state); PulseSimulator sim = simulator("EX4", 2, 0)) {
+            gw.manager.configure("full", cfg);
+            gw.awaitState("full", DeviceState.ONLINE);
+            sim.send(100, 0);
+            gw.awaitTotal("full", "active_energy", kwh(100));
+
+            // the disk fails: the state folder replaced by a regular file (tests run as root: chmod stops nothing)
+            Path aside = tmp.resolve("state.aside");
+            Files.move(state, aside);
+            Files.writeString(state, "in the way");
+            sim.send(50, 0);
+            await().atMost(60, TimeUnit.SECONDS).until(() -> gw.device("full").state() == DeviceState.OFFLINE
+                    && String.valueOf(gw.device("full").reason()).contains("cannot write " + state));
+            // nothing acknowledged: RabbitMQ holds all 50 for the next session; no total beyond the saved one
+            await().atMost(60, TimeUnit.SECONDS).until(() -> rabbit.ready("meter2mqtt-full") == 50);
+            assertThat(gw.last("full", "active_energy")).contains(kwh(100));
+            assertThat(gw.device("full").state()).isNotEqualTo(DeviceState.ONLINE);
+
+            // the disk is back: the device recovers by itself and counts each pulse once
+            Files.delete(state);
+            Files.move(aside, state);
+            gw.awaitState("full", DeviceState.ONLINE);
+            gw.awaitTotal("full", "active_energy", kwh(150));
+            await().atMost(30, TimeUnit.SECONDS).until(() -> rabbit.ready("meter2mqtt-full") == 0);
+            assertNeverDecreases(gw.values("full", "active_energy"));
+        }
+        // stopped and started: the saved total, all 150
+        List<Reading> again = new CopyOnWriteArrayList<>();
+        try (Gateway gw = new Gateway(state, again, null)) {
+            gw.manager.configure("full", cfg);
+            gw.awaitState("full", DeviceState.ONLINE);
+            assertThat(gw.values("full", "active_energy").get(0)).isEqualByComparingTo(kwh(150));
         }
     }
 
