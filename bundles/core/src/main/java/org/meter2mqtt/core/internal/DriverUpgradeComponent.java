@@ -1,0 +1,246 @@
+package org.meter2mqtt.core.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.MeterDriver;
+import org.meter2mqtt.core.upgrade.DriverFramework;
+import org.meter2mqtt.core.upgrade.DriverHistory;
+import org.meter2mqtt.core.upgrade.DriverJar;
+import org.meter2mqtt.core.upgrade.DriverManagement;
+import org.meter2mqtt.core.upgrade.DriverUpgrades;
+import org.meter2mqtt.core.upgrade.Preflight;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OSGi glue for {@link DriverUpgrades}: the framework operations on real bundles, the device states from the
+ * {@link DeviceRegistry}, the settings of {@code etc/org.meter2mqtt.drivers.cfg}.
+ */
+@Component(immediate = true, service = DriverManagement.class, configurationPid = "org.meter2mqtt.drivers",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public class DriverUpgradeComponent implements DriverManagement, DriverFramework {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DriverUpgradeComponent.class);
+    /** Location of bundles installed through the shell; their content lives in the vault. */
+    static final String LOCATION_PREFIX = "meter2mqtt-driver:";
+
+    private final BundleContext context;
+    private final DriverUpgrades upgrades;
+
+    @Activate
+    public DriverUpgradeComponent(BundleContext context, @Reference DeviceRegistry registry,
+            Map<String, Object> config) throws IOException {
+        this.context = context;
+        String data = context.getProperty("karaf.data");
+        Path dir = data != null ? Paths.get(data, "meter2mqtt", "drivers") : context.getDataFile("drivers").toPath();
+        this.upgrades = new DriverUpgrades(this, registry::devices, dir,
+                location -> URI.create(location).toURL().openStream(), Clock.systemUTC(),
+                d -> Thread.sleep(d.toMillis()), settings(config));
+        Thread t = new Thread(this::keepInstalledDrivers, "meter-driver-vault");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Modified
+    void modified(Map<String, Object> config) {
+        upgrades.settings(settings(config));
+    }
+
+    /** Puts a copy of every driver running now into the vault, so the first upgrade can be undone. */
+    private void keepInstalledDrivers() {
+        try {
+            for (ServiceReference<MeterDriver> ref : context.getServiceReferences(MeterDriver.class, null)) {
+                Bundle b = ref.getBundle();
+                if (b != null) {
+                    upgrades.keepRunning(installed(b));
+                }
+            }
+        } catch (InvalidSyntaxException | RuntimeException e) {
+            LOG.debug("vault sweep: {}", e.toString());
+        }
+    }
+
+    private DriverUpgrades.Settings settings(Map<String, Object> config) {
+        long timeout = number(config.get("upgrade.timeout.s"), 60);
+        boolean require = Boolean.parseBoolean(String.valueOf(config.getOrDefault("require.signature", "false")).trim());
+        KeyStore trust = null;
+        if (require) {
+            trust = truststore(String.valueOf(config.getOrDefault("truststore", "etc/drivers-truststore.p12")),
+                    String.valueOf(config.getOrDefault("truststore.password", "changeit")));
+        }
+        return new DriverUpgrades.Settings(Duration.ofSeconds(Math.max(1, timeout)),
+                new Preflight(runningApi(), require, trust));
+    }
+
+    private static long number(Object v, long dflt) {
+        try {
+            return v == null ? dflt : Long.parseLong(v.toString().trim());
+        } catch (NumberFormatException e) {
+            LOG.error("org.meter2mqtt.drivers: upgrade.timeout.s must be a number of seconds, got '{}'; using {}", v,
+                    dflt);
+            return dflt;
+        }
+    }
+
+    /** The truststore, or an empty one (every jar then refused) when it cannot be read. */
+    private KeyStore truststore(String path, String password) {
+        Path p = Paths.get(path);
+        if (!p.isAbsolute() && context.getProperty("karaf.base") != null) {
+            p = Paths.get(context.getProperty("karaf.base")).resolve(p);
+        }
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(p)) {
+                ks.load(in, password.toCharArray());
+            }
+            return ks;
+        } catch (IOException | GeneralSecurityException e) {
+            LOG.error("require.signature = true but the truststore {} cannot be read ({}): every driver jar is refused",
+                    p, e.toString());
+            try {
+                KeyStore empty = KeyStore.getInstance("PKCS12");
+                empty.load(null, null);
+                return empty;
+            } catch (IOException | GeneralSecurityException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+    }
+
+    /** The version of org.meter2mqtt.api the gateway exports. */
+    private static String runningApi() {
+        Bundle api = org.osgi.framework.FrameworkUtil.getBundle(MeterDriver.class);
+        BundleWiring wiring = api == null ? null : api.adapt(BundleWiring.class);
+        if (wiring != null) {
+            for (BundleCapability c : wiring.getCapabilities("osgi.wiring.package")) {
+                if ("org.meter2mqtt.api".equals(c.getAttributes().get("osgi.wiring.package"))) {
+                    return c.getAttributes().get("version").toString();
+                }
+            }
+        }
+        return "1.0.0";
+    }
+
+    // ---- DriverManagement: the flow
+
+    @Override
+    public Outcome install(String location, boolean force) {
+        return upgrades.install(location, force);
+    }
+
+    @Override
+    public Outcome upgrade(String driver, String location) {
+        return upgrades.upgrade(driver, location);
+    }
+
+    @Override
+    public Outcome rollback(String driver) {
+        return upgrades.rollback(driver);
+    }
+
+    @Override
+    public Outcome remove(String driver) {
+        return upgrades.remove(driver);
+    }
+
+    @Override
+    public List<DriverHistory.Entry> history(String driver) {
+        return upgrades.history(driver);
+    }
+
+    // ---- DriverFramework: real bundles
+
+    private static Installed installed(Bundle b) {
+        return new Installed(b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(), b.getLocation());
+    }
+
+    @Override
+    public List<Installed> bundles(String symbolicName) {
+        List<Installed> out = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName()) && b.getState() != Bundle.UNINSTALLED) {
+                out.add(installed(b));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<Installed> providing(String driverId) {
+        try {
+            for (ServiceReference<MeterDriver> ref : context.getServiceReferences(MeterDriver.class,
+                    "(" + MeterDriver.PROPERTY_ID + "=" + driverId.replaceAll("[()*\\\\]", "") + ")")) {
+                if (ref.getBundle() != null) {
+                    return Optional.of(installed(ref.getBundle()));
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Installed install(Path jar) throws Exception {
+        DriverJar j = DriverJar.read(jar);
+        Bundle b;
+        try (InputStream in = Files.newInputStream(jar)) {
+            b = context.installBundle(LOCATION_PREFIX + j.symbolicName(), in);
+        }
+        b.start();
+        return installed(b);
+    }
+
+    @Override
+    public void update(Installed bundle, Path jar) throws Exception {
+        Bundle b = context.getBundle(bundle.bundleId);
+        if (b == null) {
+            throw new BundleException(bundle + " is no longer installed");
+        }
+        try (InputStream in = Files.newInputStream(jar)) {
+            b.update(in);
+        }
+        if (b.getState() != Bundle.ACTIVE) {
+            try {
+                b.start();
+            } catch (BundleException e) {
+                // a version that does not start fails its health gate; the rollback follows
+                LOG.warn("{} {} did not start: {}", b.getSymbolicName(), b.getVersion(), e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void uninstall(Installed bundle) throws Exception {
+        Bundle b = context.getBundle(bundle.bundleId);
+        if (b != null) {
+            b.uninstall();
+        }
+    }
+}
