@@ -94,8 +94,9 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
             trust = truststore(String.valueOf(config.getOrDefault("truststore", "etc/drivers-truststore.p12")),
                     String.valueOf(config.getOrDefault("truststore.password", "changeit")));
         }
-        return new DriverUpgrades.Settings(Duration.ofSeconds(Math.max(1, timeout)),
-                new Preflight(runningApi(), require, trust));
+        String api = runningApi();
+        LOG.info("org.meter2mqtt.drivers: upgrade.timeout.s={} require.signature={} (API {})", timeout, require, api);
+        return new DriverUpgrades.Settings(Duration.ofSeconds(Math.max(1, timeout)), new Preflight(api, require, trust));
     }
 
     private static long number(Object v, long dflt) {

@@ -66,6 +66,9 @@ public final class DriverUpgrades implements DriverManagement {
     private final Quarantine quarantine;
     private final DriverHistory history;
     private final Path staging;
+    private final Path rejected;
+    /** Contents this flow put back into deploy/: FileInstall's update with them is the rollback, not a new step. */
+    private final Set<String> restoring = new java.util.HashSet<>();
     private final Opener opener;
     private final Clock clock;
     private final Sleeper sleeper;
@@ -79,6 +82,7 @@ public final class DriverUpgrades implements DriverManagement {
         this.quarantine = new Quarantine(dataDir.resolve("quarantine.txt"));
         this.history = new DriverHistory(dataDir.resolve("history.log"));
         this.staging = dataDir.resolve("staging");
+        this.rejected = dataDir.resolve("quarantine");
         this.opener = opener;
         this.clock = clock;
         this.sleeper = sleeper;
@@ -243,6 +247,95 @@ public final class DriverUpgrades implements DriverManagement {
                 return failing;
             }
             sleeper.sleep(GATE_POLL);
+        }
+    }
+
+    /**
+     * A jar in {@code deploy/} that FileInstall installed or updated by itself (over the old file, or beside it
+     * under another name). It gets the same checks, after the fact: refused or failing its gate, it is taken out
+     * of {@code deploy/} (kept under the quarantine folder, where FileInstall does not look) and, when it replaced
+     * the old jar's file, the previous version goes back under that file name so FileInstall reinstalls it.
+     *
+     * @param from the version it replaced, empty for a first install
+     * @param wereOnline the driver's devices that were ONLINE just before
+     * @param inPlace true when it replaced the old version's file, false when it came beside it
+     */
+    public synchronized void deployed(String from, List<String> wereOnline, Path file, Instant since,
+            boolean inPlace) {
+        DriverJar jar;
+        try {
+            jar = DriverJar.read(file);
+        } catch (IOException e) {
+            LOG.warn("deploy/: cannot read {}: {}", file, e.getMessage());
+            return;
+        }
+        if (restoring.remove(jar.sha256())) {
+            return; // our own rollback coming back through FileInstall
+        }
+        String name = jar.driverIds().isEmpty() ? jar.symbolicName() : String.join(",", jar.driverIds());
+        try {
+            Optional<String> why = settings.preflight.refusal(jar, quarantine.hashes(), false);
+            if (from.isEmpty()) {
+                if (why.isPresent()) {
+                    takeOut(file, jar, null);
+                    refused(name, "", jar.version(), why.get() + "; moved out of deploy/");
+                } else {
+                    vault.keep(jar);
+                    record(name, "", jar.version(), Result.INSTALLED, "deploy/" + file.getFileName());
+                }
+                return;
+            }
+            Optional<Path> previous = inPlace ? vault.find(jar.symbolicName(), from) : Optional.empty();
+            if (why.isPresent()) {
+                takeOut(file, jar, previous.orElse(null));
+                refused(name, from, jar.version(), why.get() + "; " + from + " back in deploy/");
+                return;
+            }
+            vault.keep(jar);
+            record(name, from, jar.version(), Result.UPGRADED, "deploy/" + file.getFileName());
+            Map<String, String> failed = gate(wereOnline, jar.version(), since);
+            if (failed.isEmpty()) {
+                LOG.info("Driver {} upgraded {} -> {} from deploy/", name, from, jar.version());
+                return;
+            }
+            String reason = "not ONLINE with a good reading within " + settings.timeout.toSeconds() + " s: "
+                    + failed.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
+                            .collect(Collectors.joining(", "));
+            quarantine.add(jar.sha256());
+            takeOut(file, jar, previous.orElse(null));
+            record(name, jar.version(), from, Result.ROLLED_BACK, reason);
+            LOG.error("Driver {} upgrade {} -> {} rolled back to {}: {} {}; {} is quarantined", name, from,
+                    jar.version(), from, failed.keySet(), reason, jar.version());
+        } catch (IOException | InterruptedException e) {
+            LOG.error("deploy/: checking {} failed: {}", file, e.toString());
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Keeps the rejected jar under the quarantine folder, then either puts {@code previous} in its place (FileInstall
+     * updates the bundle back) or removes the file (FileInstall uninstalls it; an older copy beside it takes over).
+     */
+    private void takeOut(Path file, DriverJar jar, Path previous) throws IOException {
+        Files.createDirectories(rejected);
+        String base = file.getFileName().toString().replaceAll("\\.jar$", "");
+        Files.copy(file, rejected.resolve(base + "-" + jar.version() + "-" + jar.sha256().substring(0, 12) + ".jar"),
+                StandardCopyOption.REPLACE_EXISTING);
+        if (previous == null) {
+            Files.delete(file);
+            return;
+        }
+        // written outside deploy/ first: FileInstall would pick up a half-written file
+        Files.createDirectories(staging);
+        Path tmp = Files.createTempFile(staging, "restore-", ".jar");
+        Files.copy(previous, tmp, StandardCopyOption.REPLACE_EXISTING);
+        restoring.add(DriverJar.sha256(tmp));
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

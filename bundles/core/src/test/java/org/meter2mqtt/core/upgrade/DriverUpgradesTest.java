@@ -247,4 +247,72 @@ class DriverUpgradesTest {
         // the removed version is still in the vault: it can come back
         assertThat(new DriverVault(tmp.resolve("data/drivers/jars")).find("com.acme.meter", "1.0.0")).isPresent();
     }
+
+    // ---- deploy/: FileInstall installed or updated the jar itself; the flow checks after the fact
+
+    private Path dropInDeploy(Path jar, String name) throws Exception {
+        Path deploy = Files.createDirectories(tmp.resolve("deploy"));
+        Path file = deploy.resolve(name);
+        Files.copy(jar, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return file;
+    }
+
+    @Test
+    void aBadJarDroppedOverTheOldFileIsReplacedByThePreviousVersionAndKeptAside() throws Exception {
+        Path file = dropInDeploy(jar("1.0.0", "[1.1,2)", true), "acme.jar");
+        fw.install(file);
+        flow.deployed("", List.of(), file, now, true);
+        byte[] v1 = Files.readAllBytes(file);
+
+        Path bad = jar("1.1.0", "[1.1,2)", false);
+        Files.copy(bad, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        fw.update(fw.running, file); // what FileInstall did
+        flow.deployed("1.0.0", List.of("acme-1", "acme-2"), file, now, true);
+
+        assertThat(Files.readAllBytes(file)).as("deploy/acme.jar shows what runs again").isEqualTo(v1);
+        try (var rejected = Files.list(tmp.resolve("data/drivers/quarantine"))) {
+            assertThat(rejected.map(p -> p.getFileName().toString())).singleElement().asString()
+                    .startsWith("acme-1.1.0-");
+        }
+        assertThat(results()).containsExactly(Result.INSTALLED, Result.UPGRADED, Result.ROLLED_BACK);
+        // FileInstall now updates the bundle with the restored file: that is the rollback, not a new step
+        fw.update(fw.running, file);
+        flow.deployed("1.1.0", List.of(), file, now, true);
+        assertThat(results()).hasSize(3);
+        assertThat(fw.running.version).isEqualTo("1.0.0");
+        // the same bad jar dropped again is refused at once (quarantined), and taken out again: no loop
+        Files.copy(bad, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        fw.update(fw.running, file);
+        Instant before = now;
+        flow.deployed("1.0.0", List.of("acme-1", "acme-2"), file, now, true);
+        assertThat(now).as("no health gate wait").isEqualTo(before);
+        assertThat(Files.readAllBytes(file)).isEqualTo(v1);
+        assertThat(results()).endsWith(Result.REFUSED);
+    }
+
+    @Test
+    void deployRefusalsAndABadJarBesideTheOldOne() throws Exception {
+        Path file = dropInDeploy(jar("1.0.0", "[1.1,2)", true), "acme.jar");
+        fw.install(file);
+        flow.deployed("", List.of(), file, now, true);
+        record Case(Path jar, boolean inPlace, String why) {
+        }
+        for (Case c : List.of(new Case(jar("2.0.0", "[2.0,3)", true), true, "needs org.meter2mqtt.api [2.0,3)"),
+                new Case(jar("2.0.0", "[2.0,3)", true), false, "needs org.meter2mqtt.api [2.0,3)"),
+                new Case(jar("1.1.0", "[1.1,2)", false), false, "not ONLINE"))) {
+            Path dropped = c.inPlace ? file : dropInDeploy(c.jar, "acme-new.jar");
+            if (c.inPlace) {
+                Files.copy(c.jar, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            Installed old = fw.running;
+            fw.update(fw.running, dropped);
+            flow.deployed("1.0.0", List.of("acme-1"), dropped, now, c.inPlace);
+            if (!c.inPlace) {
+                assertThat(dropped).as("taken out of deploy/").doesNotExist();
+                fw.update(old, file); // FileInstall uninstalled the new copy: the old one serves again
+            }
+            assertThat(DriverJar.read(file).version()).isEqualTo("1.0.0");
+            assertThat(flow.history("acme").get(flow.history("acme").size() - 1).reason).as(c.why).contains(c.why);
+        }
+    }
 }
