@@ -95,6 +95,8 @@ public class DriverUpgradeIT extends GatewayTestSupport {
                     }
                 }, null);
         try {
+            deployFolder(source, work);
+
             // first install through the shell
             String out = executeCommand("meter:driver-install " + v1.toUri());
             assertTrue(out, out.contains("Installed") && out.contains("1.0.0"));
@@ -158,7 +160,62 @@ public class DriverUpgradeIT extends GatewayTestSupport {
             Files.deleteIfExists(cfg("it-up-1"));
             Files.deleteIfExists(cfg("it-up-2"));
             Files.deleteIfExists(cfg("it-bystander"));
+            Files.deleteIfExists(cfg("it-dep"));
         }
+    }
+
+    /**
+     * deploy/: a broken release dropped over the old jar's file is rolled back by FileInstall itself; afterwards
+     * deploy/ holds the previous jar under that name and the broken one lies under data/, where FileInstall does not
+     * look.
+     */
+    private void deployFolder(Path source, Path work) throws Exception {
+        Path v1 = variant(source, work.resolve("deploy-v1.jar"), "1.0.0", false);
+        Path bad = variant(source, work.resolve("deploy-v1.1-bad.jar"), "1.1.0", true);
+        Path deployed = deploy().resolve("counter.jar");
+        drop(v1, deployed);
+        writeCfg("it-dep", "driver = counter");
+        awaitState("it-dep", DeviceState.ONLINE, 20);
+        await("count reaches 2", 20, () -> count("it-dep") >= 2);
+        byte[] v1Bytes = Files.readAllBytes(v1);
+
+        int logFrom = karafLogLines().size();
+        drop(bad, deployed);
+        awaitLogLine("rollback", TIMEOUT_S + 20, logFrom,
+                "ERROR.*Driver counter,crashing upgrade 1.0.0 -> 1.1.0 rolled back to 1.0.0.*it-dep");
+        await("deploy/counter.jar is the previous jar again", 10, () -> {
+            try {
+                return java.util.Arrays.equals(v1Bytes, Files.readAllBytes(deployed));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        await("1.0.0 runs again", 20, () -> "1.0.0".equals(registry.device("it-dep").get().driverVersion())
+                && state("it-dep") == DeviceState.ONLINE);
+        Path rejected = Paths.get(System.getProperty("karaf.data"), "meter2mqtt", "drivers", "quarantine");
+        try (var files = Files.list(rejected)) {
+            assertTrue("rejected jar kept outside deploy/", files.anyMatch(f -> f.getFileName().toString()
+                    .startsWith("counter-1.1.0-")));
+        }
+        try (var files = Files.list(deploy())) {
+            assertEquals("only the restored jar in deploy/", 1, files.filter(f -> f.getFileName().toString()
+                    .startsWith("counter")).count());
+        }
+        String history = executeCommand("meter:driver-history counter");
+        assertTrue(history, history.contains("1.1.0 -> 1.0.0") && history.contains("rolled back"));
+
+        Files.delete(deployed);
+        Files.delete(cfg("it-dep"));
+        await("deployed bundle gone", 20, () -> java.util.Arrays.stream(bundleContext.getBundles())
+                .noneMatch(b -> "org.meter2mqtt.itests.testdriver".equals(b.getSymbolicName())));
+    }
+
+    /** Written outside deploy/ and moved in atomically: FileInstall would pick up a half-written file. */
+    private static void drop(Path jar, Path target) throws IOException {
+        Path tmp = Paths.get(System.getProperty("karaf.data"), "tmp", target.getFileName() + ".part");
+        Files.copy(jar, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** require.signature: unsigned and tampered jars refused, one signed by the trusted key accepted. */
@@ -219,6 +276,9 @@ public class DriverUpgradeIT extends GatewayTestSupport {
                     out.write(in.readAllBytes());
                     out.closeEntry();
                 }
+                out.putNextEntry(new JarEntry("variant.txt")); // each variant its own content hash
+                out.write(target.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
                 if (failSessions) {
                     out.putNextEntry(new JarEntry("fail-sessions"));
                     out.closeEntry();

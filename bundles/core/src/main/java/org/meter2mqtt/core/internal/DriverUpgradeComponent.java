@@ -15,7 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+
+import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceRegistry;
+import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.MeterDriver;
 import org.meter2mqtt.core.upgrade.DriverFramework;
 import org.meter2mqtt.core.upgrade.DriverHistory;
@@ -25,6 +33,8 @@ import org.meter2mqtt.core.upgrade.DriverUpgrades;
 import org.meter2mqtt.core.upgrade.Preflight;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
@@ -33,6 +43,7 @@ import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
@@ -51,12 +62,24 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
     static final String LOCATION_PREFIX = "meter2mqtt-driver:";
 
     private final BundleContext context;
+    private final DeviceRegistry registry;
     private final DriverUpgrades upgrades;
+    /** Set while this component itself installs or updates a bundle: those events are not deploy/ changes. */
+    private static final ThreadLocal<Boolean> OWN_STEP = ThreadLocal.withInitial(() -> false);
+    /** What ran just before FileInstall stopped a deploy/ bundle to update it: version and when it stopped. */
+    private final Map<Long, Map.Entry<String, Instant>> beforeStop = new ConcurrentHashMap<>();
+    private final ExecutorService deployChecks = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "meter-driver-deploy-check");
+        t.setDaemon(true);
+        return t;
+    });
+    private final SynchronousBundleListener listener = this::bundleChanged;
 
     @Activate
     public DriverUpgradeComponent(BundleContext context, @Reference DeviceRegistry registry,
             Map<String, Object> config) throws IOException {
         this.context = context;
+        this.registry = registry;
         String data = context.getProperty("karaf.data");
         Path dir = data != null ? Paths.get(data, "meter2mqtt", "drivers") : context.getDataFile("drivers").toPath();
         this.upgrades = new DriverUpgrades(this, registry::devices, dir,
@@ -65,6 +88,99 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         Thread t = new Thread(this::keepInstalledDrivers, "meter-driver-vault");
         t.setDaemon(true);
         t.start();
+        context.addBundleListener(listener);
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeBundleListener(listener);
+        deployChecks.shutdownNow();
+    }
+
+    // ---- deploy/: FileInstall installs and updates jars itself; each change is checked after the fact
+
+    private void bundleChanged(BundleEvent event) {
+        if (OWN_STEP.get()) {
+            return;
+        }
+        Bundle b = event.getBundle();
+        try {
+            switch (event.getType()) {
+                case BundleEvent.STOPPING:
+                    // the version that runs until now; SCR may already have taken its services down
+                    if (deployFile(b) != null) {
+                        beforeStop.put(b.getBundleId(), Map.entry(b.getVersion().toString(), Instant.now()));
+                    }
+                    break;
+                case BundleEvent.UPDATED: {
+                    Path file = deployFile(b);
+                    var before = beforeStop.remove(b.getBundleId());
+                    if (file != null) {
+                        Instant since = Instant.now();
+                        String from = before == null ? "" : before.getKey();
+                        // devices that read within one gate timeout before the stop were working: they must again
+                        List<String> online = before == null ? List.of()
+                                : readingSince(DriverJar.read(file).driverIds(),
+                                        before.getValue().minus(upgrades.timeout()));
+                        deployChecks.execute(() -> upgrades.deployed(from, online, file, since, true));
+                    }
+                    break;
+                }
+                case BundleEvent.INSTALLED: {
+                    Path file = deployFile(b);
+                    if (file == null) {
+                        break;
+                    }
+                    Instant since = Instant.now();
+                    Optional<Installed> older = bundles(b.getSymbolicName()).stream()
+                            .filter(o -> o.bundleId != b.getBundleId()).findFirst();
+                    // beside an older copy (another file name): the higher version takes the devices over
+                    boolean takesOver = older.isPresent()
+                            && org.osgi.framework.Version.parseVersion(older.get().version).compareTo(b.getVersion()) < 0;
+                    List<String> online = takesOver ? onlineOf(DriverJar.read(file).driverIds()) : List.of();
+                    String from = takesOver ? older.get().version : "";
+                    deployChecks.execute(() -> upgrades.deployed(from, online, file, since, !takesOver));
+                    break;
+                }
+                case BundleEvent.STARTED:
+                case BundleEvent.UNINSTALLED:
+                    beforeStop.remove(b.getBundleId()); // stopped and started again without an update
+                    break;
+                default:
+                    break;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("deploy/ check of {} skipped: {}", b.getSymbolicName(), e.toString());
+        }
+    }
+
+    private List<String> readingSince(List<String> driverIds, Instant since) {
+        return registry.devices().stream()
+                .filter(d -> driverIds.contains(d.driverId()) && d.lastReading() != null
+                        && d.lastReading().isAfter(since))
+                .map(DeviceInfo::id).sorted().collect(Collectors.toList());
+    }
+
+    private List<String> onlineOf(List<String> driverIds) {
+        return registry.devices().stream()
+                .filter(d -> driverIds.contains(d.driverId()) && d.state() == DeviceState.ONLINE)
+                .map(DeviceInfo::id).sorted().collect(Collectors.toList());
+    }
+
+    /** The bundle's jar when FileInstall installed it from deploy/, else null. */
+    private Path deployFile(Bundle b) {
+        String base = context.getProperty("karaf.base");
+        String loc = b.getLocation();
+        if (base == null || loc == null || !loc.startsWith("file:")) {
+            return null;
+        }
+        try {
+            Path file = Paths.get(URI.create(loc.replace(" ", "%20"))).toAbsolutePath().normalize();
+            Path deploy = Paths.get(base, "deploy").toAbsolutePath().normalize();
+            return file.startsWith(deploy) && Files.isRegularFile(file) ? file : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     @Modified
@@ -211,10 +327,13 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
     public Installed install(Path jar) throws Exception {
         DriverJar j = DriverJar.read(jar);
         Bundle b;
+        OWN_STEP.set(true);
         try (InputStream in = Files.newInputStream(jar)) {
             b = context.installBundle(LOCATION_PREFIX + j.symbolicName(), in);
+            b.start();
+        } finally {
+            OWN_STEP.set(false);
         }
-        b.start();
         return installed(b);
     }
 
@@ -224,16 +343,19 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         if (b == null) {
             throw new BundleException(bundle + " is no longer installed");
         }
+        OWN_STEP.set(true);
         try (InputStream in = Files.newInputStream(jar)) {
             b.update(in);
-        }
-        if (b.getState() != Bundle.ACTIVE) {
-            try {
-                b.start();
-            } catch (BundleException e) {
-                // a version that does not start fails its health gate; the rollback follows
-                LOG.warn("{} {} did not start: {}", b.getSymbolicName(), b.getVersion(), e.getMessage());
+            if (b.getState() != Bundle.ACTIVE) {
+                try {
+                    b.start();
+                } catch (BundleException e) {
+                    // a version that does not start fails its health gate; the rollback follows
+                    LOG.warn("{} {} did not start: {}", b.getSymbolicName(), b.getVersion(), e.getMessage());
+                }
             }
+        } finally {
+            OWN_STEP.set(false);
         }
     }
 
@@ -241,7 +363,12 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
     public void uninstall(Installed bundle) throws Exception {
         Bundle b = context.getBundle(bundle.bundleId);
         if (b != null) {
-            b.uninstall();
+            OWN_STEP.set(true);
+            try {
+                b.uninstall();
+            } finally {
+                OWN_STEP.set(false);
+            }
         }
     }
 }

@@ -93,6 +93,10 @@ public final class DriverUpgrades implements DriverManagement {
         this.settings = s;
     }
 
+    public Duration timeout() {
+        return settings.timeout;
+    }
+
     /** Keeps a copy of a bundle installed some other way (feature, deploy/) so it can be rolled back to. */
     public synchronized void keepRunning(Installed bundle) {
         try {
