@@ -25,6 +25,7 @@ import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.MeterDriver;
+import org.meter2mqtt.core.upgrade.DescriptionProbe;
 import org.meter2mqtt.core.upgrade.DriverFramework;
 import org.meter2mqtt.core.upgrade.DriverHistory;
 import org.meter2mqtt.core.upgrade.DriverJar;
@@ -83,7 +84,8 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         String data = context.getProperty("karaf.data");
         Path dir = data != null ? Paths.get(data, "meter2mqtt", "drivers") : context.getDataFile("drivers").toPath();
         this.upgrades = new DriverUpgrades(this, registry::devices, dir,
-                location -> URI.create(location).toURL().openStream(), Clock.systemUTC(),
+                location -> URI.create(location).toURL().openStream(),
+                new DescriptionProbe(DriverUpgradeComponent.class.getClassLoader())::describe, Clock.systemUTC(),
                 d -> Thread.sleep(d.toMillis()), settings(config));
         Thread t = new Thread(this::keepInstalledDrivers, "meter-driver-vault");
         t.setDaemon(true);

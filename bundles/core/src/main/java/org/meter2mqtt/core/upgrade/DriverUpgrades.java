@@ -44,6 +44,11 @@ public final class DriverUpgrades implements DriverManagement {
         InputStream open(String location) throws IOException;
     }
 
+    /** The description a candidate jar's driver gives, when it can be learned before installing it. */
+    public interface Describer {
+        Optional<org.meter2mqtt.api.DriverDescription> describe(DriverJar jar, String driverId);
+    }
+
     /** How the gate waits between looks; tests advance a fake clock instead. */
     public interface Sleeper {
         void sleep(Duration d) throws InterruptedException;
@@ -73,9 +78,11 @@ public final class DriverUpgrades implements DriverManagement {
     private final Clock clock;
     private final Sleeper sleeper;
     private volatile Settings settings;
+    private final Describer describer;
 
     public DriverUpgrades(DriverFramework framework, Supplier<List<DeviceInfo>> devices, Path dataDir, Opener opener,
-            Clock clock, Sleeper sleeper, Settings settings) throws IOException {
+            Describer describer, Clock clock, Sleeper sleeper, Settings settings) throws IOException {
+        this.describer = describer;
         this.framework = framework;
         this.devices = devices;
         this.vault = new DriverVault(dataDir.resolve("jars"));
@@ -160,6 +167,9 @@ public final class DriverUpgrades implements DriverManagement {
             }
             String from = old.map(b -> b.version).orElse("");
             Optional<String> why = settings.preflight.refusal(jar, quarantine.hashes(), force);
+            if (why.isEmpty()) {
+                why = keysDropped(jar);
+            }
             if (why.isPresent()) {
                 return refused(name, from, jar.version(), why.get());
             }
@@ -189,6 +199,35 @@ public final class DriverUpgrades implements DriverManagement {
         } catch (IOException e) {
             LOG.debug("staged copy left behind: {}", e.toString());
         }
+    }
+
+    /** A key an existing device's .cfg uses that the candidate's driver no longer accepts. */
+    private Optional<String> keysDropped(DriverJar jar) {
+        List<String> problems = new java.util.ArrayList<>();
+        for (String id : jar.driverIds()) {
+            List<DeviceInfo> users = devices.get().stream().filter(d -> id.equals(d.driverId()))
+                    .collect(Collectors.toList());
+            if (users.isEmpty()) {
+                continue;
+            }
+            Optional<org.meter2mqtt.api.DriverDescription> desc = describer.describe(jar, id);
+            if (desc.isEmpty()) {
+                continue; // cannot be probed: the health gate still catches a device that goes to CONFIG_ERROR
+            }
+            for (DeviceInfo d : users) {
+                for (String key : d.config().keySet()) {
+                    boolean common = org.meter2mqtt.core.ConfigValidator.COMMON_KEYS.stream()
+                            .anyMatch(k -> k.id().equals(key));
+                    if (!common && !org.meter2mqtt.core.ConfigValidator.outputKey(key, List.of())
+                            && desc.get().configKey(key).isEmpty()) {
+                        problems.add(d.id() + " uses '" + key + "'");
+                    }
+                }
+            }
+        }
+        return problems.isEmpty() ? Optional.empty()
+                : Optional.of(jar.symbolicName() + " " + jar.version() + " no longer accepts keys the devices' .cfg "
+                        + "files use: " + String.join(", ", problems));
     }
 
     private Outcome upgrade(String name, Installed old, DriverJar jar, Path kept, boolean force) throws Exception {

@@ -111,6 +111,9 @@ class DriverUpgradesTest {
     Instant readingAt = now;
     final FakeFramework fw = new FakeFramework();
     DriverUpgrades flow;
+    /** What the candidate's driver says about itself (null: cannot be probed). */
+    org.meter2mqtt.api.DriverDescription describes;
+    java.util.Map<String, String> deviceConfig = java.util.Map.of();
 
     private List<DeviceInfo> devices() {
         List<DeviceInfo> out = new ArrayList<>();
@@ -119,7 +122,7 @@ class DriverUpgradesTest {
             out.add(DeviceInfo.builder(id, online ? DeviceState.ONLINE : fw.running == null
                     ? DeviceState.WAITING_FOR_DRIVER : DeviceState.OFFLINE)
                     .driver("acme", fw.running == null ? null : fw.running.version)
-                    .reason(online ? null : "session failed")
+                    .reason(online ? null : "session failed").config(deviceConfig)
                     // a working version reads a moment after it starts
                     .counters(1, 0, online ? readingAt.plusMillis(500) : null, null, null).build());
         }
@@ -154,7 +157,8 @@ class DriverUpgradesTest {
             }
         };
         return new DriverUpgrades(fw, this::devices, tmp.resolve("data/drivers"),
-                url -> java.net.URI.create(url).toURL().openStream(), clock, d -> now = now.plus(d), settings(false));
+                url -> java.net.URI.create(url).toURL().openStream(), (jar, id) -> Optional.ofNullable(describes),
+                clock, d -> now = now.plus(d), settings(false));
     }
 
     private List<Result> results() {
@@ -314,5 +318,25 @@ class DriverUpgradesTest {
             assertThat(DriverJar.read(file).version()).isEqualTo("1.0.0");
             assertThat(flow.history("acme").get(flow.history("acme").size() - 1).reason).as(c.why).contains(c.why);
         }
+    }
+
+    @Test
+    void aVersionThatNoLongerAcceptsAKeyADeviceUsesIsRefusedBeforeAnythingStops() throws Exception {
+        flow.install(jar("1.0.0", "[1.1,2)", true).toString(), false);
+        deviceConfig = java.util.Map.of("driver", "acme", "poll.interval", "5", "mqtt.retain", "true",
+                "tariff", "2");
+        org.meter2mqtt.api.DriverDescription.Builder b = org.meter2mqtt.api.DriverDescription.builder("acme")
+                .model(new org.meter2mqtt.api.ModelDescription("basic", "Acme", "Acme", List.of(
+                        org.meter2mqtt.api.Channel.builder("x").build())));
+        describes = b.build(); // 1.1.0 dropped the "tariff" key
+        DriverManagement.Outcome out = flow.upgrade("acme", jar("1.1.0", "[1.1,2)", true).toString());
+        assertThat(out.applied).isFalse();
+        assertThat(out.message).contains("no longer accepts").contains("acme-1 uses 'tariff'")
+                .doesNotContain("poll.interval").doesNotContain("mqtt.retain");
+        assertThat(fw.calls).containsExactly("install 1.0.0");
+        // a version that keeps the key goes ahead
+        describes = b.configKey(org.meter2mqtt.api.ConfigKey.builder("tariff", org.meter2mqtt.api.ConfigKey.Type.INTEGER)
+                .build()).build();
+        assertThat(flow.upgrade("acme", jar("1.2.0", "[1.1,2)", true).toString()).applied).isTrue();
     }
 }
