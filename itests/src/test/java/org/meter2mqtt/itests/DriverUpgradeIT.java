@@ -148,6 +148,17 @@ public class DriverUpgradeIT extends GatewayTestSupport {
 
             signatures(source, work);
 
+            // back one version on request, then removed; the history lists every step
+            out = executeCommand("meter:driver-rollback counter");
+            assertTrue(out, out.contains("Rolled back counter 1.3.0 -> 1.2.0"));
+            await("1.2.0 serves again", 20, () -> "1.2.0".equals(registry.device("it-up-1").get().driverVersion())
+                    && state("it-up-1") == DeviceState.ONLINE);
+            out = executeCommand("meter:driver-remove counter");
+            assertTrue(out, out.contains("Removed counter 1.2.0"));
+            awaitState("it-up-1", DeviceState.WAITING_FOR_DRIVER, 20);
+            history = executeCommand("meter:driver-history");
+            assertTrue(history, history.contains("removed") && history.contains("1.3.0 -> 1.2.0"));
+
             List<Instant> seen = new ArrayList<>(bystander);
             assertTrue("bystander readings " + seen.size(), seen.size() >= 20);
             long maxGapMs = 0;

@@ -341,6 +341,11 @@ public final class DriverUpgrades implements DriverManagement {
                 LOG.info("Driver {} upgraded {} -> {} from deploy/", name, from, jar.version());
                 return;
             }
+            if (!Files.exists(file) || !jar.sha256().equals(DriverJar.sha256(file))) {
+                // the operator removed or replaced the jar during the gate: FileInstall follows that, not us
+                LOG.info("deploy/{} changed during its health gate; no rollback", file.getFileName());
+                return;
+            }
             String reason = "not ONLINE with a good reading within " + settings.timeout.toSeconds() + " s: "
                     + failed.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
                             .collect(Collectors.joining(", "));
