@@ -52,9 +52,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * OSGi glue for {@link DriverUpgrades}: the framework operations on real bundles, the device states from the
- * {@link DeviceRegistry}, the settings of {@code etc/org.meter2mqtt.drivers.cfg}.
+ * {@link DeviceRegistry}, the settings of {@code etc/org.meter2mqtt.drivers.cfg}. The service is registered by
+ * hand, without properties: DS would publish the configuration (the truststore password too) as service properties.
  */
-@Component(immediate = true, service = DriverManagement.class, configurationPid = "org.meter2mqtt.drivers",
+@Component(immediate = true, service = {}, configurationPid = "org.meter2mqtt.drivers",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public class DriverUpgradeComponent implements DriverManagement, DriverFramework {
 
@@ -75,6 +76,7 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         return t;
     });
     private final SynchronousBundleListener listener = this::bundleChanged;
+    private final org.osgi.framework.ServiceRegistration<DriverManagement> registration;
 
     @Activate
     public DriverUpgradeComponent(BundleContext context, @Reference DeviceRegistry registry,
@@ -91,10 +93,12 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         t.setDaemon(true);
         t.start();
         context.addBundleListener(listener);
+        registration = context.registerService(DriverManagement.class, this, null);
     }
 
     @Deactivate
     void deactivate() {
+        registration.unregister();
         context.removeBundleListener(listener);
         deployChecks.shutdownNow();
     }
