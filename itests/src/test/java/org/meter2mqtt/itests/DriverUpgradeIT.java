@@ -159,6 +159,12 @@ public class DriverUpgradeIT extends GatewayTestSupport {
             history = executeCommand("meter:driver-history");
             assertTrue(history, history.contains("removed") && history.contains("1.3.0 -> 1.2.0"));
 
+            // mvn: coordinates from the configured Maven repositories (the reactor's local one here)
+            out = executeCommand("meter:driver-install mvn:org.meter2mqtt/org.meter2mqtt.itests.testdriver/"
+                    + System.getProperty("meter2mqtt.itest.version", "0.1.0-SNAPSHOT"));
+            assertTrue(out, out.contains("Installed counter"));
+            awaitState("it-up-1", DeviceState.ONLINE, 20);
+
             List<Instant> seen = new ArrayList<>(bystander);
             assertTrue("bystander readings " + seen.size(), seen.size() >= 20);
             long maxGapMs = 0;
@@ -258,7 +264,9 @@ public class DriverUpgradeIT extends GatewayTestSupport {
         assertEquals("1.2.0", registry.device("it-up-1").get().driverVersion());
         out = executeCommand("meter:driver-upgrade counter " + signed.toUri());
         assertTrue(out, out.contains("Upgraded counter 1.2.0 -> 1.3.0"));
+        logFrom = karafLogLines().size();
         setCfgKey(etc().resolve("org.meter2mqtt.drivers.cfg"), "require.signature", "false");
+        awaitLogLine("settings applied", 20, logFrom, "org.meter2mqtt.drivers: .*require.signature=false");
     }
 
     private long count(String id) {
