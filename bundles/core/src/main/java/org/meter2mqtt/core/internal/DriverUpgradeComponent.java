@@ -148,9 +148,17 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
                     deployChecks.execute(() -> upgrades.deployed(from, online, file, since, !takesOver));
                     break;
                 }
-                case BundleEvent.STARTED:
-                case BundleEvent.UNINSTALLED:
+                case BundleEvent.STARTED: {
                     beforeStop.remove(b.getBundleId()); // stopped and started again without an update
+                    if (deployFile(b) != null) {
+                        // kept while deploy/ still holds it: the file may be overwritten by the next version
+                        Installed running = installed(b);
+                        deployChecks.execute(() -> upgrades.keepRunning(running));
+                    }
+                    break;
+                }
+                case BundleEvent.UNINSTALLED:
+                    beforeStop.remove(b.getBundleId());
                     break;
                 default:
                     break;

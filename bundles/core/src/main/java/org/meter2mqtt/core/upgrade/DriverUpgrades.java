@@ -396,7 +396,7 @@ public final class DriverUpgrades implements DriverManagement {
         Installed b = running.get();
         try {
             keepRunning(b);
-            Optional<Path> previous = vault.previous(b.symbolicName, b.version);
+            Optional<Path> previous = olderThan(b.symbolicName, b.version);
             if (previous.isEmpty()) {
                 return refused(driver, b.version, "", "no earlier version of " + b.symbolicName + " is kept");
             }
@@ -408,6 +408,20 @@ public final class DriverUpgrades implements DriverManagement {
         } catch (Exception e) {
             return refused(driver, b.version, "", "rollback failed: " + e);
         }
+    }
+
+    /** The newest kept version below {@code version} that is not quarantined: what a rollback goes back to. */
+    private Optional<Path> olderThan(String symbolicName, String version) throws IOException {
+        List<Path> kept = vault.versions(symbolicName);
+        Set<String> bad = quarantine.hashes();
+        for (int i = kept.size() - 1; i >= 0; i--) {
+            Path p = kept.get(i);
+            DriverJar j = DriverJar.read(p);
+            if (Preflight.compare(j.version(), version) < 0 && !bad.contains(j.sha256())) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -238,6 +238,17 @@ class DriverUpgradesTest {
     }
 
     @Test
+    void aRequestedRollbackNeverGoesToAQuarantinedOrNewerVersion() throws Exception {
+        flow.install(jar("1.0.0", "[1.1,2)", true).toString(), false);
+        flow.upgrade("acme", jar("1.1.0", "[1.1,2)", true).toString());
+        flow.upgrade("acme", jar("1.3.0", "[1.1,2)", false).toString()); // rolled back to 1.1.0, 1.3.0 quarantined
+        assertThat(fw.running.version).isEqualTo("1.1.0");
+        assertThat(flow.rollback("acme").message).contains("1.1.0 -> 1.0.0");
+        assertThat(flow.rollback("acme").message).contains("no earlier version");
+        assertThat(fw.running.version).isEqualTo("1.0.0");
+    }
+
+    @Test
     void rollbackOnRequestAndRemoveAreInTheHistory() throws Exception {
         flow.install(jar("1.0.0", "[1.1,2)", true).toString(), false);
         flow.upgrade("acme", jar("1.1.0", "[1.1,2)", true).toString());
