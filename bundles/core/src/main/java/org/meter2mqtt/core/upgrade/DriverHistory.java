@@ -110,8 +110,12 @@ public final class DriverHistory {
         entries.add(e);
     }
 
-    /** Every step, oldest first; only those of {@code driver} when it is not null. */
+    /**
+     * Every step, oldest first; only those of {@code driver} when it is not null (a step of a jar providing
+     * several drivers names them all, comma-separated).
+     */
     public synchronized List<Entry> entries(String driver) {
-        return entries.stream().filter(e -> driver == null || e.driver.equals(driver)).collect(Collectors.toList());
+        return entries.stream().filter(e -> driver == null || List.of(e.driver.split(",")).contains(driver))
+                .collect(Collectors.toList());
     }
 }

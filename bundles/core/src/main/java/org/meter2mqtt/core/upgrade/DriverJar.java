@@ -43,9 +43,11 @@ public final class DriverJar {
     private final String apiRange;
     private final List<String> driverIds;
     private final String sha256;
+    private final java.util.Map<String, String> implementations;
 
     private DriverJar(Path file, String symbolicName, String version, String apiRange, List<String> driverIds,
-            String sha256) {
+            String sha256, java.util.Map<String, String> implementations) {
+        this.implementations = java.util.Map.copyOf(implementations);
         this.file = file;
         this.symbolicName = symbolicName;
         this.version = version;
@@ -77,20 +79,21 @@ public final class DriverJar {
                 }
             }
             List<String> ids = new ArrayList<>();
+            java.util.Map<String, String> impls = new java.util.HashMap<>();
             for (String path : clauses(main.getValue("Service-Component"))) {
                 JarEntry e = jar.getJarEntry(path.trim());
                 if (e != null) {
                     try (InputStream in = jar.getInputStream(e)) {
-                        ids.addAll(driverIds(in));
+                        ids.addAll(driverIds(in, impls));
                     }
                 }
             }
-            return new DriverJar(file, bsn, version, range, ids, hash);
+            return new DriverJar(file, bsn, version, range, ids, hash, impls);
         }
     }
 
     /** The {@code meter.driver} ids of the DS components in the jar that provide {@code MeterDriver}. */
-    private static List<String> driverIds(InputStream xml) throws IOException {
+    private static List<String> driverIds(InputStream xml, java.util.Map<String, String> impls) throws IOException {
         Document doc;
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
@@ -112,6 +115,12 @@ public final class DriverJar {
                 Element p = (Element) props.item(i);
                 if ("meter.driver".equals(p.getAttribute("name"))) {
                     ids.add(p.hasAttribute("value") ? p.getAttribute("value") : p.getTextContent().trim());
+                }
+            }
+            NodeList impl = doc.getElementsByTagNameNS("*", "implementation");
+            if (impl.getLength() > 0) {
+                for (String id : ids) {
+                    impls.put(id, ((Element) impl.item(0)).getAttribute("class"));
                 }
             }
         }
@@ -200,6 +209,11 @@ public final class DriverJar {
 
     public String sha256() {
         return sha256;
+    }
+
+    /** The implementation class of the component registering driver {@code id}, or null. */
+    public String implementation(String id) {
+        return implementations.get(id);
     }
 
     static String sha256(Path file) throws IOException {

@@ -60,6 +60,19 @@ public final class DriverVault {
         return Optional.empty();
     }
 
+    /** The kept jar of this exact version, the newest copy when several contents carry it. */
+    public Optional<Path> find(String symbolicName, String version) throws IOException {
+        List<Path> all = versions(symbolicName);
+        Optional<Path> found = Optional.empty();
+        for (Path p : all) {
+            if (versionOf(p).equals(safe(version))
+                    && (found.isEmpty() || Files.getLastModifiedTime(p).compareTo(Files.getLastModifiedTime(found.get())) >= 0)) {
+                found = Optional.of(p);
+            }
+        }
+        return found;
+    }
+
     private static String versionOf(Path kept) {
         String n = kept.getFileName().toString();
         return n.substring(0, n.lastIndexOf('-'));

@@ -12,9 +12,14 @@ import org.meter2mqtt.api.ModelDescription;
 import org.meter2mqtt.api.Reading;
 import org.osgi.service.component.annotations.Component;
 
-/** Counts polls; the count lives in the device's state store, so it must survive driver upgrades. */
+/**
+ * Counts polls; the count lives in the device's state store, so it must survive driver upgrades. A jar that also
+ * holds the entry {@code fail-sessions} is a broken release: every poll fails (DriverUpgradeIT's bad version).
+ */
 @Component(service = MeterDriver.class, property = MeterDriver.PROPERTY_ID + "=counter")
 public class CounterDriver implements MeterDriver {
+
+    private final boolean broken = CounterDriver.class.getResource("/fail-sessions") != null;
 
     @Override
     public DriverDescription describe() {
@@ -29,6 +34,9 @@ public class CounterDriver implements MeterDriver {
         return new DriverSession() {
             @Override
             public void poll() {
+                if (broken) {
+                    throw new IllegalStateException("this release of the counter is broken (fail-sessions)");
+                }
                 long n = context.state().get("count").map(Long::parseLong).orElse(0L) + 1;
                 context.state().put("count", Long.toString(n));
                 context.state().flush();
