@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -212,6 +213,20 @@ public class GatewayIT extends GatewayTestSupport {
         await("removed", 15, () -> registry.device("it-shell").isEmpty());
     }
 
+    /**
+     * The .cfg's text, read until it matches for up to 5 s: Felix FileInstall may save the file back while the
+     * configuration it just read is applied (truncate, then write), and a read in that moment sees it empty.
+     */
+    private void assertCfgText(String expected, String device) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String text = Files.readString(cfg(device));
+        while (!expected.equals(text) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            text = Files.readString(cfg(device));
+        }
+        assertEquals(expected, text);
+    }
+
     @Test
     public void meterSetEnableAndDisableKeepTheUsersCommentsOrderAndFormatting() throws Exception {
         String original = String.join("\n",
@@ -230,15 +245,15 @@ public class GatewayIT extends GatewayTestSupport {
         assertTrue(out, out.contains("Updated"));
         String expected = original.replace("base.load = 800", "base.load = 950")
                 .replace("poll.interval : 1", "poll.interval : 2");
-        assertEquals(expected, Files.readString(cfg("it-commented")));
+        assertCfgText(expected, "it-commented");
         await("base.load 950 applied", 15, () -> registry.device("it-commented")
                 .map(d -> "950".equals(d.config().get("base.load"))).orElse(false));
 
         executeCommand("meter:disable it-commented");
-        assertEquals(expected + "enabled = false\n", Files.readString(cfg("it-commented")));
+        assertCfgText(expected + "enabled = false\n", "it-commented");
         awaitState("it-commented", DeviceState.DISABLED, 15);
         executeCommand("meter:enable it-commented");
-        assertEquals(expected, Files.readString(cfg("it-commented")));
+        assertCfgText(expected, "it-commented");
         awaitState("it-commented", DeviceState.ONLINE, 15);
 
         out = executeCommand("meter:add it-typo demoo");
