@@ -5,7 +5,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -15,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
+import org.meter2mqtt.core.FileStateStore;
 
 /**
  * Nothing lost on a crash, with the real distribution as an operator runs it ({@code bin/start}, not Pax Exam: the
@@ -171,21 +170,22 @@ public class CrashIT {
         }
     }
 
-    /** Samples the device's state file, written (atomically) before every reading is handed to the outputs. */
+    /**
+     * Samples the device's state (its file plus the journal of changes), written before every reading is handed
+     * to the outputs; read the way the gateway loads it, without touching it.
+     */
     private void watchState() {
         Path f = gw.resolve("data").resolve("meter2mqtt").resolve("devices").resolve("c1.properties");
         while (watching) {
             try {
                 if (Files.exists(f)) {
-                    Properties p = new Properties();
-                    p.load(new java.io.StringReader(Files.readString(f, StandardCharsets.UTF_8)));
-                    String c = p.getProperty("count");
+                    String c = FileStateStore.peek(f).get("count");
                     if (c != null) {
                         produced.put(System.currentTimeMillis(), Long.parseLong(c.trim()));
                     }
                 }
                 Thread.sleep(50);
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 // a rename in progress: next sample
             } catch (InterruptedException e) {
                 return;

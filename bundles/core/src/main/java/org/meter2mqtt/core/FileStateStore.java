@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * A failed write throws and keeps the changes for the next flush, so a caller never acknowledges what is not on
  * disk.
  */
-final class FileStateStore implements StateStore {
+public final class FileStateStore implements StateStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileStateStore.class);
     private static final String GEN_PREFIX = "#gen=";
@@ -69,16 +69,35 @@ final class FileStateStore implements StateStore {
     /** A failed append may have left part of a record behind: cut it off before the next one. */
     private boolean truncateFirst;
 
+    /** Set for {@link #peek}: an unreadable file is reported, never moved aside. */
+    private final boolean readOnly;
+
     FileStateStore(Path file) {
         this(file, MIN_COMPACT_BYTES);
     }
 
     /** @param minCompactBytes the journal size below which no compaction happens (small in tests) */
     FileStateStore(Path file, long minCompactBytes) {
+        this(file, minCompactBytes, false);
+    }
+
+    private FileStateStore(Path file, long minCompactBytes, boolean readOnly) {
         this.file = file;
         this.journal = file.resolveSibling(baseName(file) + ".journal");
         this.minCompactBytes = minCompactBytes;
+        this.readOnly = readOnly;
         load();
+    }
+
+    /**
+     * The state a gateway would load from {@code file} (a device's {@code <id>.properties}) and its journal, read
+     * without writing, moving or locking anything: for tools and tests that watch a running gateway. A record
+     * being appended at that moment is simply not seen yet.
+     *
+     * @throws UncheckedIOException when the state file exists but cannot be read
+     */
+    public static Map<String, String> peek(Path file) {
+        return new FileStateStore(file, MIN_COMPACT_BYTES, true).snapshot();
     }
 
     private static String baseName(Path file) {
@@ -98,6 +117,10 @@ final class FileStateStore implements StateStore {
             generation = parseGeneration(text);
             baseSize = bytes.length;
         } catch (IOException | IllegalArgumentException e) {
+            if (readOnly) {
+                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(),
+                        e instanceof IOException ? (IOException) e : new IOException(e));
+            }
             // keep the unreadable files for the operator instead of overwriting them with an empty state
             LOG.error("State file {} is unreadable ({}); moved aside as .corrupt and starting empty", file,
                     e.getMessage());

@@ -265,7 +265,8 @@ class Kpm33bDeviceTest {
         StringBuilder sb = new StringBuilder();
         try (Stream<Path> s = Files.walk(tmp.resolve("state"))) {
             for (Path p : s.filter(Files::isRegularFile).collect(Collectors.toList())) {
-                sb.append(Files.readString(p));
+                // the store's journal frames its records in binary: read bytes as Latin-1 to search the text
+                sb.append(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1));
             }
         }
         return sb.toString();
