@@ -158,6 +158,19 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         volatile CoalescingOutputStream out;
     }
 
+    /** A batch about to be sent (null: nothing to send, only its record to commit). */
+    private static final class Outbound {
+        Batch batch;
+        final SegmentQueue.Record record;
+        final boolean fromMemory;
+
+        Outbound(Batch batch, SegmentQueue.Record record, boolean fromMemory) {
+            this.batch = batch;
+            this.record = record;
+            this.fromMemory = fromMemory;
+        }
+    }
+
     /** A batch sent from memory, and its record on disk (null when the disk refused it: counted, logged). */
     private static final class Held {
         final Batch batch;
@@ -226,6 +239,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private LastTotals lastTotals;
     /** state.layout = json: every channel's latest numeric value, so the state JSON never lacks a field. */
     private LastTotals lastValues;
+    /** The highest total handed to the broker per channel, journaled before it is: no replay goes below it. */
+    private SentTotals sentTotals;
+    private volatile long staleTotals;
     private volatile MqttAsyncClient client;
     private boolean connected;
     private int failures;
@@ -350,6 +366,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return heldFlushes;
     }
 
+    /** Totals not sent because a higher one was sent before (replays after a crash or reconnect); for tests. */
+    long staleTotals() {
+        return staleTotals;
+    }
+
     /** Batches moved from the direct path to the disk buffer (connection lost, stop, broker behind); for tests. */
     long spilled() {
         return spilled;
@@ -386,6 +407,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
             lastTotals = new LastTotals(dataDir.resolve("totals.json"));
             lastValues = new LastTotals(dataDir.resolve("latest.json"));
+            sentTotals = new SentTotals(dataDir.resolve("sent-totals.log"));
             startedAt = System.nanoTime();
             orphanCheckAt = startedAt + wanted.get().orphanDelay().toNanos();
             orphansChecked = false;
@@ -570,6 +592,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             store.forget(id);
             lastTotals.forget(id);
             lastValues.forget(id);
+            sentTotals.forget(id);
             LOG.info("Device {} no longer exists (its .cfg was removed while the gateway was stopped): retracting "
                     + "its status and {} Home Assistant entities", id, entities);
         }
@@ -754,6 +777,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.forget(d.id());
         lastTotals.forget(d.id());
         lastValues.forget(d.id());
+        sentTotals.forget(d.id());
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
         controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
@@ -1209,9 +1233,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 pending.add(new Pending(t, null, o.onAck));
                 any = true;
             }
+            // Collected first, then the totals they raise are journaled, then they are handed to Paho: the journal
+            // is in the file before Paho can write a byte of them (see SentTotals).
+            List<Outbound> ready = new ArrayList<>();
+            int planned = pending.size();
             // Memory first: a batch is held there only when the buffer had handed out everything, so it is older
             // than any record still to be read.
-            while (pending.size() < window && !pahoFull()) {
+            while (planned < window && !pahoFull()) {
                 Held h = unsent.poll();
                 if (h == null) {
                     break;
@@ -1219,18 +1247,17 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 any = true;
                 // In flight before the first publish: if that throws, the batch is given up with the others.
                 inflight.add(h);
-                Pending last = publish(h.batch);
-                last.fromMemory = true;
-                last.record = h.record;
+                ready.add(new Outbound(h.batch, h.record, true));
+                planned += messageCount(h.batch);
             }
-            while (pending.size() < window && !pahoFull()) {
+            while (planned < window && !pahoFull()) {
                 SegmentQueue.Record r = queue.next();
                 if (r == null) {
                     break;
                 }
                 any = true;
                 if (r.expired()) {
-                    pending.add(new Pending(null, r, null));
+                    ready.add(new Outbound(null, r, false));
                     continue;
                 }
                 Batch b;
@@ -1239,10 +1266,29 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 } catch (IOException e) {
                     queueErrors++;
                     LOG.warn("Skipping a damaged record in the MQTT buffer: {}", e.getMessage());
-                    pending.add(new Pending(null, r, null));
+                    ready.add(new Outbound(null, r, false));
                     continue;
                 }
-                publish(b).record = r;
+                ready.add(new Outbound(b, r, false));
+                planned += messageCount(b);
+            }
+            for (Outbound o : ready) {
+                if (o.batch != null) {
+                    o.batch = sentTotals.admit(o.batch, ch -> isTotal(o.batch.device(), ch), this::staleTotal);
+                }
+            }
+            sentTotals.write();
+            for (Outbound o : ready) {
+                Pending last;
+                if (o.batch == null) {
+                    // expired, damaged, or only old totals: committed in order, nothing sent
+                    last = new Pending(null, o.record, null);
+                    pending.add(last);
+                } else {
+                    last = publish(o.batch);
+                    last.record = o.record;
+                }
+                last.fromMemory = o.fromMemory;
             }
         } catch (MqttException e) {
             lost = e;
@@ -1250,6 +1296,22 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             return true;
         }
         return any | reap();
+    }
+
+    /**
+     * Whether a channel is a total that must not go down: as the device says, or, for a device not (yet) known in
+     * this run (a replay right after a restart), whether a total was sent for it before.
+     */
+    private boolean isTotal(String device, String channel) {
+        DeviceEntry e = devices.get(device);
+        Channel ch = e == null ? null : e.channels.get(channel);
+        return ch != null ? ch.monotonic() : sentTotals.known(device, channel);
+    }
+
+    private void staleTotal(Batch.Value v) {
+        staleTotals++;
+        LOG.debug("Not re-sending {} = {}: a higher total was sent before (a replay after a crash or reconnect)",
+                v.channel(), v.number().toPlainString());
     }
 
     /**
@@ -1452,6 +1514,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.save();
         lastTotals.save(true);
         lastValues.save(true);
+        sentTotals.close();
         queue.close();
         status(State.STOPPED, "stopped");
         LOG.info("MQTT output stopped; {} batches stay buffered for the next start", queue.pending());
@@ -1463,6 +1526,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (queue != null) {
                 spill();
                 queue.close();
+            }
+            if (sentTotals != null) {
+                sentTotals.close();
             }
         } catch (IOException e) {
             LOG.warn("Closing the MQTT buffer: {}", e.toString());

@@ -1,0 +1,177 @@
+package org.meter2mqtt.mqtt;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+import org.meter2mqtt.store.AtomicFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The highest total (monotonic channel) of every device that was ever handed to the broker, journaled to
+ * {@code sent-totals.log} before the messages carrying it are handed over.
+ *
+ * <p>Why: the buffer is at least once. After a crash (or a lost connection) it sends again from its last saved
+ * acknowledgement, so a subscriber that already saw total 102 would then see 100 and 101 again, and Home Assistant
+ * takes a lower total for a meter reset. {@code totals.json} (the accept-time check) is saved only every 30 s, so it
+ * cannot tell. This journal is written in every send turn before Paho gets a byte, hence after a {@code kill -9} it
+ * knows every total a subscriber can have seen; a value below it is a duplicate of one already on its way and is
+ * not sent again (the later total carries the same energy). Values equal to it pass: not lower.
+ *
+ * <p>One line per raised total, {@code device TAB channel TAB value}, appended (the page cache survives a process
+ * crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose the buffer's own
+ * cursor). {@code - TAB device} forgets a device. Rewritten compactly at start and when it grows past
+ * {@link #COMPACT_BYTES}. A torn last line (killed mid-write) is skipped.
+ */
+final class SentTotals implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SentTotals.class);
+    static final long COMPACT_BYTES = 1 << 20;
+
+    private final Path file;
+    private final Map<String, Map<String, BigDecimal>> byDevice = new HashMap<>();
+    private final StringBuilder unwritten = new StringBuilder();
+    private FileChannel journal;
+    private long journalBytes;
+
+    SentTotals(Path file) throws IOException {
+        this.file = file;
+        if (Files.exists(file)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                read(line);
+            }
+        }
+        compact();
+    }
+
+    private void read(String line) {
+        String[] f = line.split("\t", -1);
+        if (f.length == 2 && f[0].equals("-")) {
+            byDevice.remove(f[1]);
+            return;
+        }
+        if (f.length != 3) {
+            return;
+        }
+        try {
+            raise(f[0], f[1], new BigDecimal(f[2]));
+        } catch (NumberFormatException e) {
+            LOG.debug("{}: skipping the torn line '{}'", file, line);
+        }
+    }
+
+    private boolean raise(String device, String channel, BigDecimal value) {
+        Map<String, BigDecimal> m = byDevice.computeIfAbsent(device, k -> new HashMap<>());
+        BigDecimal old = m.get(channel);
+        if (old != null && old.compareTo(value) >= 0) {
+            return false;
+        }
+        m.put(channel, value);
+        return true;
+    }
+
+    /** The highest total sent for this channel, or null. */
+    BigDecimal get(String device, String channel) {
+        Map<String, BigDecimal> m = byDevice.get(device);
+        return m == null ? null : m.get(channel);
+    }
+
+    /** True when a total was sent for this channel (so it was monotonic when sent). */
+    boolean known(String device, String channel) {
+        return get(device, channel) != null;
+    }
+
+    /**
+     * The batch without the totals below what was sent before (null when nothing is left), and raises the
+     * reference for the rest; call {@link #write()} before handing the result to the broker.
+     *
+     * @param monotonic which of the batch's numeric channels are totals
+     * @param dropped counts and reports each value left out
+     */
+    Batch admit(Batch b, Predicate<String> monotonic, java.util.function.Consumer<Batch.Value> dropped) {
+        List<Batch.Value> kept = null;
+        List<Batch.Value> values = b.values();
+        for (int i = 0; i < values.size(); i++) {
+            Batch.Value v = values.get(i);
+            boolean keep = true;
+            if (v.number() != null && monotonic.test(v.channel())) {
+                BigDecimal sent = get(b.device(), v.channel());
+                if (sent != null && v.number().compareTo(sent) < 0) {
+                    keep = false;
+                    dropped.accept(v);
+                } else if (raise(b.device(), v.channel(), v.number())) {
+                    unwritten.append(b.device()).append('\t').append(v.channel()).append('\t')
+                            .append(v.number().toPlainString()).append('\n');
+                }
+            }
+            if (!keep && kept == null) {
+                kept = new ArrayList<>(values.subList(0, i));
+            } else if (keep && kept != null) {
+                kept.add(v);
+            }
+        }
+        if (kept == null) {
+            return b;
+        }
+        return kept.isEmpty() ? null : new Batch(b.driver(), b.device(), b.timestamp(), kept);
+    }
+
+    /** The device was removed: a device added again under its id starts afresh. */
+    void forget(String device) {
+        if (byDevice.remove(device) != null) {
+            unwritten.append("-\t").append(device).append('\n');
+        }
+    }
+
+    /** Appends what {@link #admit} raised since the last call; compacts when the journal grew large. */
+    void write() throws IOException {
+        if (unwritten.length() == 0) {
+            return;
+        }
+        byte[] bytes = unwritten.toString().getBytes(StandardCharsets.UTF_8);
+        unwritten.setLength(0);
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+            journal.write(buf);
+        }
+        journalBytes += bytes.length;
+        if (journalBytes > COMPACT_BYTES) {
+            compact();
+        }
+    }
+
+    /** One line per channel, written atomically; the journal then goes on from there. */
+    private void compact() throws IOException {
+        if (journal != null) {
+            journal.close();
+        }
+        StringBuilder all = new StringBuilder();
+        new TreeMap<>(byDevice).forEach((d, m) -> new TreeMap<>(m).forEach((c, v) -> all.append(d).append('\t')
+                .append(c).append('\t').append(v.toPlainString()).append('\n')));
+        byte[] bytes = all.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, bytes);
+        journal = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        journalBytes = bytes.length;
+    }
+
+    @Override
+    public void close() throws IOException {
+        write();
+        if (journal != null) {
+            journal.close();
+            journal = null;
+        }
+    }
+}
