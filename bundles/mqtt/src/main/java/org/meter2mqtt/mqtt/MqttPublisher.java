@@ -43,6 +43,11 @@ import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.api.util.Backoff;
+import org.meter2mqtt.api.util.RateLimitedLog;
+import org.meter2mqtt.mqtt.client.CoalescingOutputStream;
+import org.meter2mqtt.mqtt.client.NoDelaySockets;
+import org.meter2mqtt.mqtt.client.Tls;
 import org.meter2mqtt.mqtt.layout.BoundLayout;
 import org.meter2mqtt.mqtt.layout.Layouts;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
@@ -80,6 +85,8 @@ import org.slf4j.LoggerFactory;
 public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttPublisher.class);
+    /** Recurring conditions (inbox full, disk refusing the buffer): once a minute per cause, DEBUG in between. */
+    private static final RateLimitedLog RATE_LIMITED = new RateLimitedLog(LOG, java.time.Duration.ofMinutes(1));
     private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
@@ -171,12 +178,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
     }
 
-    /** A batch sent from memory, and its record on disk (null when the disk refused it: counted, logged). */
-    private static final class Held {
+    /** A batch of the direct path (sent from memory), and its record on disk (null when the disk refused it: counted, logged). */
+    private static final class MemoryBatch {
         final Batch batch;
         final SegmentQueue.Record record;
 
-        Held(Batch batch, SegmentQueue.Record record) {
+        MemoryBatch(Batch batch, SegmentQueue.Record record) {
             this.batch = batch;
             this.record = record;
         }
@@ -245,6 +252,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private volatile MqttAsyncClient client;
     private boolean connected;
     private int failures;
+    private Backoff backoff;
+    private java.time.Duration backoffMax;
     private long nextAttempt;
     private String lastFailure;
     private final Map<String, DeviceEntry> devices = new LinkedHashMap<>();
@@ -252,8 +261,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long queueErrors;
     // The direct path: batches kept in memory (never on disk) until the broker acknowledged them.
-    private final ArrayDeque<Held> unsent = new ArrayDeque<>();
-    private final ArrayDeque<Held> inflight = new ArrayDeque<>();
+    private final ArrayDeque<MemoryBatch> unsent = new ArrayDeque<>();
+    private final ArrayDeque<MemoryBatch> inflight = new ArrayDeque<>();
     private int memoryMessages;
     private boolean stopping;
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
@@ -306,10 +315,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     public void readings(DeviceInfo device, List<Reading> batch) {
         if (!data.offer(new Incoming(device, batch, clock.instant()))) {
             long n = inboxDropped.incrementAndGet();
-            if (n % 1000 == 1) {
-                LOG.warn("MQTT output cannot keep up: {} batches dropped before reaching the buffer "
-                        + "(disk too slow or full?)", n);
-            }
+            RATE_LIMITED.warn("inbox", "MQTT output cannot keep up: {} batches dropped before reaching the buffer "
+                    + "(disk too slow or full?)", n);
         }
         signal.release();
     }
@@ -527,6 +534,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             nextAttempt = System.nanoTime();
         } else if (reconnect) {
             failures = 0;
+            backoff = null;
             lastFailure = null;
             nextAttempt = System.nanoTime();
         }
@@ -835,7 +843,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         // From memory only while nothing older waits on disk (order) and within the window; on disk either way.
         if (connected && queue.caughtUp()
                 && (stopping || memoryMessages == 0 || memoryMessages + n <= directWindow())) {
-            unsent.add(new Held(b, appendTaken(b)));
+            unsent.add(new MemoryBatch(b, appendTaken(b)));
             memoryMessages += n;
             return;
         }
@@ -854,10 +862,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             return r;
         } catch (IOException ex) {
             queueErrors++;
-            if (queueErrors % 1000 == 1) {
-                LOG.error("Cannot write the MQTT buffer under {} ({}); {} batches not kept on disk so far (sent from "
-                        + "memory; a crash now loses them). Free disk space", dataDir, ex.getMessage(), queueErrors);
-            }
+            RATE_LIMITED.error("disk", "Cannot write the MQTT buffer under {} ({}); {} batches not kept on disk so far "
+                    + "(sent from memory; a crash now loses them). Free disk space", dataDir, ex.getMessage(),
+                    queueErrors);
             return null;
         }
     }
@@ -874,10 +881,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     b.values().size());
         } catch (IOException ex) {
             queueErrors++;
-            if (queueErrors % 1000 == 1) {
-                LOG.error("Cannot write the MQTT buffer under {} ({}); {} batches lost so far. Free disk space",
-                        dataDir, ex.getMessage(), queueErrors);
-            }
+            RATE_LIMITED.error("disk", "Cannot write the MQTT buffer under {} ({}); {} batches lost so far. Free disk "
+                    + "space", dataDir, ex.getMessage(), queueErrors);
         }
         return null;
     }
@@ -891,12 +896,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (memoryMessages == 0 && inflight.isEmpty() && unsent.isEmpty()) {
             return;
         }
-        for (Held h : inflight) {
+        for (MemoryBatch h : inflight) {
             if (h.record == null) {
                 append(h.batch);
             }
         }
-        for (Held h : unsent) {
+        for (MemoryBatch h : unsent) {
             if (h.record == null) {
                 append(h.batch);
             }
@@ -920,7 +925,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         SSLSocketFactory sockets = null;
         if (s.tls()) {
             try {
-                sockets = Tls.socketFactory(s);
+                sockets = Tls.socketFactory(s.caFile(), s.certFile(), s.keyFile());
             } catch (GeneralSecurityException | IOException e) {
                 failed(s, "TLS setup failed: " + e.getMessage(), true);
                 return;
@@ -978,6 +983,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             LOG.info("Connected to MQTT broker {} as {}", s.url(), s.clientId());
         }
         failures = 0;
+        backoff = null;
         lastFailure = null;
         everConnected = true;
         status(State.CONNECTED, s.url());
@@ -1039,9 +1045,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** A connection attempt failed: log (not every retry), set the status, schedule the next one. */
     private void failed(MqttSettings s, String reason, boolean configProblem) {
         failures++;
-        long backoffMs = Math.min(s.reconnectMax().toMillis(), 1000L << Math.min(failures - 1, 16));
-        backoffMs = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
-        nextAttempt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+        nextAttempt = System.nanoTime() + backoff(s).fail().toNanos();
         status(configProblem ? State.CONFIG_ERROR : State.CONNECTING, reason);
         if (!reason.equals(lastFailure) || failures % 100 == 0) {
             if (configProblem) {
@@ -1060,6 +1064,25 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             LOG.debug("MQTT connection attempt {} to {} failed: {}", failures, s.url(), reason);
         }
         lastFailure = reason;
+    }
+
+    /**
+     * The reconnect delays: from 1 s doubling up to {@code reconnect.max}, half of each drawn at random so gateways
+     * that lost one broker together do not all come back in the same millisecond. Reset on every connect.
+     */
+    private Backoff backoff(MqttSettings s) {
+        if (backoff == null || !s.reconnectMax().equals(backoffMax)) {
+            backoffMax = s.reconnectMax();
+            java.time.Duration max = backoffMax.isZero() || backoffMax.isNegative() ? java.time.Duration.ofMillis(1)
+                    : backoffMax;
+            java.time.Duration first = java.time.Duration.ofSeconds(1).compareTo(max) > 0 ? max
+                    : java.time.Duration.ofSeconds(1);
+            backoff = new Backoff(first, max, 0.5);
+            for (int i = 0; i < failures - 1; i++) {
+                backoff.fail();
+            }
+        }
+        return backoff;
     }
 
     /** A readable reason, with a hint for the usual TLS mistakes. */
@@ -1096,6 +1119,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 cause instanceof MqttException ? describe((MqttException) cause) : String.valueOf(cause));
         dropConnection();
         failures = 0;
+        backoff = null;
         nextAttempt = System.nanoTime();
         status(State.CONNECTING, "connection lost: " + cause);
     }
@@ -1240,7 +1264,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             // Memory first: a batch is held there only when the buffer had handed out everything, so it is older
             // than any record still to be read.
             while (planned < window && !pahoFull()) {
-                Held h = unsent.poll();
+                MemoryBatch h = unsent.poll();
                 if (h == null) {
                     break;
                 }
