@@ -48,6 +48,9 @@ import org.meter2mqtt.api.util.RateLimitedLog;
 import org.meter2mqtt.mqtt.client.CoalescingOutputStream;
 import org.meter2mqtt.mqtt.client.NoDelaySockets;
 import org.meter2mqtt.mqtt.client.Tls;
+import org.meter2mqtt.mqtt.discovery.DiscoveryRules;
+import org.meter2mqtt.mqtt.forward.ForwardBuffer;
+import org.meter2mqtt.mqtt.forward.ForwardBuffer.Outbound;
 import org.meter2mqtt.mqtt.layout.BoundLayout;
 import org.meter2mqtt.mqtt.layout.Layouts;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
@@ -98,23 +101,25 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** A readings() call waiting for the publisher thread. */
-    private static final class Incoming {
-        final DeviceInfo device;
-        final List<Reading> batch;
-        final Instant received;
+    private record Incoming(DeviceInfo device, List<Reading> batch, Instant received) {
+    }
 
-        Incoming(DeviceInfo device, List<Reading> batch, Instant received) {
-            this.device = device;
-            this.batch = batch;
-            this.received = received;
+    /** What a device thread tells the publisher thread about a device; each kind applies itself. */
+    private sealed interface DeviceEvent permits DeviceChanged, DeviceRemoved {
+        void applyTo(MqttPublisher p);
+    }
+
+    private record DeviceChanged(DeviceInfo device) implements DeviceEvent {
+        @Override
+        public void applyTo(MqttPublisher p) {
+            p.deviceChangedNow(device);
         }
     }
 
-    private static final class Removed {
-        final DeviceInfo device;
-
-        Removed(DeviceInfo device) {
-            this.device = device;
+    private record DeviceRemoved(DeviceInfo device) implements DeviceEvent {
+        @Override
+        public void applyTo(MqttPublisher p) {
+            p.deviceRemovedNow(device);
         }
     }
 
@@ -165,30 +170,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         volatile CoalescingOutputStream out;
     }
 
-    /** A batch about to be sent (null: nothing to send, only its record to commit). */
-    private static final class Outbound {
-        Batch batch;
-        final SegmentQueue.Record record;
-        final boolean fromMemory;
-
-        Outbound(Batch batch, SegmentQueue.Record record, boolean fromMemory) {
-            this.batch = batch;
-            this.record = record;
-            this.fromMemory = fromMemory;
-        }
-    }
-
-    /** A batch of the direct path (sent from memory), and its record on disk (null when the disk refused it: counted, logged). */
-    private static final class MemoryBatch {
-        final Batch batch;
-        final SegmentQueue.Record record;
-
-        MemoryBatch(Batch batch, SegmentQueue.Record record) {
-            this.batch = batch;
-            this.record = record;
-        }
-    }
-
     /** What the publisher thread knows about one device. */
     private static final class DeviceEntry {
         DeviceInfo info;
@@ -216,7 +197,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final String gatewayVersion;
     private final Clock clock;
     private final AtomicReference<MqttSettings> wanted = new AtomicReference<>();
-    private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<DeviceEvent> control = new ConcurrentLinkedQueue<>();
     private final ArrayBlockingQueue<Incoming> data = new ArrayBlockingQueue<>(INBOX);
     private final Semaphore signal = new Semaphore(0);
     /** The current plain-TCP connection's count of PUBLISHes handed to Paho, and its socket stream. */
@@ -235,7 +216,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private volatile long bufferDropped;
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
-    private volatile long spilled;
 
     // Publisher thread only.
     private MqttSettings active;
@@ -259,11 +239,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final Map<String, DeviceEntry> devices = new LinkedHashMap<>();
     private final LinkedHashMap<String, Outgoing> controlOut = new LinkedHashMap<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /** Disk errors of earlier buffers (the buffer is replaced when its settings change). */
     private long queueErrors;
-    // The direct path: batches kept in memory (never on disk) until the broker acknowledged them.
-    private final ArrayDeque<MemoryBatch> unsent = new ArrayDeque<>();
-    private final ArrayDeque<MemoryBatch> inflight = new ArrayDeque<>();
-    private int memoryMessages;
+    private ForwardBuffer forward;
     private boolean stopping;
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
     private Instant lastTimestamp;
@@ -307,7 +285,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     @Override
     public void deviceChanged(DeviceInfo device) {
-        control.add(device);
+        control.add(new DeviceChanged(device));
         signal.release();
     }
 
@@ -323,7 +301,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     @Override
     public void deviceRemoved(DeviceInfo device) {
-        control.add(new Removed(device));
+        control.add(new DeviceRemoved(device));
         signal.release();
     }
 
@@ -380,7 +358,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     /** Batches moved from the direct path to the disk buffer (connection lost, stop, broker behind); for tests. */
     long spilled() {
-        return spilled;
+        return forward == null ? 0 : forward.spilled();
     }
 
     /** Sends what is in flight (up to 2 s), says offline, disconnects and closes the buffer. */
@@ -439,6 +417,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 }
                 if (queue != null) {
                     queue.flush();
+                    // before a connect attempt that may take the whole connect timeout
+                    buffered = queue.pending();
                 }
                 store.save();
                 lastTotals.save(false);
@@ -461,7 +441,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 }
                 // batches held in memory are on disk too, hence in pending()
                 buffered = queue == null ? 0 : queue.pending();
-                bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors;
+                bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors + (forward == null ? 0 : forward.errors());
                 if (!busy) {
                     flushHeld();
                     long wait = client == null && active.problems().isEmpty()
@@ -497,10 +477,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (queue != null) {
                 spill();
                 queue.close();
+                queueErrors += forward.errors();
             }
             pending.clear();
             queue = new SegmentQueue(dataDir.resolve("mqtt-buffer"), s.bufferMaxBytes(), s.bufferMaxAge(),
                     s.fsyncInterval(), clock::millis);
+            forward = new ForwardBuffer(queue, dataDir.resolve("mqtt-buffer"));
         }
         Topics oldTopics = topics;
         topics = new Topics(s);
@@ -545,8 +527,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * would stay in Home Assistant as dead entities, so it gets empty retained payloads.
      */
     private void retractMoved(MqttSettings old, Topics oldTopics, MqttSettings s) {
-        if (s.discovery() && s.discoveryPrefix().equals(old.discoveryPrefix())
-                && s.gatewayId().equals(old.gatewayId())) {
+        if (!DiscoveryRules.retractAll(old.discovery(), old.discoveryPrefix(), old.gatewayId(), s.discovery(),
+                s.discoveryPrefix(), s.gatewayId())) {
             return;
         }
         // Every config topic holds the prefix and the gateway id, so none of the old ones is announced again.
@@ -564,12 +546,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * "offline" there forever, so they get empty retained payloads (owed, so a restart still sends them).
      */
     private void retractMovedStatuses(MqttSettings old, Topics oldTopics, MqttSettings s) {
-        boolean prefixMoved = !s.topicPrefix().equals(old.topicPrefix());
-        if (!prefixMoved && s.gatewayId().equals(old.gatewayId())) {
+        DiscoveryRules.StatusMove move = DiscoveryRules.statusMove(old.topicPrefix(), old.gatewayId(),
+                s.topicPrefix(), s.gatewayId());
+        if (move == DiscoveryRules.StatusMove.NONE) {
             return;
         }
         owe(oldTopics.gatewayStatus());
-        if (prefixMoved) {
+        if (move == DiscoveryRules.StatusMove.ALL) {
             devices.forEach((id, e) -> {
                 owe(oldTopics.deviceStatus(e.info.driverId(), id));
                 owe(oldTopics.deviceInfo(e.info.driverId(), id));
@@ -585,18 +568,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * stopped, so nobody called {@link #deviceRemoved}. Their entities and status are retracted as if it had.
      */
     private void retractOrphans() {
-        for (String id : store.devices()) {
-            if (devices.containsKey(id)) {
-                continue;
-            }
-            Set<String> gone = new LinkedHashSet<>(store.announced(id));
-            int entities = gone.size();
-            if (store.status(id) != null) {
-                gone.add(store.status(id));
-                // the info topic sits next to the status topic
-                gone.add(store.status(id).replaceFirst("/status$", "/info"));
-            }
-            gone.forEach(this::owe);
+        for (String id : DiscoveryRules.orphans(store.devices(), devices.keySet())) {
+            int entities = store.announced(id).size();
+            DiscoveryRules.orphanTopics(store.announced(id), store.status(id)).forEach(this::owe);
             store.forget(id);
             lastTotals.forget(id);
             lastValues.forget(id);
@@ -609,14 +583,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** Drains the in-memory queues into device state and the disk buffer. */
     private boolean processEvents() throws IOException {
         boolean any = false;
-        Object c;
+        DeviceEvent c;
         while ((c = control.poll()) != null) {
             any = true;
-            if (c instanceof DeviceInfo) {
-                deviceChangedNow((DeviceInfo) c);
-            } else {
-                deviceRemovedNow(((Removed) c).device);
-            }
+            c.applyTo(this);
         }
         Incoming in;
         int n = 0;
@@ -630,18 +600,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             accept(in);
         }
         return any;
-    }
-
-    /**
-     * Messages of in-memory batches (sent or not) beyond which new batches wait. The window is enough: each loop
-     * takes only what the acknowledgements made room for, and sends it in the same turn.
-     */
-    private int directWindow() {
-        return active.maxInflight();
-    }
-
-    private static int messageCount(Batch b) {
-        return b.values().size() + 1;
     }
 
     private void deviceChangedNow(DeviceInfo d) {
@@ -683,16 +641,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Map<String, byte[]> configs = discoveryConfigs(d);
         Set<String> before = new LinkedHashSet<>(store.announced(d.id()));
         before.addAll(e.configs.keySet());
-        for (String topic : before) {
-            if (!configs.containsKey(topic)) {
-                LOG.info("Channel gone from device {}: removing Home Assistant entity {}", d.id(), topic);
-                owe(topic);
-            }
+        for (String topic : DiscoveryRules.gone(before, configs.keySet())) {
+            LOG.info("Channel gone from device {}: removing Home Assistant entity {}", d.id(), topic);
+            owe(topic);
         }
-        for (Map.Entry<String, byte[]> cfg : configs.entrySet()) {
-            if (!Arrays.equals(cfg.getValue(), e.configs.get(cfg.getKey()))) {
-                controlOut.put(cfg.getKey(), new Outgoing(cfg.getValue(), 1, true, null));
-            }
+        for (String topic : DiscoveryRules.changed(configs, e.configs)) {
+            controlOut.put(topic, new Outgoing(configs.get(topic), 1, true, null));
         }
         e.configs = configs;
         store.announce(d.id(), configs.keySet());
@@ -802,15 +756,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     /** Checks one batch and hands it to the direct path or the disk buffer. */
     private void accept(Incoming in) throws IOException {
-        DeviceInfo d = in.device;
+        DeviceInfo d = in.device();
         DeviceEntry e = devices.get(d.id());
         if (e == null) {
             deviceChangedNow(d);
             e = devices.get(d.id());
         }
-        List<Batch.Value> values = new ArrayList<>(in.batch.size());
+        List<Batch.Value> values = new ArrayList<>(in.batch().size());
         Instant ts = null;
-        for (Reading r : in.batch) {
+        for (Reading r : in.batch()) {
             if (!r.status().publishable() || !r.hasValue()) {
                 continue;
             }
@@ -836,83 +790,20 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (values.isEmpty()) {
             return;
         }
-        Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received : ts,
+        Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received() : ts,
                 values);
         e.lastReading = b.timestamp();
-        int n = messageCount(b);
-        // From memory only while nothing older waits on disk (order) and within the window; on disk either way.
-        if (connected && queue.caughtUp()
-                && (stopping || memoryMessages == 0 || memoryMessages + n <= directWindow())) {
-            unsent.add(new MemoryBatch(b, appendTaken(b)));
-            memoryMessages += n;
-            return;
-        }
-        append(b);
+        // The window is enough for the direct path: each loop takes only what the acknowledgements made room for,
+        // and sends it in the same turn.
+        forward.add(b, connected, stopping, active.maxInflight());
     }
 
-    /** Appends a batch sent from memory; returns its record, or null when the disk refused it (counted, logged). */
-    private SegmentQueue.Record appendTaken(Batch b) {
-        try {
-            SegmentQueue.Record r = queue.appendTaken(b.encode());
-            if (r == null) {
-                queueErrors++;
-                LOG.warn("Device {}: batch of {} values is larger than a buffer segment; sent, but not kept on disk",
-                        b.device(), b.values().size());
-            }
-            return r;
-        } catch (IOException ex) {
-            queueErrors++;
-            RATE_LIMITED.error("disk", "Cannot write the MQTT buffer under {} ({}); {} batches not kept on disk so far "
-                    + "(sent from memory; a crash now loses them). Free disk space", dataDir, ex.getMessage(),
-                    queueErrors);
-            return null;
-        }
-    }
-
-    /** Appends to the disk buffer; returns the record, or null when it was lost (counted and logged). */
-    private byte[] append(Batch b) {
-        byte[] record = b.encode();
-        try {
-            if (queue.append(record)) {
-                return record;
-            }
-            queueErrors++;
-            LOG.warn("Device {}: batch of {} values is larger than a buffer segment; dropped", b.device(),
-                    b.values().size());
-        } catch (IOException ex) {
-            queueErrors++;
-            RATE_LIMITED.error("disk", "Cannot write the MQTT buffer under {} ({}); {} batches lost so far. Free disk "
-                    + "space", dataDir, ex.getMessage(), queueErrors);
-        }
-        return null;
-    }
-
-    /**
-     * Gives up the batches held in memory (connection lost, stop, new buffer settings): their records are on disk
-     * and are read again from the first unacknowledged one after the next rewind. A batch the disk refused is
-     * appended once more (best effort: behind newer ones).
-     */
+    /** Gives up the batches kept in memory (see {@link ForwardBuffer#spill}). */
     private void spill() {
-        if (memoryMessages == 0 && inflight.isEmpty() && unsent.isEmpty()) {
-            return;
-        }
-        for (MemoryBatch h : inflight) {
-            if (h.record == null) {
-                append(h.batch);
+        if (forward != null && forward.spill() > 0) {
+            for (Pending p : pending) {
+                p.fromMemory = false;
             }
-        }
-        for (MemoryBatch h : unsent) {
-            if (h.record == null) {
-                append(h.batch);
-            }
-        }
-        LOG.debug("{} in-memory batches left to the MQTT buffer", inflight.size() + unsent.size());
-        spilled += inflight.size() + unsent.size();
-        inflight.clear();
-        unsent.clear();
-        memoryMessages = 0;
-        for (Pending p : pending) {
-            p.fromMemory = false;
         }
     }
 
@@ -1259,43 +1150,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
             // Collected first, then the totals they raise are journaled, then they are handed to Paho: the journal
             // is in the file before Paho can write a byte of them (see SentTotals).
-            List<Outbound> ready = new ArrayList<>();
-            int planned = pending.size();
-            // Memory first: a batch is held there only when the buffer had handed out everything, so it is older
-            // than any record still to be read.
-            while (planned < window && !pahoFull()) {
-                MemoryBatch h = unsent.poll();
-                if (h == null) {
-                    break;
-                }
-                any = true;
-                // In flight before the first publish: if that throws, the batch is given up with the others.
-                inflight.add(h);
-                ready.add(new Outbound(h.batch, h.record, true));
-                planned += messageCount(h.batch);
-            }
-            while (planned < window && !pahoFull()) {
-                SegmentQueue.Record r = queue.next();
-                if (r == null) {
-                    break;
-                }
-                any = true;
-                if (r.expired()) {
-                    ready.add(new Outbound(null, r, false));
-                    continue;
-                }
-                Batch b;
-                try {
-                    b = Batch.decode(r.payload());
-                } catch (IOException e) {
-                    queueErrors++;
-                    LOG.warn("Skipping a damaged record in the MQTT buffer: {}", e.getMessage());
-                    ready.add(new Outbound(null, r, false));
-                    continue;
-                }
-                ready.add(new Outbound(b, r, false));
-                planned += messageCount(b);
-            }
+            List<Outbound> ready = forward.take(window - pending.size(), () -> !pahoFull());
+            any |= !ready.isEmpty();
             for (Outbound o : ready) {
                 if (o.batch != null) {
                     o.batch = sentTotals.admit(o.batch, ch -> isTotal(o.batch.device(), ch), this::staleTotal);
@@ -1451,12 +1307,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
             pending.poll();
             any = true;
-            if (p.record != null) {
-                queue.commit(p.record);
-            }
-            if (p.fromMemory) {
-                memoryMessages -= messageCount(inflight.poll().batch);
-            }
+            forward.acked(p.record, p.fromMemory);
             if (p.onAck != null) {
                 p.onAck.run();
             }

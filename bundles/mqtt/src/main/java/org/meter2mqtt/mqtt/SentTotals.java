@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One line per raised total, {@code device TAB channel TAB value}, appended (the page cache survives a process
  * crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose the buffer's own
- * cursor). {@code - TAB device} forgets a device. Rewritten compactly at start and when it grows past
+ * cursor). {@code - TAB device} forgets a device. Rewritten compactly when its last line is torn and when it grows past
  * {@link #COMPACT_BYTES}. A torn last line (killed mid-write) is skipped.
  */
 final class SentTotals implements AutoCloseable {
@@ -48,12 +48,26 @@ final class SentTotals implements AutoCloseable {
 
     SentTotals(Path file) throws IOException {
         this.file = file;
+        long size = 0;
+        boolean torn = false;
         if (Files.exists(file)) {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            byte[] all = Files.readAllBytes(file);
+            size = all.length;
+            torn = size > 0 && all[all.length - 1] != '\n';
+            for (String line : new String(all, StandardCharsets.UTF_8).split("\n")) {
                 read(line);
             }
         }
-        compact();
+        if (torn || size > COMPACT_BYTES) {
+            // a torn last line must not run into the next one appended
+            compact();
+        } else {
+            // no rewrite (and no fsync) at every start: the output must be taking batches within moments
+            Files.createDirectories(file.getParent());
+            journal = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+            journalBytes = size;
+        }
     }
 
     private void read(String line) {
