@@ -145,6 +145,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final class Pending {
         final IMqttDeliveryToken token;
         SegmentQueue.Record record;
+        /** The batch this message ends (its last message), for the delivered totals; null otherwise. */
+        Batch batch;
         final Runnable onAck;
         boolean fromMemory;
 
@@ -227,7 +229,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** state.layout = json: every channel's latest numeric value, so the state JSON never lacks a field. */
     private LastTotals lastValues;
     /** The highest total handed to the broker per channel, journaled before it is: no replay goes below it. */
-    private SentTotals sentTotals;
+    private DeliveredTotals deliveredTotals;
     private volatile long staleTotals;
     private volatile MqttAsyncClient client;
     private boolean connected;
@@ -392,7 +394,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
             lastTotals = new LastTotals(dataDir.resolve("totals.json"));
             lastValues = new LastTotals(dataDir.resolve("latest.json"));
-            sentTotals = new SentTotals(dataDir.resolve("sent-totals.log"));
+            deliveredTotals = new DeliveredTotals(dataDir.resolve("delivered-totals.log"));
             startedAt = System.nanoTime();
             orphanCheckAt = startedAt + wanted.get().orphanDelay().toNanos();
             orphansChecked = false;
@@ -574,7 +576,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             store.forget(id);
             lastTotals.forget(id);
             lastValues.forget(id);
-            sentTotals.forget(id);
+            deliveredTotals.forget(id);
             LOG.info("Device {} no longer exists (its .cfg was removed while the gateway was stopped): retracting "
                     + "its status and {} Home Assistant entities", id, entities);
         }
@@ -739,7 +741,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.forget(d.id());
         lastTotals.forget(d.id());
         lastValues.forget(d.id());
-        sentTotals.forget(d.id());
+        deliveredTotals.forget(d.id());
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
         controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
@@ -1148,16 +1150,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 pending.add(new Pending(t, null, o.onAck));
                 any = true;
             }
-            // Collected first, then the totals they raise are journaled, then they are handed to Paho: the journal
-            // is in the file before Paho can write a byte of them (see SentTotals).
+            // Totals below one already delivered are duplicates of a replay (see DeliveredTotals).
             List<Outbound> ready = forward.take(window - pending.size(), () -> !pahoFull());
             any |= !ready.isEmpty();
             for (Outbound o : ready) {
                 if (o.batch != null) {
-                    o.batch = sentTotals.admit(o.batch, ch -> isTotal(o.batch.device(), ch), this::staleTotal);
+                    o.batch = deliveredTotals.admit(o.batch, ch -> isTotal(o.batch.device(), ch), this::staleTotal);
                 }
             }
-            sentTotals.write();
             for (Outbound o : ready) {
                 Pending last;
                 if (o.batch == null) {
@@ -1167,6 +1167,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 } else {
                     last = publish(o.batch);
                     last.record = o.record;
+                    last.batch = o.batch;
                 }
                 last.fromMemory = o.fromMemory;
             }
@@ -1185,7 +1186,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private boolean isTotal(String device, String channel) {
         DeviceEntry e = devices.get(device);
         Channel ch = e == null ? null : e.channels.get(channel);
-        return ch != null ? ch.monotonic() : sentTotals.known(device, channel);
+        return ch != null ? ch.monotonic() : deliveredTotals.known(device, channel);
     }
 
     private void staleTotal(Batch.Value v) {
@@ -1308,9 +1309,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             pending.poll();
             any = true;
             forward.acked(p.record, p.fromMemory);
+            if (p.batch != null) {
+                Batch b = p.batch;
+                deliveredTotals.delivered(b, ch -> isTotal(b.device(), ch));
+            }
             if (p.onAck != null) {
                 p.onAck.run();
             }
+        }
+        if (any) {
+            deliveredTotals.write();
         }
         return any;
     }
@@ -1389,7 +1397,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.save();
         lastTotals.save(true);
         lastValues.save(true);
-        sentTotals.close();
+        deliveredTotals.close();
         queue.close();
         status(State.STOPPED, "stopped");
         LOG.info("MQTT output stopped; {} batches stay buffered for the next start", queue.pending());
@@ -1402,8 +1410,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 spill();
                 queue.close();
             }
-            if (sentTotals != null) {
-                sentTotals.close();
+            if (deliveredTotals != null) {
+                deliveredTotals.close();
             }
         } catch (IOException e) {
             LOG.warn("Closing the MQTT buffer: {}", e.toString());

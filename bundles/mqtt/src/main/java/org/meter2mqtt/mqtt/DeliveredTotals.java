@@ -20,24 +20,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The highest total (monotonic channel) of every device that was ever handed to the broker, journaled to
- * {@code sent-totals.log} before the messages carrying it are handed over.
+ * The highest total (monotonic channel) of every device that the broker acknowledged, journaled to
+ * {@code delivered-totals.log} in the loop turn that reaped the acknowledgement.
  *
- * <p>Why: the buffer is at least once. After a crash (or a lost connection) it sends again from its last saved
- * acknowledgement, so a subscriber that already saw total 102 would then see 100 and 101 again, and Home Assistant
- * takes a lower total for a meter reset. {@code totals.json} (the accept-time check) is saved only every 30 s, so it
- * cannot tell. This journal is written in every send turn before Paho gets a byte, hence after a {@code kill -9} it
- * knows every total a subscriber can have seen; a value below it is a duplicate of one already on its way and is
- * not sent again (the later total carries the same energy). Values equal to it pass: not lower.
+ * <p>Why: the buffer is at least once. After a crash it sends again from its last saved acknowledgement (the cursor
+ * is saved at most every {@code buffer.fsync.ms}), so a subscriber that already saw total 102 would then see 100 and
+ * 101 again, and Home Assistant takes a lower total for a meter reset. {@code totals.json} (the accept-time check)
+ * is saved only every 30 s, so it cannot tell. A queued value below the highest acknowledged one is a duplicate of a
+ * delivered reading and is not sent again. Values equal to it pass (not lower). Only acknowledged values count: a
+ * reading that was handed to the broker but never acknowledged (a relay that swallowed it) may never have arrived,
+ * and must still be delivered after the restart. What this cannot rule out: two or more messages that the broker
+ * delivered but whose acknowledgements the output had not reaped when it was killed (milliseconds).
  *
  * <p>One line per raised total, {@code device TAB channel TAB value}, appended (the page cache survives a process
  * crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose the buffer's own
  * cursor). {@code - TAB device} forgets a device. Rewritten compactly when its last line is torn and when it grows past
  * {@link #COMPACT_BYTES}. A torn last line (killed mid-write) is skipped.
  */
-final class SentTotals implements AutoCloseable {
+final class DeliveredTotals implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SentTotals.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveredTotals.class);
     static final long COMPACT_BYTES = 1 << 20;
 
     private final Path file;
@@ -46,7 +48,7 @@ final class SentTotals implements AutoCloseable {
     private FileChannel journal;
     private long journalBytes;
 
-    SentTotals(Path file) throws IOException {
+    DeliveredTotals(Path file) throws IOException {
         this.file = file;
         long size = 0;
         boolean torn = false;
@@ -96,20 +98,19 @@ final class SentTotals implements AutoCloseable {
         return true;
     }
 
-    /** The highest total sent for this channel, or null. */
+    /** The highest total delivered for this channel, or null. */
     BigDecimal get(String device, String channel) {
         Map<String, BigDecimal> m = byDevice.get(device);
         return m == null ? null : m.get(channel);
     }
 
-    /** True when a total was sent for this channel (so it was monotonic when sent). */
+    /** True when a total was delivered for this channel (so it was monotonic then). */
     boolean known(String device, String channel) {
         return get(device, channel) != null;
     }
 
     /**
-     * The batch without the totals below what was sent before (null when nothing is left), and raises the
-     * reference for the rest; call {@link #write()} before handing the result to the broker.
+     * The batch without the totals below the highest delivered one (null when nothing is left).
      *
      * @param monotonic which of the batch's numeric channels are totals
      * @param dropped counts and reports each value left out
@@ -121,13 +122,10 @@ final class SentTotals implements AutoCloseable {
             Batch.Value v = values.get(i);
             boolean keep = true;
             if (v.number() != null && monotonic.test(v.channel())) {
-                BigDecimal sent = get(b.device(), v.channel());
-                if (sent != null && v.number().compareTo(sent) < 0) {
+                BigDecimal delivered = get(b.device(), v.channel());
+                if (delivered != null && v.number().compareTo(delivered) < 0) {
                     keep = false;
                     dropped.accept(v);
-                } else if (raise(b.device(), v.channel(), v.number())) {
-                    unwritten.append(b.device()).append('\t').append(v.channel()).append('\t')
-                            .append(v.number().toPlainString()).append('\n');
                 }
             }
             if (!keep && kept == null) {
@@ -142,6 +140,16 @@ final class SentTotals implements AutoCloseable {
         return kept.isEmpty() ? null : new Batch(b.driver(), b.device(), b.timestamp(), kept);
     }
 
+    /** The broker acknowledged this batch: its totals raise the reference; call {@link #write()} after. */
+    void delivered(Batch b, Predicate<String> monotonic) {
+        for (Batch.Value v : b.values()) {
+            if (v.number() != null && monotonic.test(v.channel()) && raise(b.device(), v.channel(), v.number())) {
+                unwritten.append(b.device()).append('\t').append(v.channel()).append('\t')
+                        .append(v.number().toPlainString()).append('\n');
+            }
+        }
+    }
+
     /** The device was removed: a device added again under its id starts afresh. */
     void forget(String device) {
         if (byDevice.remove(device) != null) {
@@ -149,7 +157,7 @@ final class SentTotals implements AutoCloseable {
         }
     }
 
-    /** Appends what {@link #admit} raised since the last call; compacts when the journal grew large. */
+    /** Appends what {@link #delivered} raised since the last call; compacts when the journal grew large. */
     void write() throws IOException {
         if (unwritten.length() == 0) {
             return;
