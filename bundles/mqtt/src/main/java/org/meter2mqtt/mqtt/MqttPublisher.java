@@ -353,6 +353,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return heldFlushes;
     }
 
+    /** Batches the publisher thread has taken into the disk buffer (not counting the hand-off queue); for tests. */
+    long takenToDisk() {
+        return buffered;
+    }
+
     /** Totals not sent because a higher one was sent before (replays after a crash or reconnect); for tests. */
     long staleTotals() {
         return staleTotals;
@@ -742,6 +747,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         lastTotals.forget(d.id());
         lastValues.forget(d.id());
         deliveredTotals.forget(d.id());
+        // an acknowledgement still on its way must not bring the forgotten totals back
+        for (Pending p : pending) {
+            if (p.batch != null && p.batch.device().equals(d.id())) {
+                p.batch = null;
+            }
+        }
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
         controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
