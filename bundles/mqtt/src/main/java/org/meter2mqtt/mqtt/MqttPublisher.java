@@ -43,6 +43,14 @@ import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.Reading;
+import org.meter2mqtt.api.util.Backoff;
+import org.meter2mqtt.api.util.RateLimitedLog;
+import org.meter2mqtt.mqtt.client.CoalescingOutputStream;
+import org.meter2mqtt.mqtt.client.NoDelaySockets;
+import org.meter2mqtt.mqtt.client.Tls;
+import org.meter2mqtt.mqtt.discovery.DiscoveryRules;
+import org.meter2mqtt.mqtt.forward.ForwardBuffer;
+import org.meter2mqtt.mqtt.forward.ForwardBuffer.Outbound;
 import org.meter2mqtt.mqtt.layout.BoundLayout;
 import org.meter2mqtt.mqtt.layout.Layouts;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
@@ -80,6 +88,8 @@ import org.slf4j.LoggerFactory;
 public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttPublisher.class);
+    /** Recurring conditions (inbox full, disk refusing the buffer): once a minute per cause, DEBUG in between. */
+    private static final RateLimitedLog RATE_LIMITED = new RateLimitedLog(LOG, java.time.Duration.ofMinutes(1));
     private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
@@ -91,23 +101,25 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** A readings() call waiting for the publisher thread. */
-    private static final class Incoming {
-        final DeviceInfo device;
-        final List<Reading> batch;
-        final Instant received;
+    private record Incoming(DeviceInfo device, List<Reading> batch, Instant received) {
+    }
 
-        Incoming(DeviceInfo device, List<Reading> batch, Instant received) {
-            this.device = device;
-            this.batch = batch;
-            this.received = received;
+    /** What a device thread tells the publisher thread about a device; each kind applies itself. */
+    private sealed interface DeviceEvent permits DeviceChanged, DeviceRemoved {
+        void applyTo(MqttPublisher p);
+    }
+
+    private record DeviceChanged(DeviceInfo device) implements DeviceEvent {
+        @Override
+        public void applyTo(MqttPublisher p) {
+            p.deviceChangedNow(device);
         }
     }
 
-    private static final class Removed {
-        final DeviceInfo device;
-
-        Removed(DeviceInfo device) {
-            this.device = device;
+    private record DeviceRemoved(DeviceInfo device) implements DeviceEvent {
+        @Override
+        public void applyTo(MqttPublisher p) {
+            p.deviceRemovedNow(device);
         }
     }
 
@@ -133,6 +145,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final class Pending {
         final IMqttDeliveryToken token;
         SegmentQueue.Record record;
+        /** The batch this message ends (its last message), for the delivered totals; null otherwise. */
+        Batch batch;
         final Runnable onAck;
         boolean fromMemory;
 
@@ -156,17 +170,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final class Link {
         volatile long handed;
         volatile CoalescingOutputStream out;
-    }
-
-    /** A batch sent from memory, and its record on disk (null when the disk refused it: counted, logged). */
-    private static final class Held {
-        final Batch batch;
-        final SegmentQueue.Record record;
-
-        Held(Batch batch, SegmentQueue.Record record) {
-            this.batch = batch;
-            this.record = record;
-        }
     }
 
     /** What the publisher thread knows about one device. */
@@ -196,7 +199,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final String gatewayVersion;
     private final Clock clock;
     private final AtomicReference<MqttSettings> wanted = new AtomicReference<>();
-    private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<DeviceEvent> control = new ConcurrentLinkedQueue<>();
     private final ArrayBlockingQueue<Incoming> data = new ArrayBlockingQueue<>(INBOX);
     private final Semaphore signal = new Semaphore(0);
     /** The current plain-TCP connection's count of PUBLISHes handed to Paho, and its socket stream. */
@@ -215,7 +218,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private volatile long bufferDropped;
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
-    private volatile long spilled;
 
     // Publisher thread only.
     private MqttSettings active;
@@ -226,19 +228,22 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private LastTotals lastTotals;
     /** state.layout = json: every channel's latest numeric value, so the state JSON never lacks a field. */
     private LastTotals lastValues;
+    /** The highest total handed to the broker per channel, journaled before it is: no replay goes below it. */
+    private DeliveredTotals deliveredTotals;
+    private volatile long staleTotals;
     private volatile MqttAsyncClient client;
     private boolean connected;
     private int failures;
+    private Backoff backoff;
+    private java.time.Duration backoffMax;
     private long nextAttempt;
     private String lastFailure;
     private final Map<String, DeviceEntry> devices = new LinkedHashMap<>();
     private final LinkedHashMap<String, Outgoing> controlOut = new LinkedHashMap<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /** Disk errors of earlier buffers (the buffer is replaced when its settings change). */
     private long queueErrors;
-    // The direct path: batches kept in memory (never on disk) until the broker acknowledged them.
-    private final ArrayDeque<Held> unsent = new ArrayDeque<>();
-    private final ArrayDeque<Held> inflight = new ArrayDeque<>();
-    private int memoryMessages;
+    private ForwardBuffer forward;
     private boolean stopping;
     private final Map<String, Topics.Device> deviceTopics = new HashMap<>();
     private Instant lastTimestamp;
@@ -282,7 +287,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     @Override
     public void deviceChanged(DeviceInfo device) {
-        control.add(device);
+        control.add(new DeviceChanged(device));
         signal.release();
     }
 
@@ -290,17 +295,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     public void readings(DeviceInfo device, List<Reading> batch) {
         if (!data.offer(new Incoming(device, batch, clock.instant()))) {
             long n = inboxDropped.incrementAndGet();
-            if (n % 1000 == 1) {
-                LOG.warn("MQTT output cannot keep up: {} batches dropped before reaching the buffer "
-                        + "(disk too slow or full?)", n);
-            }
+            RATE_LIMITED.warn("inbox", "MQTT output cannot keep up: {} batches dropped before reaching the buffer "
+                    + "(disk too slow or full?)", n);
         }
         signal.release();
     }
 
     @Override
     public void deviceRemoved(DeviceInfo device) {
-        control.add(new Removed(device));
+        control.add(new DeviceRemoved(device));
         signal.release();
     }
 
@@ -350,9 +353,19 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return heldFlushes;
     }
 
+    /** Batches the publisher thread has taken into the disk buffer (not counting the hand-off queue); for tests. */
+    long takenToDisk() {
+        return buffered;
+    }
+
+    /** Totals not sent because a higher one was sent before (replays after a crash or reconnect); for tests. */
+    long staleTotals() {
+        return staleTotals;
+    }
+
     /** Batches moved from the direct path to the disk buffer (connection lost, stop, broker behind); for tests. */
     long spilled() {
-        return spilled;
+        return forward == null ? 0 : forward.spilled();
     }
 
     /** Sends what is in flight (up to 2 s), says offline, disconnects and closes the buffer. */
@@ -386,6 +399,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
             lastTotals = new LastTotals(dataDir.resolve("totals.json"));
             lastValues = new LastTotals(dataDir.resolve("latest.json"));
+            deliveredTotals = new DeliveredTotals(dataDir.resolve("delivered-totals.log"));
             startedAt = System.nanoTime();
             orphanCheckAt = startedAt + wanted.get().orphanDelay().toNanos();
             orphansChecked = false;
@@ -410,6 +424,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 }
                 if (queue != null) {
                     queue.flush();
+                    // before a connect attempt that may take the whole connect timeout
+                    buffered = queue.pending();
                 }
                 store.save();
                 lastTotals.save(false);
@@ -432,7 +448,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 }
                 // batches held in memory are on disk too, hence in pending()
                 buffered = queue == null ? 0 : queue.pending();
-                bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors;
+                bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors + (forward == null ? 0 : forward.errors());
                 if (!busy) {
                     flushHeld();
                     long wait = client == null && active.problems().isEmpty()
@@ -468,10 +484,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (queue != null) {
                 spill();
                 queue.close();
+                queueErrors += forward.errors();
             }
             pending.clear();
             queue = new SegmentQueue(dataDir.resolve("mqtt-buffer"), s.bufferMaxBytes(), s.bufferMaxAge(),
                     s.fsyncInterval(), clock::millis);
+            forward = new ForwardBuffer(queue, dataDir.resolve("mqtt-buffer"));
         }
         Topics oldTopics = topics;
         topics = new Topics(s);
@@ -505,6 +523,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             nextAttempt = System.nanoTime();
         } else if (reconnect) {
             failures = 0;
+            backoff = null;
             lastFailure = null;
             nextAttempt = System.nanoTime();
         }
@@ -515,8 +534,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * would stay in Home Assistant as dead entities, so it gets empty retained payloads.
      */
     private void retractMoved(MqttSettings old, Topics oldTopics, MqttSettings s) {
-        if (s.discovery() && s.discoveryPrefix().equals(old.discoveryPrefix())
-                && s.gatewayId().equals(old.gatewayId())) {
+        if (!DiscoveryRules.retractAll(old.discovery(), old.discoveryPrefix(), old.gatewayId(), s.discovery(),
+                s.discoveryPrefix(), s.gatewayId())) {
             return;
         }
         // Every config topic holds the prefix and the gateway id, so none of the old ones is announced again.
@@ -534,12 +553,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * "offline" there forever, so they get empty retained payloads (owed, so a restart still sends them).
      */
     private void retractMovedStatuses(MqttSettings old, Topics oldTopics, MqttSettings s) {
-        boolean prefixMoved = !s.topicPrefix().equals(old.topicPrefix());
-        if (!prefixMoved && s.gatewayId().equals(old.gatewayId())) {
+        DiscoveryRules.StatusMove move = DiscoveryRules.statusMove(old.topicPrefix(), old.gatewayId(),
+                s.topicPrefix(), s.gatewayId());
+        if (move == DiscoveryRules.StatusMove.NONE) {
             return;
         }
         owe(oldTopics.gatewayStatus());
-        if (prefixMoved) {
+        if (move == DiscoveryRules.StatusMove.ALL) {
             devices.forEach((id, e) -> {
                 owe(oldTopics.deviceStatus(e.info.driverId(), id));
                 owe(oldTopics.deviceInfo(e.info.driverId(), id));
@@ -555,21 +575,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * stopped, so nobody called {@link #deviceRemoved}. Their entities and status are retracted as if it had.
      */
     private void retractOrphans() {
-        for (String id : store.devices()) {
-            if (devices.containsKey(id)) {
-                continue;
-            }
-            Set<String> gone = new LinkedHashSet<>(store.announced(id));
-            int entities = gone.size();
-            if (store.status(id) != null) {
-                gone.add(store.status(id));
-                // the info topic sits next to the status topic
-                gone.add(store.status(id).replaceFirst("/status$", "/info"));
-            }
-            gone.forEach(this::owe);
+        for (String id : DiscoveryRules.orphans(store.devices(), devices.keySet())) {
+            int entities = store.announced(id).size();
+            DiscoveryRules.orphanTopics(store.announced(id), store.status(id)).forEach(this::owe);
             store.forget(id);
             lastTotals.forget(id);
             lastValues.forget(id);
+            deliveredTotals.forget(id);
             LOG.info("Device {} no longer exists (its .cfg was removed while the gateway was stopped): retracting "
                     + "its status and {} Home Assistant entities", id, entities);
         }
@@ -578,14 +590,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** Drains the in-memory queues into device state and the disk buffer. */
     private boolean processEvents() throws IOException {
         boolean any = false;
-        Object c;
+        DeviceEvent c;
         while ((c = control.poll()) != null) {
             any = true;
-            if (c instanceof DeviceInfo) {
-                deviceChangedNow((DeviceInfo) c);
-            } else {
-                deviceRemovedNow(((Removed) c).device);
-            }
+            c.applyTo(this);
         }
         Incoming in;
         int n = 0;
@@ -599,18 +607,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             accept(in);
         }
         return any;
-    }
-
-    /**
-     * Messages of in-memory batches (sent or not) beyond which new batches wait. The window is enough: each loop
-     * takes only what the acknowledgements made room for, and sends it in the same turn.
-     */
-    private int directWindow() {
-        return active.maxInflight();
-    }
-
-    private static int messageCount(Batch b) {
-        return b.values().size() + 1;
     }
 
     private void deviceChangedNow(DeviceInfo d) {
@@ -652,16 +648,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Map<String, byte[]> configs = discoveryConfigs(d);
         Set<String> before = new LinkedHashSet<>(store.announced(d.id()));
         before.addAll(e.configs.keySet());
-        for (String topic : before) {
-            if (!configs.containsKey(topic)) {
-                LOG.info("Channel gone from device {}: removing Home Assistant entity {}", d.id(), topic);
-                owe(topic);
-            }
+        for (String topic : DiscoveryRules.gone(before, configs.keySet())) {
+            LOG.info("Channel gone from device {}: removing Home Assistant entity {}", d.id(), topic);
+            owe(topic);
         }
-        for (Map.Entry<String, byte[]> cfg : configs.entrySet()) {
-            if (!Arrays.equals(cfg.getValue(), e.configs.get(cfg.getKey()))) {
-                controlOut.put(cfg.getKey(), new Outgoing(cfg.getValue(), 1, true, null));
-            }
+        for (String topic : DiscoveryRules.changed(configs, e.configs)) {
+            controlOut.put(topic, new Outgoing(configs.get(topic), 1, true, null));
         }
         e.configs = configs;
         store.announce(d.id(), configs.keySet());
@@ -754,6 +746,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.forget(d.id());
         lastTotals.forget(d.id());
         lastValues.forget(d.id());
+        deliveredTotals.forget(d.id());
+        // an acknowledgement still on its way must not bring the forgotten totals back
+        for (Pending p : pending) {
+            if (p.batch != null && p.batch.device().equals(d.id())) {
+                p.batch = null;
+            }
+        }
         // Clear the retained status so nothing about the device stays on the broker.
         controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
         controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
@@ -770,15 +769,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     /** Checks one batch and hands it to the direct path or the disk buffer. */
     private void accept(Incoming in) throws IOException {
-        DeviceInfo d = in.device;
+        DeviceInfo d = in.device();
         DeviceEntry e = devices.get(d.id());
         if (e == null) {
             deviceChangedNow(d);
             e = devices.get(d.id());
         }
-        List<Batch.Value> values = new ArrayList<>(in.batch.size());
+        List<Batch.Value> values = new ArrayList<>(in.batch().size());
         Instant ts = null;
-        for (Reading r : in.batch) {
+        for (Reading r : in.batch()) {
             if (!r.status().publishable() || !r.hasValue()) {
                 continue;
             }
@@ -804,86 +803,20 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (values.isEmpty()) {
             return;
         }
-        Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received : ts,
+        Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received() : ts,
                 values);
         e.lastReading = b.timestamp();
-        int n = messageCount(b);
-        // From memory only while nothing older waits on disk (order) and within the window; on disk either way.
-        if (connected && queue.caughtUp()
-                && (stopping || memoryMessages == 0 || memoryMessages + n <= directWindow())) {
-            unsent.add(new Held(b, appendTaken(b)));
-            memoryMessages += n;
-            return;
-        }
-        append(b);
+        // The window is enough for the direct path: each loop takes only what the acknowledgements made room for,
+        // and sends it in the same turn.
+        forward.add(b, connected, stopping, active.maxInflight());
     }
 
-    /** Appends a batch sent from memory; returns its record, or null when the disk refused it (counted, logged). */
-    private SegmentQueue.Record appendTaken(Batch b) {
-        try {
-            SegmentQueue.Record r = queue.appendTaken(b.encode());
-            if (r == null) {
-                queueErrors++;
-                LOG.warn("Device {}: batch of {} values is larger than a buffer segment; sent, but not kept on disk",
-                        b.device(), b.values().size());
-            }
-            return r;
-        } catch (IOException ex) {
-            queueErrors++;
-            if (queueErrors % 1000 == 1) {
-                LOG.error("Cannot write the MQTT buffer under {} ({}); {} batches not kept on disk so far (sent from "
-                        + "memory; a crash now loses them). Free disk space", dataDir, ex.getMessage(), queueErrors);
-            }
-            return null;
-        }
-    }
-
-    /** Appends to the disk buffer; returns the record, or null when it was lost (counted and logged). */
-    private byte[] append(Batch b) {
-        byte[] record = b.encode();
-        try {
-            if (queue.append(record)) {
-                return record;
-            }
-            queueErrors++;
-            LOG.warn("Device {}: batch of {} values is larger than a buffer segment; dropped", b.device(),
-                    b.values().size());
-        } catch (IOException ex) {
-            queueErrors++;
-            if (queueErrors % 1000 == 1) {
-                LOG.error("Cannot write the MQTT buffer under {} ({}); {} batches lost so far. Free disk space",
-                        dataDir, ex.getMessage(), queueErrors);
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Gives up the batches held in memory (connection lost, stop, new buffer settings): their records are on disk
-     * and are read again from the first unacknowledged one after the next rewind. A batch the disk refused is
-     * appended once more (best effort: behind newer ones).
-     */
+    /** Gives up the batches kept in memory (see {@link ForwardBuffer#spill}). */
     private void spill() {
-        if (memoryMessages == 0 && inflight.isEmpty() && unsent.isEmpty()) {
-            return;
-        }
-        for (Held h : inflight) {
-            if (h.record == null) {
-                append(h.batch);
+        if (forward != null && forward.spill() > 0) {
+            for (Pending p : pending) {
+                p.fromMemory = false;
             }
-        }
-        for (Held h : unsent) {
-            if (h.record == null) {
-                append(h.batch);
-            }
-        }
-        LOG.debug("{} in-memory batches left to the MQTT buffer", inflight.size() + unsent.size());
-        spilled += inflight.size() + unsent.size();
-        inflight.clear();
-        unsent.clear();
-        memoryMessages = 0;
-        for (Pending p : pending) {
-            p.fromMemory = false;
         }
     }
 
@@ -896,7 +829,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         SSLSocketFactory sockets = null;
         if (s.tls()) {
             try {
-                sockets = Tls.socketFactory(s);
+                sockets = Tls.socketFactory(s.caFile(), s.certFile(), s.keyFile());
             } catch (GeneralSecurityException | IOException e) {
                 failed(s, "TLS setup failed: " + e.getMessage(), true);
                 return;
@@ -954,6 +887,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             LOG.info("Connected to MQTT broker {} as {}", s.url(), s.clientId());
         }
         failures = 0;
+        backoff = null;
         lastFailure = null;
         everConnected = true;
         status(State.CONNECTED, s.url());
@@ -1015,9 +949,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** A connection attempt failed: log (not every retry), set the status, schedule the next one. */
     private void failed(MqttSettings s, String reason, boolean configProblem) {
         failures++;
-        long backoffMs = Math.min(s.reconnectMax().toMillis(), 1000L << Math.min(failures - 1, 16));
-        backoffMs = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
-        nextAttempt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+        nextAttempt = System.nanoTime() + backoff(s).fail().toNanos();
         status(configProblem ? State.CONFIG_ERROR : State.CONNECTING, reason);
         if (!reason.equals(lastFailure) || failures % 100 == 0) {
             if (configProblem) {
@@ -1036,6 +968,25 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             LOG.debug("MQTT connection attempt {} to {} failed: {}", failures, s.url(), reason);
         }
         lastFailure = reason;
+    }
+
+    /**
+     * The reconnect delays: from 1 s doubling up to {@code reconnect.max}, half of each drawn at random so gateways
+     * that lost one broker together do not all come back in the same millisecond. Reset on every connect.
+     */
+    private Backoff backoff(MqttSettings s) {
+        if (backoff == null || !s.reconnectMax().equals(backoffMax)) {
+            backoffMax = s.reconnectMax();
+            java.time.Duration max = backoffMax.isZero() || backoffMax.isNegative() ? java.time.Duration.ofMillis(1)
+                    : backoffMax;
+            java.time.Duration first = java.time.Duration.ofSeconds(1).compareTo(max) > 0 ? max
+                    : java.time.Duration.ofSeconds(1);
+            backoff = new Backoff(first, max, 0.5);
+            for (int i = 0; i < failures - 1; i++) {
+                backoff.fail();
+            }
+        }
+        return backoff;
     }
 
     /** A readable reason, with a hint for the usual TLS mistakes. */
@@ -1072,6 +1023,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 cause instanceof MqttException ? describe((MqttException) cause) : String.valueOf(cause));
         dropConnection();
         failures = 0;
+        backoff = null;
         nextAttempt = System.nanoTime();
         status(State.CONNECTING, "connection lost: " + cause);
     }
@@ -1209,40 +1161,26 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 pending.add(new Pending(t, null, o.onAck));
                 any = true;
             }
-            // Memory first: a batch is held there only when the buffer had handed out everything, so it is older
-            // than any record still to be read.
-            while (pending.size() < window && !pahoFull()) {
-                Held h = unsent.poll();
-                if (h == null) {
-                    break;
+            // Totals below one already delivered are duplicates of a replay (see DeliveredTotals).
+            List<Outbound> ready = forward.take(window - pending.size(), () -> !pahoFull());
+            any |= !ready.isEmpty();
+            for (Outbound o : ready) {
+                if (o.batch != null) {
+                    o.batch = deliveredTotals.admit(o.batch, ch -> isTotal(o.batch.device(), ch), this::staleTotal);
                 }
-                any = true;
-                // In flight before the first publish: if that throws, the batch is given up with the others.
-                inflight.add(h);
-                Pending last = publish(h.batch);
-                last.fromMemory = true;
-                last.record = h.record;
             }
-            while (pending.size() < window && !pahoFull()) {
-                SegmentQueue.Record r = queue.next();
-                if (r == null) {
-                    break;
+            for (Outbound o : ready) {
+                Pending last;
+                if (o.batch == null) {
+                    // expired, damaged, or only old totals: committed in order, nothing sent
+                    last = new Pending(null, o.record, null);
+                    pending.add(last);
+                } else {
+                    last = publish(o.batch);
+                    last.record = o.record;
+                    last.batch = o.batch;
                 }
-                any = true;
-                if (r.expired()) {
-                    pending.add(new Pending(null, r, null));
-                    continue;
-                }
-                Batch b;
-                try {
-                    b = Batch.decode(r.payload());
-                } catch (IOException e) {
-                    queueErrors++;
-                    LOG.warn("Skipping a damaged record in the MQTT buffer: {}", e.getMessage());
-                    pending.add(new Pending(null, r, null));
-                    continue;
-                }
-                publish(b).record = r;
+                last.fromMemory = o.fromMemory;
             }
         } catch (MqttException e) {
             lost = e;
@@ -1250,6 +1188,22 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             return true;
         }
         return any | reap();
+    }
+
+    /**
+     * Whether a channel is a total that must not go down: as the device says, or, for a device not (yet) known in
+     * this run (a replay right after a restart), whether a total was sent for it before.
+     */
+    private boolean isTotal(String device, String channel) {
+        DeviceEntry e = devices.get(device);
+        Channel ch = e == null ? null : e.channels.get(channel);
+        return ch != null ? ch.monotonic() : deliveredTotals.known(device, channel);
+    }
+
+    private void staleTotal(Batch.Value v) {
+        staleTotals++;
+        LOG.debug("Not re-sending {} = {}: a higher total was sent before (a replay after a crash or reconnect)",
+                v.channel(), v.number().toPlainString());
     }
 
     /**
@@ -1365,15 +1319,17 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
             pending.poll();
             any = true;
-            if (p.record != null) {
-                queue.commit(p.record);
-            }
-            if (p.fromMemory) {
-                memoryMessages -= messageCount(inflight.poll().batch);
+            forward.acked(p.record, p.fromMemory);
+            if (p.batch != null) {
+                Batch b = p.batch;
+                deliveredTotals.delivered(b, ch -> isTotal(b.device(), ch));
             }
             if (p.onAck != null) {
                 p.onAck.run();
             }
+        }
+        if (any) {
+            deliveredTotals.write();
         }
         return any;
     }
@@ -1452,6 +1408,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         store.save();
         lastTotals.save(true);
         lastValues.save(true);
+        deliveredTotals.close();
         queue.close();
         status(State.STOPPED, "stopped");
         LOG.info("MQTT output stopped; {} batches stay buffered for the next start", queue.pending());
@@ -1463,6 +1420,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (queue != null) {
                 spill();
                 queue.close();
+            }
+            if (deliveredTotals != null) {
+                deliveredTotals.close();
             }
         } catch (IOException e) {
             LOG.warn("Closing the MQTT buffer: {}", e.toString());

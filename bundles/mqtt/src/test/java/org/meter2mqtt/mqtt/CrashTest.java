@@ -66,7 +66,7 @@ class CrashTest {
         }
         // taken by the publisher thread (no time asserted: a cold JVM on a loaded machine takes a while), then more
         // than a second before the kill
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(p::buffered, b -> b >= n);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(p::takenToDisk, b -> b >= n);
         Thread.sleep(1500);
         System.out.println("FED " + p.buffered() + " " + p.published());
         System.out.flush();

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.mqtt.client.Tls;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus;
 
 /** TLS against mosquitto with a CA and server certificate generated here with openssl. */
@@ -83,7 +84,7 @@ class TlsTest {
     void connectsWithTheRightCaAndPublishes() throws Exception {
         TestBroker.Mosquitto b = tlsBroker();
         MqttSettings s = tls("localhost", b.port, pki.resolve("ca.pem").toString(), true);
-        Subscriber sub = new Subscriber("ssl://localhost:" + b.port, "tls-witness", true, Tls.socketFactory(s),
+        Subscriber sub = new Subscriber("ssl://localhost:" + b.port, "tls-witness", true, Tls.socketFactory(s.caFile(), s.certFile(), s.keyFile()),
                 "meters/#");
         open.add(0, sub);
         MqttPublisher p = publisher(s);

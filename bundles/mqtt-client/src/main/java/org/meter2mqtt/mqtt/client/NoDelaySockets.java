@@ -1,4 +1,4 @@
-package org.meter2mqtt.mqtt;
+package org.meter2mqtt.mqtt.client;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,7 +16,7 @@ import javax.net.ssl.SSLSocketFactory;
  * (up to 40 ms on Linux) whenever an earlier segment is unacknowledged. Paho 1.2.5 calls {@code createSocket()}
  * and connects itself, for tcp:// and ssl:// alike; the other methods are there for completeness.
  */
-final class NoDelaySockets {
+public final class NoDelaySockets {
 
     private NoDelaySockets() {
     }
@@ -28,7 +28,7 @@ final class NoDelaySockets {
      * @param handed PUBLISH packets the publisher has handed Paho on the connection these sockets are for
      * @param streams told of each socket's stream, so that the publisher can flush what is held back
      */
-    static SocketFactory coalescing(LongSupplier handed, Consumer<CoalescingOutputStream> streams) {
+    public static SocketFactory coalescing(LongSupplier handed, Consumer<CoalescingOutputStream> streams) {
         return new Plain() {
             @Override
             public Socket createSocket() throws IOException {
@@ -49,8 +49,13 @@ final class NoDelaySockets {
     }
 
     /** For ssl://: the TLS factory of {@link Tls}, with TCP_NODELAY on every socket it makes. */
-    static SSLSocketFactory tls(SSLSocketFactory delegate) {
+    public static SSLSocketFactory tls(SSLSocketFactory delegate) {
         return new TlsFactory(delegate);
+    }
+
+    /** For tcp:// where several threads publish (no coalescing: that needs one publishing thread's count). */
+    public static SocketFactory plain() {
+        return new Plain();
     }
 
     private static <S extends Socket> S noDelay(S s) throws IOException {

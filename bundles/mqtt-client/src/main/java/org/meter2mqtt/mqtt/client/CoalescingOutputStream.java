@@ -1,4 +1,4 @@
-package org.meter2mqtt.mqtt;
+package org.meter2mqtt.mqtt.client;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,12 +11,12 @@ import java.util.function.LongSupplier;
  * (bench/mqtt). Here a flush after a PUBLISH is held back while the publisher has handed Paho more PUBLISHes than
  * this stream has seen: Paho's sender has them queued and comes back at once with the next, whose flush then
  * writes both. Any other packet (CONNECT, PINGREQ, SUBSCRIBE, PUBACK, DISCONNECT...), a full buffer, a count
- * that has caught up, or {@link #flushHeld()} (the publisher's idle loop, a safety net) write everything.
+ * that has caught up, or {@link #flushHeld(long)} (the publisher's idle loop, a safety net) write everything.
  *
  * <p>The count must never run ahead of what Paho will really write on this connection, or a message could sit
  * here: the publisher adds to it only after {@code publish} returned, and each connection gets a new count.
  */
-final class CoalescingOutputStream extends OutputStream {
+public final class CoalescingOutputStream extends OutputStream {
 
     private static final int PUBLISH = 3;
 
@@ -86,7 +86,7 @@ final class CoalescingOutputStream extends OutputStream {
      * count ever ran ahead. A sender that is merely slow (not scheduled, or busy) is left alone: its next write
      * takes the held bytes along. True if it wrote something.
      */
-    synchronized boolean flushHeld(long ageNanos) throws IOException {
+    public synchronized boolean flushHeld(long ageNanos) throws IOException {
         if (heldSince == 0 || System.nanoTime() - heldSince < ageNanos) {
             return false;
         }
@@ -100,7 +100,7 @@ final class CoalescingOutputStream extends OutputStream {
     }
 
     /** PUBLISH packets written to this stream (complete ones), for tests. */
-    synchronized long publishes() {
+    public synchronized long publishes() {
         return publishes;
     }
 

@@ -1,4 +1,4 @@
-package org.meter2mqtt.mqtt;
+package org.meter2mqtt.mqtt.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

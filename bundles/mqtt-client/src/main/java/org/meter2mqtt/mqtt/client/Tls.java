@@ -1,4 +1,4 @@
-package org.meter2mqtt.mqtt;
+package org.meter2mqtt.mqtt.client;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,21 +21,25 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /** Builds the TLS socket factory from PEM files, as Mosquitto users have them. */
-final class Tls {
+public final class Tls {
 
     private Tls() {
     }
 
     /**
+     * @param caFile PEM CA certificates to trust, or null for the JDK's trust store
+     * @param certFile PEM client certificate chain, or null for no client certificate
+     * @param keyFile PEM private key of {@code certFile}
      * @throws GeneralSecurityException with a message naming the file and what to do, when a file is not
      *         what it should be
      */
-    static SSLSocketFactory socketFactory(MqttSettings s) throws GeneralSecurityException, IOException {
+    public static SSLSocketFactory socketFactory(String caFile, String certFile, String keyFile)
+            throws GeneralSecurityException, IOException {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        if (s.caFile() != null) {
+        if (caFile != null) {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
-            Collection<? extends Certificate> cas = certificates(s.caFile());
+            Collection<? extends Certificate> cas = certificates(caFile);
             int i = 0;
             for (Certificate c : cas) {
                 trust.setCertificateEntry("ca" + i++, c);
@@ -46,12 +50,12 @@ final class Tls {
             tmf.init((KeyStore) null);
         }
         KeyManagerFactory kmf = null;
-        if (s.certFile() != null) {
-            Collection<? extends Certificate> chain = certificates(s.certFile());
+        if (certFile != null) {
+            Collection<? extends Certificate> chain = certificates(certFile);
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
             char[] none = new char[0];
-            keys.setKeyEntry("client", privateKey(s.keyFile()), none, chain.toArray(new Certificate[0]));
+            keys.setKeyEntry("client", privateKey(keyFile), none, chain.toArray(new Certificate[0]));
             kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, none);
         }

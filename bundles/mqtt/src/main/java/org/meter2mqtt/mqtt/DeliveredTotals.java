@@ -1,0 +1,199 @@
+package org.meter2mqtt.mqtt;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+import org.meter2mqtt.store.AtomicFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The highest total (monotonic channel) of every device that the broker acknowledged, journaled to
+ * {@code delivered-totals.log} in the loop turn that reaped the acknowledgement.
+ *
+ * <p>Why: the buffer is at least once. After a crash it sends again from its last saved acknowledgement (the cursor
+ * is saved at most every {@code buffer.fsync.ms}), so a subscriber that already saw total 102 would then see 100 and
+ * 101 again, and Home Assistant takes a lower total for a meter reset. {@code totals.json} (the accept-time check)
+ * is saved only every 30 s, so it cannot tell. A queued value below the highest acknowledged one is a duplicate of a
+ * delivered reading and is not sent again. Values equal to it pass (not lower). Only acknowledged values count: a
+ * reading that was handed to the broker but never acknowledged (a relay that swallowed it) may never have arrived,
+ * and must still be delivered after the restart. What this cannot rule out: two or more messages that the broker
+ * delivered but whose acknowledgements the output had not reaped when it was killed (milliseconds).
+ *
+ * <p>One line per raised total, {@code device TAB channel TAB value}, appended (the page cache survives a process
+ * crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose the buffer's own
+ * cursor). {@code - TAB device} forgets a device. Rewritten compactly when its last line is torn and when it grows past
+ * {@link #COMPACT_BYTES}. A torn last line (killed mid-write) is skipped.
+ */
+final class DeliveredTotals implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveredTotals.class);
+    static final long COMPACT_BYTES = 1 << 20;
+
+    private final Path file;
+    private final Map<String, Map<String, BigDecimal>> byDevice = new HashMap<>();
+    private final StringBuilder unwritten = new StringBuilder();
+    private FileChannel journal;
+    private long journalBytes;
+
+    DeliveredTotals(Path file) throws IOException {
+        this.file = file;
+        long size = 0;
+        boolean torn = false;
+        if (Files.exists(file)) {
+            byte[] all = Files.readAllBytes(file);
+            size = all.length;
+            torn = size > 0 && all[all.length - 1] != '\n';
+            for (String line : new String(all, StandardCharsets.UTF_8).split("\n")) {
+                read(line);
+            }
+        }
+        if (torn || size > COMPACT_BYTES) {
+            // a torn last line must not run into the next one appended
+            compact();
+        } else {
+            // no rewrite (and no fsync) at every start: the output must be taking batches within moments
+            Files.createDirectories(file.getParent());
+            journal = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+            journalBytes = size;
+        }
+    }
+
+    private void read(String line) {
+        String[] f = line.split("\t", -1);
+        if (f.length == 2 && f[0].equals("-")) {
+            byDevice.remove(f[1]);
+            return;
+        }
+        if (f.length != 3) {
+            return;
+        }
+        try {
+            raise(f[0], f[1], new BigDecimal(f[2]));
+        } catch (NumberFormatException e) {
+            LOG.debug("{}: skipping the torn line '{}'", file, line);
+        }
+    }
+
+    private boolean raise(String device, String channel, BigDecimal value) {
+        Map<String, BigDecimal> m = byDevice.computeIfAbsent(device, k -> new HashMap<>());
+        BigDecimal old = m.get(channel);
+        if (old != null && old.compareTo(value) >= 0) {
+            return false;
+        }
+        m.put(channel, value);
+        return true;
+    }
+
+    /** The highest total delivered for this channel, or null. */
+    BigDecimal get(String device, String channel) {
+        Map<String, BigDecimal> m = byDevice.get(device);
+        return m == null ? null : m.get(channel);
+    }
+
+    /** True when a total was delivered for this channel (so it was monotonic then). */
+    boolean known(String device, String channel) {
+        return get(device, channel) != null;
+    }
+
+    /**
+     * The batch without the totals below the highest delivered one (null when nothing is left).
+     *
+     * @param monotonic which of the batch's numeric channels are totals
+     * @param dropped counts and reports each value left out
+     */
+    Batch admit(Batch b, Predicate<String> monotonic, java.util.function.Consumer<Batch.Value> dropped) {
+        List<Batch.Value> kept = null;
+        List<Batch.Value> values = b.values();
+        for (int i = 0; i < values.size(); i++) {
+            Batch.Value v = values.get(i);
+            boolean keep = true;
+            if (v.number() != null && monotonic.test(v.channel())) {
+                BigDecimal delivered = get(b.device(), v.channel());
+                if (delivered != null && v.number().compareTo(delivered) < 0) {
+                    keep = false;
+                    dropped.accept(v);
+                }
+            }
+            if (!keep && kept == null) {
+                kept = new ArrayList<>(values.subList(0, i));
+            } else if (keep && kept != null) {
+                kept.add(v);
+            }
+        }
+        if (kept == null) {
+            return b;
+        }
+        return kept.isEmpty() ? null : new Batch(b.driver(), b.device(), b.timestamp(), kept);
+    }
+
+    /** The broker acknowledged this batch: its totals raise the reference; call {@link #write()} after. */
+    void delivered(Batch b, Predicate<String> monotonic) {
+        for (Batch.Value v : b.values()) {
+            if (v.number() != null && monotonic.test(v.channel()) && raise(b.device(), v.channel(), v.number())) {
+                unwritten.append(b.device()).append('\t').append(v.channel()).append('\t')
+                        .append(v.number().toPlainString()).append('\n');
+            }
+        }
+    }
+
+    /** The device was removed: a device added again under its id starts afresh. */
+    void forget(String device) {
+        if (byDevice.remove(device) != null) {
+            unwritten.append("-\t").append(device).append('\n');
+        }
+    }
+
+    /** Appends what {@link #delivered} raised since the last call; compacts when the journal grew large. */
+    void write() throws IOException {
+        if (unwritten.length() == 0) {
+            return;
+        }
+        byte[] bytes = unwritten.toString().getBytes(StandardCharsets.UTF_8);
+        unwritten.setLength(0);
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+            journal.write(buf);
+        }
+        journalBytes += bytes.length;
+        if (journalBytes > COMPACT_BYTES) {
+            compact();
+        }
+    }
+
+    /** One line per channel, written atomically; the journal then goes on from there. */
+    private void compact() throws IOException {
+        if (journal != null) {
+            journal.close();
+        }
+        StringBuilder all = new StringBuilder();
+        new TreeMap<>(byDevice).forEach((d, m) -> new TreeMap<>(m).forEach((c, v) -> all.append(d).append('\t')
+                .append(c).append('\t').append(v.toPlainString()).append('\n')));
+        byte[] bytes = all.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, bytes);
+        journal = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        journalBytes = bytes.length;
+    }
+
+    @Override
+    public void close() throws IOException {
+        write();
+        if (journal != null) {
+            journal.close();
+            journal = null;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package org.meter2mqtt.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.meter2mqtt.api.Channel;
+import org.meter2mqtt.api.DeviceInfo;
+
+/**
+ * Issue 12, "lower totals after kill -9": a publisher in its own JVM sends a rising total to Mosquitto and is
+ * killed with SIGKILL mid-flow. Its buffer's acknowledged position is saved only every minute here
+ * ({@code buffer.fsync.ms}), so after the restart it sends again everything it had sent. A subscriber that watched
+ * the whole time must never see a total below the highest one the broker had acknowledged (what was in flight at
+ * the kill may come again: at least once); a channel marked {@link Channel#resets()} is sent again as it is, which
+ * proves that the replay really happened.
+ */
+class TotalsAfterCrashTest {
+
+    private static final String ENERGY = "meters/demo/e1/energy_import";
+    private static final String PERIOD = "meters/demo/e1/period";
+    static final Channel PERIOD_CH = Channel.builder("period").name("This period").unit("kWh")
+            .stateClass(Channel.StateClass.TOTAL_INCREASING).resets(true).build();
+
+    @TempDir
+    static Path tmp;
+
+    static TestBroker broker;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = new TestBroker.Mosquitto(tmp.resolve("broker"));
+        broker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        broker.close();
+    }
+
+    static MqttPublisher publisher(Path data) {
+        MqttPublisher p = new MqttPublisher(data, "0.1.0", Clock.systemUTC());
+        // the buffer's cursor is saved once a minute: a crash replays everything sent before it
+        p.start(PublisherTest.settings(broker == null ? "" : broker.url())
+                .buffer(8L << 20, Duration.ofDays(1), Duration.ofSeconds(60)).build());
+        return p;
+    }
+
+    static DeviceInfo meter() {
+        return Devices.meter("e1", Devices.ENERGY, PERIOD_CH, Devices.SEQ);
+    }
+
+    /** The child: a publisher to {@code args[1]} on data folder {@code args[0]}, fed a rising total until killed. */
+    public static void main(String[] args) throws Exception {
+        MqttPublisher p = new MqttPublisher(Path.of(args[0]), "0.1.0", Clock.systemUTC());
+        p.start(PublisherTest.settings(args[1]).buffer(8L << 20, Duration.ofDays(1), Duration.ofSeconds(60))
+                .build());
+        DeviceInfo e1 = meter();
+        p.deviceChanged(e1);
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(p::state,
+                s -> s == org.meter2mqtt.mqtt.status.MqttOutputStatus.State.CONNECTED);
+        System.out.println("CONNECTED");
+        System.out.flush();
+        for (int i = 1;; i++) {
+            p.readings(e1, Devices.readings(PublisherTest.T0.plusSeconds(i), "energy_import", i + ".000",
+                    "period", i + ".000", "seq", i));
+            Thread.sleep(5);
+        }
+    }
+
+    private static List<BigDecimal> numbers(Subscriber s, String topic) {
+        return s.payloads(topic).stream().map(BigDecimal::new).collect(Collectors.toList());
+    }
+
+    @Test
+    void noLowerTotalAfterKill() throws Exception {
+        Path data = tmp.resolve("data");
+        try (Subscriber witness = new Subscriber(broker.url(), "witness", true, ENERGY, PERIOD)) {
+            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), TotalsAfterCrashTest.class.getName(),
+                    data.toString(), broker.url()).redirectError(tmp.resolve("child.err").toFile()).start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                assertThat(out.readLine()).isEqualTo("CONNECTED");
+                // mid-flow: readings keep coming while it dies
+                witness.awaitCount(ENERGY, 100);
+                child.destroyForcibly();
+                assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            }
+            int before = witness.on(ENERGY).size();
+            int periodsBefore = witness.on(PERIOD).size();
+            BigDecimal highest = numbers(witness, ENERGY).get(before - 1);
+            // the highest total the broker had acknowledged when the publisher died, as its journal says
+            BigDecimal acked = java.nio.file.Files.readAllLines(data.resolve("delivered-totals.log")).stream()
+                    .map(l -> l.split("\t")).filter(f -> f.length == 3 && f[1].equals("energy_import"))
+                    .map(f -> new BigDecimal(f[2])).max(BigDecimal::compareTo).orElseThrow();
+            assertThat(acked).isGreaterThan(BigDecimal.ONE).isLessThanOrEqualTo(highest);
+
+            MqttPublisher p = publisher(data);
+            try {
+                DeviceInfo e1 = meter();
+                p.deviceChanged(e1);
+                // the replay: the resetting channel is sent again from its start
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> witness.on(PERIOD).size(),
+                        n -> n >= 2 * periodsBefore);
+                int next = highest.intValue() + 1000;
+                p.readings(e1, Devices.readings(PublisherTest.T0.plusSeconds(next), "energy_import", next + ".000",
+                        "period", "1.000", "seq", next));
+                witness.await(ENERGY, m -> new BigDecimal(m.payload()).intValue() == next);
+                assertThat(p.staleTotals()).isPositive();
+            } finally {
+                p.close();
+            }
+            List<BigDecimal> energy = numbers(witness, ENERGY);
+            // before the kill: rising
+            for (int i = 1; i < before; i++) {
+                assertThat(energy.get(i)).as("total %d of %s", i, energy).isGreaterThanOrEqualTo(energy.get(i - 1));
+            }
+            // after the restart: nothing below what was acknowledged (the replay sent everything again, and all of
+            // that below the acknowledged total was left out), and rising again. Only what was in flight at the
+            // kill (sent, maybe seen, not yet acknowledged) can come again.
+            List<BigDecimal> after = energy.subList(before, energy.size());
+            assertThat(after).isNotEmpty().allSatisfy(v -> assertThat(v).isGreaterThanOrEqualTo(acked));
+            for (int i = 1; i < after.size(); i++) {
+                assertThat(after.get(i)).as("total %d of %s", i, after).isGreaterThanOrEqualTo(after.get(i - 1));
+            }
+            // the replay did happen: the channel that resets went back to its first value
+            assertThat(numbers(witness, PERIOD).subList(periodsBefore, witness.on(PERIOD).size()))
+                    .contains(new BigDecimal("1.000"));
+        }
+    }
+
+    /** The journal keeps the highest total across a clean stop and start, and forgets a removed device. */
+    @Test
+    void journalAcrossRestart() throws Exception {
+        Path f = tmp.resolve("journal/delivered-totals.log");
+        java.nio.file.Files.createDirectories(f.getParent());
+        java.time.Instant t = PublisherTest.T0;
+        try (DeliveredTotals s = new DeliveredTotals(f)) {
+            Batch b = new Batch("demo", "e1", t, List.of(new Batch.Value("energy_import", new BigDecimal("5.5"), null),
+                    new Batch.Value("power", new BigDecimal("1"), null)));
+            assertThat(s.admit(b, "energy_import"::equals, v -> { })).isSameAs(b);
+            s.delivered(b, "energy_import"::equals);
+            s.delivered(new Batch("demo", "e2", t, List.of(new Batch.Value("gas", BigDecimal.TEN, null))), c -> true);
+            s.forget("e2");
+            s.write();
+        }
+        // killed mid-line: the torn line is skipped
+        java.nio.file.Files.writeString(f, "e1\tenergy_import\t5.", java.nio.file.StandardOpenOption.APPEND);
+        try (DeliveredTotals s = new DeliveredTotals(f)) {
+            assertThat(s.get("e1", "energy_import")).isEqualByComparingTo("5.5");
+            assertThat(s.known("e2", "gas")).isFalse();
+            // power is not a total: never journaled
+            assertThat(s.known("e1", "power")).isFalse();
+            List<Batch.Value> dropped = new java.util.ArrayList<>();
+            Batch lower = new Batch("demo", "e1", t, List.of(new Batch.Value("energy_import", new BigDecimal("5.4"),
+                    null), new Batch.Value("power", new BigDecimal("2"), null)));
+            Batch kept = s.admit(lower, "energy_import"::equals, dropped::add);
+            assertThat(kept.values()).extracting(Batch.Value::channel).containsExactly("power");
+            assertThat(dropped).extracting(Batch.Value::channel).containsExactly("energy_import");
+            Batch onlyLower = new Batch("demo", "e1", t, List.of(new Batch.Value("energy_import", BigDecimal.ONE,
+                    null)));
+            assertThat(s.admit(onlyLower, c -> true, v -> { })).isNull();
+        }
+    }
+}
