@@ -161,7 +161,8 @@ final class Kpm33bHub implements AutoCloseable {
             return new LocalLink(localBroker, List.of(s.secondsTopic, s.minutesTopic, s.replyTopic), this::message);
         }
         return new MqttLink("internal broker", s.url, s.clientId, s.username, s.password,
-                List.of(s.secondsTopic, s.minutesTopic, s.replyTopic), 1, this::message, this::lost, timer);
+                List.of(s.secondsTopic, s.minutesTopic, s.replyTopic), 1, this::message, this::lost, gate::changed,
+                timer);
     }
 
     /** The MQTT output came, went or moved to another broker. */

@@ -21,10 +21,16 @@ final class MqttLink implements InternalLink {
     private final MqttConnection connection;
 
     MqttLink(String purpose, String url, String clientId, String username, String password, List<String> topics,
-            int subscribeQos, Receiver receiver, Consumer<String> onLost, ScheduledExecutorService timer) {
+            int subscribeQos, Receiver receiver, Consumer<String> onLost, Runnable onConnected,
+            ScheduledExecutorService timer) {
         this.connection = new PahoConnection("KPM33B " + purpose,
                 ConnectionSettings.of(url, clientId, username, password, MAX_INFLIGHT),
                 new MqttConnection.Subscriptions(List.copyOf(topics), subscribeQos), new MqttConnection.Listener() {
+                    @Override
+                    public void connected(boolean reconnect) {
+                        onConnected.run();
+                    }
+
                     @Override
                     public void lost(String why) {
                         onLost.accept(why);
@@ -40,6 +46,12 @@ final class MqttLink implements InternalLink {
     @Override
     public void start() {
         connection.start();
+    }
+
+    /** The connection calls back on every connect, so waiters are woken, not polling. */
+    @Override
+    public boolean announcesConnection() {
+        return true;
     }
 
     @Override
