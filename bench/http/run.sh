@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 . ../../scripts/java17.sh
-N=${1:-1000}; PHASE=${2:-30}; POLL=${POLL:-1}
+N=${1:-1000}; PHASE=${2:-30}; POLL=${POLL:-1} # POLL=11: about 1000 readings/s, the issue's load
 HTTP=21881; BROKER=21883; SSH=21101
 OUT=target/bench; GW=$OUT/gw
 if pgrep -f "karaf.base=$(pwd)/$GW" > /dev/null; then # a previous run's gateway still stopping
