@@ -59,6 +59,8 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
     private final DriverCatalogue catalogue = new DriverCatalogue();
     private final List<LinkEntry> links = new CopyOnWriteArrayList<>();
     private final List<MeterOutput> outputs = new CopyOnWriteArrayList<>();
+    /** Readings of the first two minutes, for outputs that register after a device's first readings. */
+    private final BootReplay bootReplay = new BootReplay(TimeUnit.MINUTES.toNanos(2), 5_000, System::nanoTime);
     private final List<OutputKeys> keyOwners = new CopyOnWriteArrayList<>();
     private volatile long backoffMinMillis = 1_000;
     private volatile long backoffMaxMillis = 60_000;
@@ -191,15 +193,27 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
     }
 
     public void addOutput(MeterOutput output) {
-        outputs.add(output);
-        if (output instanceof OutputKeys) {
-            keyOwners.add((OutputKeys) output);
-            for (Device d : devices.values()) {
-                d.outputKeysChanged(((OutputKeys) output).keyPrefix());
+        // under the replay's lock no batch goes out between the replay and the live stream
+        synchronized (bootReplay) {
+            outputs.add(output);
+            if (output instanceof OutputKeys) {
+                keyOwners.add((OutputKeys) output);
+                for (Device d : devices.values()) {
+                    d.outputKeysChanged(((OutputKeys) output).keyPrefix());
+                }
             }
-        }
-        for (Device d : devices.values()) {
-            call(output, o -> o.deviceChanged(d.currentOutputInfo()));
+            for (Device d : devices.values()) {
+                call(output, o -> o.deviceChanged(d.currentOutputInfo()));
+            }
+            List<BootReplay.Batch> missed = bootReplay.forNewOutput(output.getClass().getName());
+            if (!missed.isEmpty()) {
+                LOG.info("Output {} started after the first readings: handing it the {} batches read since the "
+                        + "gateway started{}", output.getClass().getSimpleName(), missed.size(),
+                        bootReplay.dropped() > 0 ? " (the " + bootReplay.dropped() + " oldest were not kept)" : "");
+                for (BootReplay.Batch b : missed) {
+                    call(output, o -> o.readings(b.info(), b.readings()));
+                }
+            }
         }
     }
 
@@ -378,10 +392,16 @@ public final class DeviceManager implements DeviceRegistry, AutoCloseable {
 
     /** {@code batch} is a list the device built for this call and keeps no reference to. */
     void notifyReadings(DeviceInfo info, List<Reading> batch) {
-        if (outputs.isEmpty()) {
+        List<Reading> view = java.util.Collections.unmodifiableList(batch);
+        if (bootReplay.open()) {
+            synchronized (bootReplay) {
+                bootReplay.record(info, view);
+                for (MeterOutput o : outputs) {
+                    call(o, out -> out.readings(info, view));
+                }
+            }
             return;
         }
-        List<Reading> view = java.util.Collections.unmodifiableList(batch);
         for (MeterOutput o : outputs) {
             call(o, out -> out.readings(info, view));
         }

@@ -280,6 +280,50 @@ class DeviceManagerTest {
         await("back ONLINE", () -> state("far") == DeviceState.ONLINE);
     }
 
+    /** An output of its own kind: the replay goes once per kind of output. */
+    static final class LateOutput implements org.meter2mqtt.api.MeterOutput {
+        final List<Reading> readings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> devicesSeenFirst = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void deviceChanged(DeviceInfo device) {
+            devicesSeenFirst.add(device.id());
+        }
+
+        @Override
+        public void readings(DeviceInfo device, List<Reading> batch) {
+            readings.addAll(batch);
+        }
+
+        @Override
+        public void deviceRemoved(DeviceInfo device) {
+        }
+    }
+
+    @Test
+    void anOutputThatStartsAfterTheFirstReadingsStillGetsThemInOrder() throws Exception {
+        manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
+        manager.configure("early", cfg("driver", "fake", "port", "x", "behaviour", "count"));
+        await("first readings", () -> latestCount("early") >= 3);
+        LateOutput late = new LateOutput();
+        manager.addOutput(late);
+        assertThat(late.devicesSeenFirst).contains("early");
+        long seenByTheFirst = output.readings.stream().filter(r -> r.deviceId().equals("early")).count();
+        assertThat(late.readings.size()).as("the readings from before it registered")
+                .isGreaterThanOrEqualTo((int) Math.min(seenByTheFirst, 3));
+        await("live readings follow", () -> late.readings.size() > seenByTheFirst);
+        List<Double> values = late.readings.stream().filter(r -> r.channel().equals("count"))
+                .map(r -> r.number().doubleValue()).collect(java.util.stream.Collectors.toList());
+        assertThat(values).as("in order, nothing missing").isSorted().doesNotHaveDuplicates();
+        assertThat(values.get(values.size() - 1) - values.get(0)).isEqualTo(values.size() - 1);
+        assertThat(values.get(0)).isEqualTo(output.readings.stream().filter(r -> r.channel().equals("count"))
+                .findFirst().orElseThrow().number().doubleValue());
+        // a second output of the same kind (a re-created component) gets no old readings again
+        LateOutput again = new LateOutput();
+        manager.addOutput(again);
+        assertThat(again.readings.size()).isLessThan(late.readings.size());
+    }
+
     @Test
     void aMeterThatCannotBeOpenedIsCountedAsUnreachable() throws Exception {
         ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
