@@ -91,6 +91,12 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
             Files.createDirectories(settings.dataDir());
             p.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "true");
             p.setProperty(BrokerConstants.DATA_PATH_PROPERTY_NAME, settings.dataDir().toAbsolutePath() + "/");
+            // Queues of persistent sessions in the H2 store, not Moquette 0.17's default "segmented" store: that one
+            // writes every queue under the same checkpoint key, so after a restart only one session kept its queue.
+            p.setProperty(BrokerConstants.PERSISTENT_QUEUE_TYPE_PROPERTY_NAME, "h2");
+            // H2 commits on a normal stop and every this many seconds (Moquette's default 30 would lose the last
+            // half minute of subscriptions and queued messages on a power cut or kill -9)
+            p.setProperty(BrokerConstants.AUTOSAVE_INTERVAL_PROPERTY_NAME, "1");
         } else {
             p.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "false");
         }

@@ -170,6 +170,59 @@ class EmbeddedBrokerTest {
     }
 
     @Test
+    void everyPersistentSessionKeepsItsQueuedMessagesAcrossRestarts() throws Exception {
+        // Moquette 0.17's segmented queue store writes every queue under one checkpoint key, so after a restart only
+        // one persistent session kept its queue (RestartIT lost "queued while away" once in CI). Several sessions,
+        // two restarts, a message queued for each while it is away.
+        List<String> ids = List.of("ha-one", "ha-two", "nodered", "influx-bridge", "itest-persistent");
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, data));
+        int port = b.port();
+        MqttConnectOptions persistent = new MqttConnectOptions();
+        persistent.setCleanSession(false);
+        for (String id : ids) {
+            MqttClient c = new MqttClient("tcp://127.0.0.1:" + port, id, new MemoryPersistence());
+            c.connect(persistent);
+            c.subscribe("queued/" + id, 1);
+            c.disconnect();
+            c.close();
+        }
+        b.close();
+        b = start(BrokerSettings.of("127.0.0.1", port, null, null, data));
+        MqttClient pub = client(b, "publisher", null, null);
+        for (String id : ids) {
+            pub.publish("queued/" + id, message("for " + id, false));
+        }
+        pub.disconnect();
+        b.close();
+
+        EmbeddedBroker again = start(BrokerSettings.of("127.0.0.1", port, null, null, data));
+        for (String id : ids) {
+            LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+            MqttClient back = new MqttClient("tcp://127.0.0.1:" + port, id, new MemoryPersistence());
+            back.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+                @Override
+                public void connectionLost(Throwable cause) {
+                }
+
+                @Override
+                public void messageArrived(String topic, MqttMessage m) {
+                    got.add(new String(m.getPayload(), StandardCharsets.UTF_8));
+                }
+
+                @Override
+                public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+                }
+            });
+            back.connect(persistent);
+            open.add(0, () -> {
+                back.disconnect();
+                back.close();
+            });
+            assertThat(got.poll(5, TimeUnit.SECONDS)).as("queued for " + id).isEqualTo("for " + id);
+        }
+    }
+
+    @Test
     void anEmptyClientIdWithACleanSessionIsAccepted() throws Exception {
         // MQTT 3.1.1 section 3.1.3: mosquitto_sub sends a zero-byte client id unless given -i
         EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
