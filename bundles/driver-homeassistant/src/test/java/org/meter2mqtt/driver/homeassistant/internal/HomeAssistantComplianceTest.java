@@ -19,7 +19,7 @@ class HomeAssistantComplianceTest extends DriverComplianceKit {
     private static HaSimulator sim;
 
     /** The simulator as the meter behind the driver. */
-    static SampleFeed feed(HaSimulator simulator, Map<String, String> more) {
+    private static SampleFeed feed(HaSimulator simulator, Map<String, String> more) {
         return new SampleFeed() {
             @Override
             public Map<String, String> config() {
@@ -74,6 +74,12 @@ class HomeAssistantComplianceTest extends DriverComplianceKit {
             throw new IllegalStateException("Home Assistant simulator did not start", e);
         }
         return DriverUnderTest.of(() -> new HomeAssistantDriver("1.0.0", () -> "gw1"))
-                .feed(feed(sim, Map.of())).bundleClass(HomeAssistantComponent.class).build();
+                .feed(feed(sim, mode())).bundleClass(HomeAssistantComponent.class)
+                .protocolPackage("org.meter2mqtt.driver.homeassistant.protocol").build();
+    }
+
+    /** Keys that choose the driver's mode (none: push, the default). */
+    protected Map<String, String> mode() {
+        return Map.of();
     }
 }
