@@ -475,6 +475,9 @@ public final class DriverUpgrades implements DriverManagement {
 
     /** Whether the vault holds a version of this bundle: a driver the gateway has seen. */
     public boolean knows(String symbolicName) {
+        if (symbolicName == null) {
+            return false; // a legacy bundle without one is no driver
+        }
         try {
             return !vault.versions(symbolicName).isEmpty();
         } catch (IOException e) {
@@ -502,15 +505,17 @@ public final class DriverUpgrades implements DriverManagement {
         } catch (IOException e) {
             previous = Optional.empty();
         }
-        keepRunning(bundle);
-        Optional<DriverJar> now = kept(bundle);
+        Optional<DriverJar> now = fromLocation(bundle);
         String name = now.map(j -> String.join(",", j.driverIds())).filter(n -> !n.isEmpty())
                 .orElse(previous.isPresent() ? driverName(new Installed(bundle.bundleId, bundle.symbolicName, from,
                         bundle.location)) : bundle.symbolicName);
         try {
             Map<String, String> failed;
             if (now.isPresent() && quarantine.hashes().contains(now.get().sha256())) {
-                failed = Map.of("-", "quarantined content");
+                failed = new LinkedHashMap<>();
+                for (String id : wereOnline.isEmpty() ? List.of("-") : wereOnline) {
+                    failed.put(id, "quarantined content");
+                }
             } else {
                 record(name, from, bundle.version, Result.UPGRADED, "updated outside meter2mqtt (feature or "
                         + "bundle:update)");
@@ -522,7 +527,7 @@ public final class DriverUpgrades implements DriverManagement {
                 prune(bundle.symbolicName);
                 return;
             }
-            String reason = failed.containsKey("-") ? bundle.version + " is quarantined"
+            String reason = failed.containsValue("quarantined content") ? bundle.version + " is quarantined"
                     : "not ONLINE with a good reading within " + settings.timeout.toSeconds() + " s: "
                             + failed.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
                                     .collect(Collectors.joining(", "));
@@ -549,13 +554,24 @@ public final class DriverUpgrades implements DriverManagement {
         }
     }
 
-    /** The vault's copy of exactly what the bundle runs, when its location could be read. */
-    private Optional<DriverJar> kept(Installed bundle) {
+    /**
+     * What the bundle runs, read from its location and kept in the vault, when the location holds that version
+     * (Karaf keeps the old location when it updates a bundle in place).
+     */
+    private Optional<DriverJar> fromLocation(Installed bundle) {
+        Path copy = null;
         try {
-            Optional<Path> p = vault.find(bundle.symbolicName, bundle.version);
-            return p.isPresent() ? Optional.of(DriverJar.read(p.get())) : Optional.empty();
-        } catch (IOException e) {
+            copy = stage(bundle.location);
+            DriverJar jar = DriverJar.read(copy);
+            if (!jar.version().equals(bundle.version)) {
+                return Optional.empty();
+            }
+            return Optional.of(DriverJar.read(vault.keep(jar)));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{} cannot be read from {}: {}", bundle, bundle.location, e.toString());
             return Optional.empty();
+        } finally {
+            deleteQuietly(copy);
         }
     }
 

@@ -483,6 +483,7 @@ class DriverUpgradesTest {
         assertThat(flow.handles(plain)).isFalse();
         assertThat(flow.handles(Files.writeString(tmp.resolve("half.jar"), "PK"))).isFalse();
         assertThat(flow.handles(jar("1.0.0", "[1.1,2)", true))).isTrue();
+        assertThat(flow.knows(null)).as("a bundle without a symbolic name").isFalse();
     }
 
     @Test
