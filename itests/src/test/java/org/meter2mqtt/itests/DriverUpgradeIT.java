@@ -80,8 +80,9 @@ public class DriverUpgradeIT extends GatewayTestSupport {
         awaitState("it-bystander", DeviceState.ONLINE, 20);
         readings = recordReadingTimes();
         try {
-            deployFolder(source, work);
+            // first: the vault has never seen the test driver, so the feature's 1.0.0 must be kept when it starts
             featureUpgrade(source, work);
+            deployFolder(source, work);
 
             // first install through the shell
             String out = executeCommand("meter:driver-install " + v1.toUri());

@@ -81,6 +81,8 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         return t;
     });
     private final SynchronousBundleListener listener = this::bundleChanged;
+    /** Every bundle that registers a MeterDriver goes into the vault, so a later feature upgrade can be undone. */
+    private final org.osgi.framework.ServiceListener driverListener = this::driverRegistered;
     private final org.osgi.framework.ServiceRegistration<DriverManagement> registration;
     private final org.osgi.framework.ServiceRegistration<org.apache.felix.fileinstall.ArtifactInstaller> deployInstaller;
 
@@ -99,6 +101,11 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         t.setDaemon(true);
         t.start();
         context.addBundleListener(listener);
+        try {
+            context.addServiceListener(driverListener, "(objectClass=" + MeterDriver.class.getName() + ")");
+        } catch (InvalidSyntaxException impossible) {
+            throw new IllegalStateException(impossible);
+        }
         registration = context.registerService(DriverManagement.class, this, null);
         // above Karaf's own deployers (ranking 0); FileInstall's bundle handling is always asked last
         deployInstaller = context.registerService(org.apache.felix.fileinstall.ArtifactInstaller.class,
@@ -111,6 +118,7 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         deployInstaller.unregister();
         registration.unregister();
         context.removeBundleListener(listener);
+        context.removeServiceListener(driverListener);
         deployChecks.shutdownNow();
     }
 
@@ -204,6 +212,18 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
     /** The driver ids of a bundle: those of its kept versions (SCR may have unregistered its services already). */
     private List<String> driverIdsOf(Bundle b) {
         return new ArrayList<>(upgrades.driverIdsOf(b.getSymbolicName()));
+    }
+
+    private void driverRegistered(org.osgi.framework.ServiceEvent event) {
+        Bundle b = event.getServiceReference().getBundle();
+        if (event.getType() == org.osgi.framework.ServiceEvent.REGISTERED && b != null) {
+            Installed running = installed(b);
+            try {
+                deployChecks.execute(() -> upgrades.keepRunning(running)); // once per bundle content (its index)
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("vault copy of {} skipped: the component is stopping", running);
+            }
+        }
     }
 
     private List<String> readingSince(List<String> driverIds, Instant since) {
