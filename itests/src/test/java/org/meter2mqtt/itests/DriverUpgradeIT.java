@@ -14,8 +14,8 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -27,17 +27,16 @@ import javax.inject.Inject;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceState;
-import org.meter2mqtt.api.MeterOutput;
-import org.meter2mqtt.api.Reading;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.apache.karaf.features.FeaturesService;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 
 /**
  * Driver upgrades through the real distribution and the shell, on variants of the test driver jar: a version whose
@@ -51,6 +50,9 @@ import org.osgi.framework.ServiceRegistration;
 public class DriverUpgradeIT extends GatewayTestSupport {
 
     private static final int TIMEOUT_S = 8;
+
+    /** When the devices read, to see that no step costs a gap where it must not. */
+    private ReadingTimes readings;
 
     @Inject
     BundleContext bundleContext;
@@ -76,25 +78,10 @@ public class DriverUpgradeIT extends GatewayTestSupport {
 
         writeCfg("it-bystander", "driver = demo", "poll.interval = 1");
         awaitState("it-bystander", DeviceState.ONLINE, 20);
-        List<Instant> bystander = new CopyOnWriteArrayList<>();
-        ServiceRegistration<MeterOutput> recorder = bundleContext.registerService(MeterOutput.class,
-                new MeterOutput() {
-                    @Override
-                    public void deviceChanged(DeviceInfo device) {
-                    }
-
-                    @Override
-                    public void readings(DeviceInfo device, List<Reading> batch) {
-                        if (device.id().equals("it-bystander")) {
-                            bystander.add(Instant.now());
-                        }
-                    }
-
-                    @Override
-                    public void deviceRemoved(DeviceInfo device) {
-                    }
-                }, null);
+        readings = recordReadingTimes();
         try {
+            // first: the vault has never seen the test driver, so the feature's 1.0.0 must be kept when it starts
+            featureUpgrade(source, work);
             deployFolder(source, work);
 
             // first install through the shell
@@ -165,66 +152,138 @@ public class DriverUpgradeIT extends GatewayTestSupport {
             assertTrue(out, out.contains("Installed counter"));
             awaitState("it-up-1", DeviceState.ONLINE, 20);
 
-            List<Instant> seen = new ArrayList<>(bystander);
+            List<Instant> seen = readings.of("it-bystander");
             assertTrue("bystander readings " + seen.size(), seen.size() >= 20);
-            long maxGapMs = 0;
-            for (int i = 1; i < seen.size(); i++) {
-                maxGapMs = Math.max(maxGapMs, Duration.between(seen.get(i - 1), seen.get(i)).toMillis());
-            }
+            long maxGapMs = maxGapMs(seen);
             assertTrue("bystander gap " + maxGapMs + " ms", maxGapMs < 2_500);
         } finally {
-            recorder.unregister();
+            readings.close();
             Files.deleteIfExists(cfg("it-up-1"));
             Files.deleteIfExists(cfg("it-up-2"));
             Files.deleteIfExists(cfg("it-bystander"));
             Files.deleteIfExists(cfg("it-dep"));
+            Files.deleteIfExists(cfg("it-feat"));
         }
     }
 
     /**
-     * deploy/: a broken release dropped over the old jar's file is rolled back by FileInstall itself; afterwards
-     * deploy/ holds the previous jar under that name and the broken one lies under data/, where FileInstall does not
-     * look.
+     * deploy/: the core's ArtifactInstaller takes driver jars over from FileInstall. A release needing API 2.0
+     * dropped over the old jar's file is refused before the bundle is touched (no gap in its own device's readings);
+     * a broken release is rolled back. Afterwards deploy/ holds the previous jar under that name and the rejected
+     * ones lie under data/, where FileInstall does not look.
      */
     private void deployFolder(Path source, Path work) throws Exception {
         Path v1 = variant(source, work.resolve("deploy-v1.jar"), "1.0.0", false);
         Path bad = variant(source, work.resolve("deploy-v1.1-bad.jar"), "1.1.0", true);
         Path deployed = deploy().resolve("counter.jar");
         drop(v1, deployed);
-        writeCfg("it-dep", "driver = counter");
+        writeCfg("it-dep", "driver = counter", "poll.interval = 1");
         awaitState("it-dep", DeviceState.ONLINE, 20);
         await("count reaches 2", 20, () -> count("it-dep") >= 2);
         byte[] v1Bytes = Files.readAllBytes(v1);
 
+        // refused before anything stops: the running bundle is never stopped or updated
+        Bundle running = java.util.Arrays.stream(bundleContext.getBundles())
+                .filter(b -> "org.meter2mqtt.itests.testdriver".equals(b.getSymbolicName())).findFirst().get();
+        long lastModified = running.getLastModified();
+        Path api2 = variant(source, work.resolve("deploy-v2.jar"), "2.0.0", false);
+        rewriteApiImport(api2, "[2.0,3)");
         int logFrom = karafLogLines().size();
+        Instant dropped = Instant.now();
+        drop(api2, deployed);
+        awaitLogLine("refusal", 20, logFrom,
+                "ERROR.*Driver counter,crashing 2.0.0 refused: .*needs org.meter2mqtt.api \\[2.0,3\\)");
+        awaitBytes("deploy/counter.jar is the running jar again", v1Bytes, deployed);
+        Thread.sleep(3_000); // FileInstall sees the restored file: that must change nothing either
+        assertEquals("bundle never updated", lastModified, running.getLastModified());
+        assertEquals(org.osgi.framework.Bundle.ACTIVE, running.getState());
+        assertEquals("1.0.0", registry.device("it-dep").get().driverVersion());
+        assertEquals(DeviceState.ONLINE, state("it-dep"));
+        List<Instant> seen = readings.of("it-dep").stream().filter(t -> t.isAfter(dropped.minusSeconds(2)))
+                .collect(java.util.stream.Collectors.toList());
+        assertTrue("it-dep readings around the refusal " + seen.size(), seen.size() >= 3);
+        assertTrue("it-dep gap " + maxGapMs(seen) + " ms", maxGapMs(seen) < 2_500);
+        assertTrue("and readings since", Duration.between(seen.get(seen.size() - 1), Instant.now()).toMillis() < 2_500);
+        String history = executeCommand("meter:driver-history counter");
+        assertTrue(history, history.contains("refused") && history.contains("[2.0,3)"));
+
+        logFrom = karafLogLines().size();
         drop(bad, deployed);
         awaitLogLine("rollback", TIMEOUT_S + 20, logFrom,
                 "ERROR.*Driver counter,crashing upgrade 1.0.0 -> 1.1.0 rolled back to 1.0.0.*it-dep");
-        await("deploy/counter.jar is the previous jar again", 10, () -> {
-            try {
-                return java.util.Arrays.equals(v1Bytes, Files.readAllBytes(deployed));
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        awaitBytes("deploy/counter.jar is the previous jar again", v1Bytes, deployed);
         await("1.0.0 runs again", 20, () -> "1.0.0".equals(registry.device("it-dep").get().driverVersion())
                 && state("it-dep") == DeviceState.ONLINE);
         Path rejected = Paths.get(System.getProperty("karaf.data"), "meter2mqtt", "drivers", "quarantine");
         try (var files = Files.list(rejected)) {
-            assertTrue("rejected jar kept outside deploy/", files.anyMatch(f -> f.getFileName().toString()
-                    .startsWith("counter-1.1.0-")));
+            List<String> names = files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toList());
+            assertTrue("rejected jars kept outside deploy/: " + names, names.stream().anyMatch(n -> n.startsWith(
+                    "counter-1.1.0-")) && names.stream().anyMatch(n -> n.startsWith("counter-2.0.0-")));
         }
         try (var files = Files.list(deploy())) {
             assertEquals("only the restored jar in deploy/", 1, files.filter(f -> f.getFileName().toString()
                     .startsWith("counter")).count());
         }
-        String history = executeCommand("meter:driver-history counter");
+        history = executeCommand("meter:driver-history counter");
         assertTrue(history, history.contains("1.1.0 -> 1.0.0") && history.contains("rolled back"));
 
         Files.delete(deployed);
         Files.delete(cfg("it-dep"));
         await("deployed bundle gone", 20, () -> java.util.Arrays.stream(bundleContext.getBundles())
                 .noneMatch(b -> "org.meter2mqtt.itests.testdriver".equals(b.getSymbolicName())));
+    }
+
+    /**
+     * A Karaf feature upgrade: a feature repository written here holds the counter driver as feature version 1.0.0
+     * and a broken 1.1.0; {@code feature:install --upgrade} makes Karaf update the bundle itself, the health gate
+     * runs after the fact and the previous version comes back from the vault.
+     */
+    private void featureUpgrade(Path source, Path work) throws Exception {
+        Path good = variant(source, work.resolve("feature-v1.jar"), "1.0.0", false);
+        Path bad = variant(source, work.resolve("feature-v1.1-bad.jar"), "1.1.0", true);
+        Path repo = work.resolve("it-counter-features.xml");
+        Files.writeString(repo, "<features name=\"it-counter\" xmlns=\"http://karaf.apache.org/xmlns/features/v1.6.0\">"
+                + "<feature name=\"it-counter\" version=\"1.0.0\"><bundle>" + good.toUri() + "</bundle></feature>"
+                + "<feature name=\"it-counter\" version=\"1.1.0\"><bundle>" + bad.toUri() + "</bundle></feature>"
+                + "</features>");
+        ServiceReference<FeaturesService> ref = bundleContext.getServiceReference(FeaturesService.class);
+        FeaturesService features = bundleContext.getService(ref);
+        features.addRepository(repo.toUri());
+        features.installFeature("it-counter", "1.0.0", EnumSet.noneOf(FeaturesService.Option.class));
+        writeCfg("it-feat", "driver = counter", "poll.interval = 1");
+        awaitState("it-feat", DeviceState.ONLINE, 30);
+        await("count reaches 2", 20, () -> count("it-feat") >= 2);
+        long before = count("it-feat");
+
+        int logFrom = karafLogLines().size();
+        // what feature:install --upgrade does
+        features.installFeature("it-counter", "1.1.0", EnumSet.of(FeaturesService.Option.Upgrade));
+        String out = executeCommand("bundle:list -s");
+        awaitLogLine("feature rollback", TIMEOUT_S + 30, logFrom,
+                "ERROR.*Driver counter,crashing upgrade 1.0.0 -> 1.1.0 rolled back to 1.0.0.*it-feat");
+        await("1.0.0 runs again after the feature upgrade (" + out + ")", 20,
+                () -> "1.0.0".equals(registry.device("it-feat").get().driverVersion())
+                        && state("it-feat") == DeviceState.ONLINE);
+        await("counting on from the kept state", 20, () -> count("it-feat") > before);
+        String history = executeCommand("meter:driver-history counter");
+        assertTrue(history, history.contains("outside meter2mqtt") && history.contains("1.1.0 -> 1.0.0"));
+
+        features.uninstallFeature("it-counter", "1.1.0", EnumSet.noneOf(FeaturesService.Option.class));
+        features.removeRepository(repo.toUri());
+        bundleContext.ungetService(ref);
+        Files.delete(cfg("it-feat"));
+        await("feature bundle gone", 30, () -> java.util.Arrays.stream(bundleContext.getBundles())
+                .noneMatch(b -> "org.meter2mqtt.itests.testdriver".equals(b.getSymbolicName())));
+    }
+
+    private static void awaitBytes(String what, byte[] expected, Path file) throws Exception {
+        await(what, 10, () -> {
+            try {
+                return java.util.Arrays.equals(expected, Files.readAllBytes(file));
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     /** Written outside deploy/ and moved in atomically: FileInstall would pick up a half-written file. */
@@ -269,10 +328,6 @@ public class DriverUpgradeIT extends GatewayTestSupport {
         awaitLogLine("settings applied", 20, logFrom, "org.meter2mqtt.drivers: .*require.signature=false");
     }
 
-    private long count(String id) {
-        return registry.device(id).map(d -> d.latest().get("count")).map(r -> r.number().longValue()).orElse(0L);
-    }
-
     private static void tool(String name, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", name).toString());
@@ -283,28 +338,14 @@ public class DriverUpgradeIT extends GatewayTestSupport {
         assertEquals(name + ": " + out, 0, p.exitValue());
     }
 
-    /** The test driver jar with another Bundle-Version, optionally a broken release. */
+    /** The test driver jar with another Bundle-Version, each its own content, optionally a broken release. */
     private static Path variant(Path source, Path target, String version, boolean failSessions) throws IOException {
-        try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
-            Manifest mf = in.getManifest();
-            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
-            try (OutputStream raw = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(raw, mf)) {
-                JarEntry e;
-                while ((e = in.getNextJarEntry()) != null) {
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    out.write(in.readAllBytes());
-                    out.closeEntry();
-                }
-                out.putNextEntry(new JarEntry("variant.txt")); // each variant its own content hash
-                out.write(target.getFileName().toString().getBytes(StandardCharsets.UTF_8));
-                out.closeEntry();
-                if (failSessions) {
-                    out.putNextEntry(new JarEntry("fail-sessions"));
-                    out.closeEntry();
-                }
-            }
+        java.util.Map<String, byte[]> extra = new java.util.HashMap<>();
+        extra.put("variant.txt", target.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+        if (failSessions) {
+            extra.put("fail-sessions", new byte[0]);
         }
-        return target;
+        return jarWithVersion(source, target, version, extra);
     }
 
     private static void rewriteApiImport(Path jar, String range) throws IOException {

@@ -1,27 +1,15 @@
 package org.meter2mqtt.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import javax.inject.Inject;
 
@@ -29,15 +17,12 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceState;
-import org.meter2mqtt.api.MeterOutput;
-import org.meter2mqtt.api.Reading;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 
 /** The runtime in the real distribution: .cfg files, hot-deployed drivers, isolation, shell. */
 @RunWith(PaxExam.class)
@@ -98,24 +83,7 @@ public class GatewayIT extends GatewayTestSupport {
         // a device of another driver, read every second, must not see a gap through all of this
         writeCfg("it-bystander", "driver = demo", "poll.interval = 1");
         awaitState("it-bystander", DeviceState.ONLINE, 15);
-        List<Instant> bystander = new CopyOnWriteArrayList<>();
-        ServiceRegistration<MeterOutput> recorder = bundleContext.registerService(MeterOutput.class,
-                new MeterOutput() {
-                    @Override
-                    public void deviceChanged(DeviceInfo device) {
-                    }
-
-                    @Override
-                    public void readings(DeviceInfo device, List<Reading> batch) {
-                        if (device.id().equals("it-bystander")) {
-                            bystander.add(Instant.now());
-                        }
-                    }
-
-                    @Override
-                    public void deviceRemoved(DeviceInfo device) {
-                    }
-                }, null);
+        ReadingTimes recorder = recordReadingTimes();
         try {
             writeCfg("it-counter", "driver = counter");
             awaitState("it-counter", DeviceState.WAITING_FOR_DRIVER, 15);
@@ -139,15 +107,12 @@ public class GatewayIT extends GatewayTestSupport {
             awaitState("it-counter", DeviceState.WAITING_FOR_DRIVER, 20);
             assertEquals(DeviceState.ONLINE, state("it-bystander"));
 
-            List<Instant> seen = new ArrayList<>(bystander);
+            List<Instant> seen = recorder.of("it-bystander");
             assertTrue("bystander readings " + seen.size(), seen.size() >= 5);
-            long maxGapMs = 0;
-            for (int i = 1; i < seen.size(); i++) {
-                maxGapMs = Math.max(maxGapMs, Duration.between(seen.get(i - 1), seen.get(i)).toMillis());
-            }
+            long maxGapMs = maxGapMs(seen);
             assertTrue("bystander gap " + maxGapMs + " ms", maxGapMs < 2_500);
         } finally {
-            recorder.unregister();
+            recorder.close();
             Files.deleteIfExists(deployed);
             Files.deleteIfExists(cfg("it-counter"));
             Files.deleteIfExists(cfg("it-bystander"));
@@ -277,34 +242,8 @@ public class GatewayIT extends GatewayTestSupport {
         }
     }
 
-    private long count(String id) {
-        return registry.device(id).map(d -> d.latest().get("count")).map(r -> r.number().longValue()).orElse(0L);
-    }
-
     /** Copies the driver jar with another Bundle-Version, as a vendor's new release would be. */
     static void copyWithVersion(Path source, Path target, String version) throws Exception {
-        // built outside deploy/ (FileInstall would pick up a half-written file), moved in atomically
-        Path tmp = Paths.get(System.getProperty("karaf.data"), "tmp", target.getFileName() + ".part");
-        Files.createDirectories(tmp.getParent());
-        try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
-            Manifest mf = in.getManifest();
-            assertNotNull("manifest of " + source, mf);
-            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
-            try (OutputStream raw = Files.newOutputStream(tmp); JarOutputStream out = new JarOutputStream(raw, mf)) {
-                JarEntry e;
-                while ((e = in.getNextJarEntry()) != null) {
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    copy(in, out);
-                    out.closeEntry();
-                }
-            }
-        }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void copy(InputStream in, OutputStream out) throws java.io.IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        in.transferTo(buf);
-        out.write(buf.toByteArray());
+        jarWithVersion(source, target, version, java.util.Map.of());
     }
 }

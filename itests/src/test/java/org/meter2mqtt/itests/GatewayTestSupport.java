@@ -301,6 +301,95 @@ public abstract class GatewayTestSupport {
                 + out);
     }
 
+    /** The counter test driver's "count" channel of a device, 0 before its first reading. */
+    protected long count(String id) {
+        return registry.device(id).map(d -> d.latest().get("count")).map(r -> r.number().longValue()).orElse(0L);
+    }
+
+    /** When each device's readings arrived, seen by a MeterOutput the test registers: for no-gap checks. */
+    protected static final class ReadingTimes implements AutoCloseable {
+        private final java.util.Map<String, List<java.time.Instant>> times = new java.util.concurrent.ConcurrentHashMap<>();
+        private final org.osgi.framework.ServiceRegistration<org.meter2mqtt.api.MeterOutput> registration;
+
+        ReadingTimes(BundleContext context) {
+            registration = context.registerService(org.meter2mqtt.api.MeterOutput.class,
+                    new org.meter2mqtt.api.MeterOutput() {
+                        @Override
+                        public void deviceChanged(DeviceInfo device) {
+                        }
+
+                        @Override
+                        public void readings(DeviceInfo device, List<org.meter2mqtt.api.Reading> batch) {
+                            times.computeIfAbsent(device.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                                    .add(java.time.Instant.now());
+                        }
+
+                        @Override
+                        public void deviceRemoved(DeviceInfo device) {
+                        }
+                    }, null);
+        }
+
+        /** The arrival times of one device's readings so far, oldest first. */
+        public List<java.time.Instant> of(String deviceId) {
+            return new java.util.ArrayList<>(times.getOrDefault(deviceId, List.of()));
+        }
+
+        @Override
+        public void close() {
+            registration.unregister();
+        }
+    }
+
+    /** Starts recording when readings arrive; close it at the end of the test. */
+    protected static ReadingTimes recordReadingTimes() {
+        return new ReadingTimes(FrameworkUtil.getBundle(GatewayTestSupport.class).getBundleContext());
+    }
+
+    /** The longest time between two consecutive arrivals, in milliseconds. */
+    protected static long maxGapMs(List<java.time.Instant> seen) {
+        long max = 0;
+        for (int i = 1; i < seen.size(); i++) {
+            max = Math.max(max, java.time.Duration.between(seen.get(i - 1), seen.get(i)).toMillis());
+        }
+        return max;
+    }
+
+    /**
+     * A copy of a driver jar with another Bundle-Version (and extra entries, e.g. a marker that makes each copy its
+     * own content), as a vendor's new release would be. Built under data/tmp and moved in atomically: FileInstall
+     * would pick up a half-written file in deploy/.
+     */
+    protected static Path jarWithVersion(Path source, Path target, String version,
+            java.util.Map<String, byte[]> extraEntries) throws IOException {
+        Path tmp = Paths.get(System.getProperty("karaf.data"), "tmp", target.getFileName() + ".part");
+        Files.createDirectories(tmp.getParent());
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(source))) {
+            java.util.jar.Manifest mf = in.getManifest();
+            if (mf == null) {
+                throw new AssertionError("no manifest in " + source);
+            }
+            mf.getMainAttributes().put(new java.util.jar.Attributes.Name("Bundle-Version"), version);
+            try (java.io.OutputStream raw = Files.newOutputStream(tmp);
+                    java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(raw, mf)) {
+                java.util.jar.JarEntry e;
+                while ((e = in.getNextJarEntry()) != null) {
+                    out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                    out.write(in.readAllBytes());
+                    out.closeEntry();
+                }
+                for (var extra : new java.util.TreeMap<>(extraEntries).entrySet()) {
+                    out.putNextEntry(new java.util.jar.JarEntry(extra.getKey()));
+                    out.write(extra.getValue());
+                    out.closeEntry();
+                }
+            }
+        }
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
     protected DeviceState state(String id) {
         return registry.device(id).map(DeviceInfo::state).orElse(null);
     }

@@ -70,13 +70,21 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
     private static final ThreadLocal<Boolean> OWN_STEP = ThreadLocal.withInitial(() -> false);
     /** What ran just before FileInstall stopped a deploy/ bundle to update it: version and when it stopped. */
     private final Map<Long, Map.Entry<String, Instant>> beforeStop = new ConcurrentHashMap<>();
+    /**
+     * Driver bundles someone else uninstalled, by symbolic name: version and when. Karaf's FeaturesService replaces
+     * a bundle outside its update range by uninstalling the old one and installing the new one.
+     */
+    private final Map<String, Map.Entry<String, Instant>> replacedDrivers = new ConcurrentHashMap<>();
     private final ExecutorService deployChecks = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "meter-driver-deploy-check");
         t.setDaemon(true);
         return t;
     });
     private final SynchronousBundleListener listener = this::bundleChanged;
+    /** Every bundle that registers a MeterDriver goes into the vault, so a later feature upgrade can be undone. */
+    private final org.osgi.framework.ServiceListener driverListener = this::driverRegistered;
     private final org.osgi.framework.ServiceRegistration<DriverManagement> registration;
+    private final org.osgi.framework.ServiceRegistration<org.apache.felix.fileinstall.ArtifactInstaller> deployInstaller;
 
     @Activate
     public DriverUpgradeComponent(BundleContext context, @Reference DeviceRegistry registry,
@@ -93,13 +101,24 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
         t.setDaemon(true);
         t.start();
         context.addBundleListener(listener);
+        try {
+            context.addServiceListener(driverListener, "(objectClass=" + MeterDriver.class.getName() + ")");
+        } catch (InvalidSyntaxException impossible) {
+            throw new IllegalStateException(impossible);
+        }
         registration = context.registerService(DriverManagement.class, this, null);
+        // above Karaf's own deployers (ranking 0); FileInstall's bundle handling is always asked last
+        deployInstaller = context.registerService(org.apache.felix.fileinstall.ArtifactInstaller.class,
+                new DeployFolderInstaller(upgrades),
+                new java.util.Hashtable<>(Map.of(org.osgi.framework.Constants.SERVICE_RANKING, 1000)));
     }
 
     @Deactivate
     void deactivate() {
+        deployInstaller.unregister();
         registration.unregister();
         context.removeBundleListener(listener);
+        context.removeServiceListener(driverListener);
         deployChecks.shutdownNow();
     }
 
@@ -114,13 +133,21 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
             switch (event.getType()) {
                 case BundleEvent.STOPPING:
                     // the version that runs until now; SCR may already have taken its services down
-                    if (deployFile(b) != null) {
+                    if (deployFile(b) != null || upgrades.knows(b.getSymbolicName())) {
                         beforeStop.put(b.getBundleId(), Map.entry(b.getVersion().toString(), Instant.now()));
                     }
                     break;
                 case BundleEvent.UPDATED: {
                     Path file = deployFile(b);
                     var before = beforeStop.remove(b.getBundleId());
+                    if (file == null && before != null) {
+                        // a feature upgrade (Karaf updates the bundle itself) or bundle:update: gated after the fact
+                        Installed now = installed(b);
+                        Instant since = Instant.now();
+                        List<String> online = readingSince(driverIdsOf(b), before.getValue().minus(upgrades.timeout()));
+                        String from = before.getKey();
+                        deployChecks.execute(() -> upgrades.updatedElsewhere(now, from, online, since));
+                    }
                     if (file != null) {
                         Instant since = Instant.now();
                         String from = before == null ? "" : before.getKey();
@@ -134,6 +161,17 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
                 }
                 case BundleEvent.INSTALLED: {
                     Path file = deployFile(b);
+                    var replaced = replacedDrivers.remove(String.valueOf(b.getSymbolicName()));
+                    if (file == null && replaced != null
+                            && replaced.getValue().isAfter(Instant.now().minus(Duration.ofMinutes(2)))) {
+                        // a feature upgrade that swapped the bundle: gated after the fact like an update
+                        Installed now = installed(b);
+                        Instant since = Instant.now();
+                        List<String> online = readingSince(driverIdsOf(b),
+                                replaced.getValue().minus(upgrades.timeout()));
+                        String from = replaced.getKey();
+                        deployChecks.execute(() -> upgrades.updatedElsewhere(now, from, online, since));
+                    }
                     if (file == null) {
                         break;
                     }
@@ -150,7 +188,7 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
                 }
                 case BundleEvent.STARTED: {
                     beforeStop.remove(b.getBundleId()); // stopped and started again without an update
-                    if (deployFile(b) != null) {
+                    if (deployFile(b) != null || upgrades.knows(b.getSymbolicName())) {
                         // kept while deploy/ still holds it: the file may be overwritten by the next version
                         Installed running = installed(b);
                         deployChecks.execute(() -> upgrades.keepRunning(running));
@@ -159,12 +197,32 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
                 }
                 case BundleEvent.UNINSTALLED:
                     beforeStop.remove(b.getBundleId());
+                    if (b.getSymbolicName() != null && upgrades.knows(b.getSymbolicName())) {
+                        replacedDrivers.put(b.getSymbolicName(), Map.entry(b.getVersion().toString(), Instant.now()));
+                    }
                     break;
                 default:
                     break;
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("deploy/ check of {} skipped: {}", b.getSymbolicName(), e.toString());
+        }
+    }
+
+    /** The driver ids of a bundle: those of its kept versions (SCR may have unregistered its services already). */
+    private List<String> driverIdsOf(Bundle b) {
+        return new ArrayList<>(upgrades.driverIdsOf(b.getSymbolicName()));
+    }
+
+    private void driverRegistered(org.osgi.framework.ServiceEvent event) {
+        Bundle b = event.getServiceReference().getBundle();
+        if (event.getType() == org.osgi.framework.ServiceEvent.REGISTERED && b != null) {
+            Installed running = installed(b);
+            try {
+                deployChecks.execute(() -> upgrades.keepRunning(running)); // once per bundle content (its index)
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("vault copy of {} skipped: the component is stopping", running);
+            }
         }
     }
 
@@ -217,7 +275,8 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
     }
 
     private DriverUpgrades.Settings settings(Map<String, Object> config) {
-        long timeout = number(config.get("upgrade.timeout.s"), 60);
+        long timeout = number(config, "upgrade.timeout.s", 60);
+        long keep = number(config, "vault.keep", 3);
         boolean require = Boolean.parseBoolean(String.valueOf(config.getOrDefault("require.signature", "false")).trim());
         KeyStore trust = null;
         if (require) {
@@ -225,16 +284,18 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
                     String.valueOf(config.getOrDefault("truststore.password", "changeit")));
         }
         String api = runningApi();
-        LOG.info("org.meter2mqtt.drivers: upgrade.timeout.s={} require.signature={} (API {})", timeout, require, api);
-        return new DriverUpgrades.Settings(Duration.ofSeconds(Math.max(1, timeout)), new Preflight(api, require, trust));
+        LOG.info("org.meter2mqtt.drivers: upgrade.timeout.s={} require.signature={} vault.keep={} (API {})", timeout,
+                require, keep, api);
+        return new DriverUpgrades.Settings(Duration.ofSeconds(Math.max(1, timeout)), new Preflight(api, require, trust),
+                (int) Math.min(Math.max(keep, 2), 100));
     }
 
-    private static long number(Object v, long dflt) {
+    private static long number(Map<String, Object> config, String key, long dflt) {
+        Object v = config.get(key);
         try {
             return v == null ? dflt : Long.parseLong(v.toString().trim());
         } catch (NumberFormatException e) {
-            LOG.error("org.meter2mqtt.drivers: upgrade.timeout.s must be a number of seconds, got '{}'; using {}", v,
-                    dflt);
+            LOG.error("org.meter2mqtt.drivers: {} must be a whole number, got '{}'; using {}", key, v, dflt);
             return dflt;
         }
     }
@@ -308,7 +369,8 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
     // ---- DriverFramework: real bundles
 
     private static Installed installed(Bundle b) {
-        return new Installed(b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(), b.getLocation());
+        return new Installed(b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(), b.getLocation(),
+                b.getLastModified());
     }
 
     @Override
@@ -338,12 +400,36 @@ public class DriverUpgradeComponent implements DriverManagement, DriverFramework
     }
 
     @Override
+    public Optional<Installed> located(String location) {
+        Path wanted = pathOf(location);
+        for (Bundle b : context.getBundles()) {
+            if (location.equals(b.getLocation()) || wanted != null && wanted.equals(pathOf(b.getLocation()))) {
+                return Optional.of(installed(b));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Path pathOf(String location) {
+        try {
+            return location != null && location.startsWith("file:")
+                    ? Paths.get(URI.create(location.replace(" ", "%20"))).toAbsolutePath().normalize() : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    @Override
     public Installed install(Path jar) throws Exception {
-        DriverJar j = DriverJar.read(jar);
+        return install(jar, LOCATION_PREFIX + DriverJar.read(jar).symbolicName());
+    }
+
+    @Override
+    public Installed install(Path jar, String location) throws Exception {
         Bundle b;
         OWN_STEP.set(true);
         try (InputStream in = Files.newInputStream(jar)) {
-            b = context.installBundle(LOCATION_PREFIX + j.symbolicName(), in);
+            b = context.installBundle(location, in);
             b.start();
         } finally {
             OWN_STEP.set(false);

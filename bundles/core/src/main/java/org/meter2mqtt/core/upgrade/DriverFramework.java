@@ -16,12 +16,19 @@ public interface DriverFramework {
         public final String symbolicName;
         public final String version;
         public final String location;
+        /** When the bundle was installed or last updated (Bundle.getLastModified), 0 when unknown. */
+        public final long lastModified;
 
         public Installed(long bundleId, String symbolicName, String version, String location) {
+            this(bundleId, symbolicName, version, location, 0);
+        }
+
+        public Installed(long bundleId, String symbolicName, String version, String location, long lastModified) {
             this.bundleId = bundleId;
             this.symbolicName = symbolicName;
             this.version = version;
             this.location = location;
+            this.lastModified = lastModified;
         }
 
         @Override
@@ -39,8 +46,21 @@ public interface DriverFramework {
     /** Installs and starts the jar as a new bundle. */
     Installed install(Path jar) throws Exception;
 
+    /**
+     * Installs and starts the jar under the given bundle location ({@code file:} URI of a {@code deploy/} jar, so
+     * FileInstall still knows the bundle as that file's after a restart).
+     */
+    default Installed install(Path jar, String location) throws Exception {
+        return install(jar);
+    }
+
     /** Replaces the bundle's content with the jar (stop, update, start). */
     void update(Installed bundle, Path jar) throws Exception;
 
     void uninstall(Installed bundle) throws Exception;
+
+    /** The bundle installed from exactly this location, if any. */
+    default Optional<Installed> located(String location) {
+        return Optional.empty();
+    }
 }

@@ -58,10 +58,17 @@ public final class DriverUpgrades implements DriverManagement {
     public static final class Settings {
         public final Duration timeout;
         public final Preflight preflight;
+        /** Versions per driver the vault keeps (besides quarantined ones): {@code vault.keep}. */
+        public final int keep;
 
         public Settings(Duration timeout, Preflight preflight) {
+            this(timeout, preflight, 3);
+        }
+
+        public Settings(Duration timeout, Preflight preflight, int keep) {
             this.timeout = timeout;
             this.preflight = preflight;
+            this.keep = Math.max(2, keep);
         }
     }
 
@@ -74,6 +81,13 @@ public final class DriverUpgrades implements DriverManagement {
     private final Path rejected;
     /** Contents this flow put back into deploy/: FileInstall's update with them is the rollback, not a new step. */
     private final Set<String> restoring = new java.util.HashSet<>();
+    /** deploy/ files and the bundle ("symbolic-name version") each brought in: what deleting the file removes. */
+    private final Map<Path, String> deployed = new java.util.HashMap<>();
+    /** deploy/ files this flow took out itself: FileInstall's uninstall for them removes nothing. */
+    private final Set<Path> takenOut = new java.util.HashSet<>();
+    /** keepRunning's index of bundles already looked at (see there), kept across restarts. */
+    private final java.util.Properties seen = new java.util.Properties();
+    private final Path seenFile;
     private final Opener opener;
     private final Clock clock;
     private final Sleeper sleeper;
@@ -89,6 +103,12 @@ public final class DriverUpgrades implements DriverManagement {
         this.quarantine = new Quarantine(dataDir.resolve("quarantine.txt"));
         this.history = new DriverHistory(dataDir.resolve("history.log"));
         this.staging = dataDir.resolve("staging");
+        this.seenFile = dataDir.resolve("seen.properties");
+        if (Files.exists(seenFile)) {
+            try (java.io.Reader r = Files.newBufferedReader(seenFile)) {
+                seen.load(r);
+            }
+        }
         this.rejected = dataDir.resolve("quarantine");
         this.opener = opener;
         this.clock = clock;
@@ -104,8 +124,16 @@ public final class DriverUpgrades implements DriverManagement {
         return settings.timeout;
     }
 
-    /** Keeps a copy of a bundle installed some other way (feature, deploy/) so it can be rolled back to. */
+    /**
+     * Keeps a copy of a bundle installed some other way (feature, deploy/) so it can be rolled back to. A bundle
+     * whose location, last-modified time and (for a file) size are as at the last look is skipped: the gateway
+     * does not copy and hash every driver jar at every start.
+     */
     public synchronized void keepRunning(Installed bundle) {
+        String stamp = bundle.version + " " + bundle.lastModified + " " + sizeOf(bundle.location);
+        if (bundle.lastModified != 0 && stamp.equals(seen.getProperty(bundle.location))) {
+            return;
+        }
         try {
             if (vault.find(bundle.symbolicName, bundle.version).isEmpty()) {
                 Path copy = stage(bundle.location);
@@ -121,19 +149,43 @@ public final class DriverUpgrades implements DriverManagement {
         } catch (IOException | RuntimeException e) {
             LOG.debug("No vault copy of {}: {}", bundle, e.toString());
         }
+        if (bundle.lastModified != 0) {
+            seen.setProperty(bundle.location, stamp);
+            try {
+                java.nio.file.Path tmp = seenFile.resolveSibling(seenFile.getFileName() + ".tmp");
+                try (java.io.Writer w = Files.newBufferedWriter(tmp)) {
+                    seen.store(w, "driver bundles already looked at: location = version last-modified size");
+                }
+                Files.move(tmp, seenFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                LOG.debug("vault index not written: {}", e.toString());
+            }
+        }
+    }
+
+    /** The size of a {@code file:} location, -1 for other locations or an unreadable file. */
+    private static long sizeOf(String location) {
+        try {
+            return location.startsWith("file:") ? Files.size(Path.of(java.net.URI.create(location))) : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     @Override
     public synchronized Outcome install(String location, boolean force) {
-        return apply(null, location, force);
+        return apply(null, location, force, null);
     }
 
     @Override
     public synchronized Outcome upgrade(String driver, String location) {
-        return apply(driver, location, false);
+        return apply(driver, location, false, null);
     }
 
-    private Outcome apply(String driver, String location, boolean force) {
+    /**
+     * @param bundleLocation the location a new bundle gets (a deploy/ file's URI), null for the shell's own
+     */
+    private Outcome apply(String driver, String location, boolean force, String bundleLocation) {
         Path staged = null;
         DriverJar jar;
         try {
@@ -175,12 +227,17 @@ public final class DriverUpgrades implements DriverManagement {
             }
             Path kept = vault.keep(jar);
             if (old.isEmpty()) {
-                framework.install(kept);
+                if (bundleLocation == null) {
+                    framework.install(kept);
+                } else {
+                    framework.install(kept, bundleLocation);
+                }
                 if (force) {
                     quarantine.remove(jar.sha256());
                 }
                 record(name, "", jar.version(), Result.INSTALLED, "");
                 LOG.info("Driver {} {} installed", name, jar.version());
+                prune(jar.symbolicName());
                 return new Outcome(true, "Installed " + name + " " + jar.version());
             }
             return upgrade(name, old.get(), jar, kept, force);
@@ -254,6 +311,7 @@ public final class DriverUpgrades implements DriverManagement {
             record(name, old.version, jar.version(), Result.UPGRADED, wereOnline.isEmpty() ? ""
                     : wereOnline.size() + " device(s) ONLINE again");
             LOG.info("Driver {} upgraded {} -> {}", name, old.version, jar.version());
+            prune(jar.symbolicName());
             return new Outcome(true, "Upgraded " + name + " " + old.version + " -> " + jar.version());
         }
         String devicesFailed = failed.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
@@ -266,6 +324,7 @@ public final class DriverUpgrades implements DriverManagement {
         record(name, jar.version(), old.version, Result.ROLLED_BACK, reason);
         LOG.error("Driver {} upgrade {} -> {} rolled back to {}: {} {}; {} is quarantined", name, old.version,
                 jar.version(), old.version, failed.keySet(), reason, jar.version());
+        prune(jar.symbolicName());
         return new Outcome(false, "Rolled back " + name + " " + jar.version() + " -> " + old.version + ": " + reason);
     }
 
@@ -290,6 +349,229 @@ public final class DriverUpgrades implements DriverManagement {
                 return failing;
             }
             sleeper.sleep(GATE_POLL);
+        }
+    }
+
+    /**
+     * Whether FileInstall should hand this {@code deploy/} file to {@link #deployFile}: a jar with a MeterDriver
+     * component, or any content of a driver bundle the vault knows (a release that lost its component must be
+     * refused, not installed by FileInstall over the running one). Not synchronized: FileInstall asks while a gate
+     * may be running.
+     */
+    public boolean handles(Path file) {
+        try {
+            DriverJar jar = DriverJar.read(file);
+            return !jar.driverIds().isEmpty() || !vault.versions(jar.symbolicName()).isEmpty();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A jar FileInstall hands over from {@code deploy/} before it touches any bundle (a new file, or a changed one
+     * when {@code replaced}): exactly the shell's path, preflight before anything stops, then vault, update, health
+     * gate, rollback. Refused or rolled back, the jar leaves {@code deploy/} for the quarantine folder and, when it
+     * replaced the running version's file, that version's jar goes back under the file name. A new file with a
+     * lower version than the running one is only noted (the higher version keeps the devices, as before).
+     */
+    public synchronized void deployFile(Path file, boolean replaced) {
+        DriverJar jar;
+        try {
+            jar = DriverJar.read(file);
+        } catch (IOException e) {
+            LOG.error("deploy/{}: cannot read it: {}", file.getFileName(), e.getMessage());
+            return;
+        }
+        if (restoring.remove(jar.sha256())) {
+            return; // our own restore of the previous version coming back through FileInstall
+        }
+        takenOut.remove(file);
+        Optional<Installed> old = framework.bundles(jar.symbolicName()).stream().findFirst();
+        if (!replaced && old.isPresent() && Preflight.compare(jar.version(), old.get().version) < 0) {
+            LOG.info("deploy/{} holds {} {}, below the running {}: left as it is", file.getFileName(),
+                    jar.symbolicName(), jar.version(), old.get().version);
+            return;
+        }
+        Optional<Path> previous = Optional.empty();
+        try {
+            if (replaced && old.isPresent()) {
+                previous = vault.find(old.get().symbolicName, old.get().version);
+            }
+        } catch (IOException e) {
+            LOG.warn("deploy/{}: no vault copy of {}: {}", file.getFileName(), old.get(), e.toString());
+        }
+        // the location FileInstall itself would give the bundle, so after a restart it knows it as this file's
+        String location = file.toFile().toURI().toString();
+        Outcome outcome = apply(null, location, false, location);
+        if (outcome.applied) {
+            deployed.put(file, jar.symbolicName() + " " + jar.version());
+            return;
+        }
+        try {
+            if (previous.isEmpty()) {
+                takenOut.add(file); // deleted below: FileInstall's uninstall for it is ours
+            }
+            takeOut(file, jar, previous.orElse(null));
+            LOG.info("deploy/{}: {} {} moved to {}{}", file.getFileName(), jar.symbolicName(), jar.version(),
+                    rejected, previous.isPresent() ? "; the previous jar is back under its name" : "");
+        } catch (IOException e) {
+            takenOut.remove(file);
+            LOG.error("deploy/{}: could not move the rejected jar out: {}", file.getFileName(), e.toString());
+        }
+    }
+
+    /**
+     * A {@code deploy/} file deleted: {@code driver-remove} of the bundle it brought in, unless this flow took the
+     * file out itself or another file's version runs now.
+     */
+    public synchronized void deployFileRemoved(Path file) {
+        if (takenOut.remove(file)) {
+            return;
+        }
+        String brought = deployed.remove(file);
+        Optional<Installed> running;
+        if (brought != null) {
+            String[] bsnVersion = brought.split(" ", 2);
+            running = framework.bundles(bsnVersion[0]).stream().filter(b -> b.version.equals(bsnVersion[1]))
+                    .findFirst();
+        } else {
+            running = framework.located(file.toFile().toURI().toString()); // installed from it before a restart
+        }
+        if (running.isEmpty()) {
+            LOG.info("deploy/{} removed; no driver running from it", file.getFileName());
+            return;
+        }
+        removeBundle(running.get(), driverName(running.get()));
+    }
+
+    /** The driver ids of a running bundle, from its vault copy; its symbolic name when there is none. */
+    private String driverName(Installed bundle) {
+        try {
+            Optional<Path> kept = vault.find(bundle.symbolicName, bundle.version);
+            if (kept.isPresent()) {
+                List<String> ids = DriverJar.read(kept.get()).driverIds();
+                if (!ids.isEmpty()) {
+                    return String.join(",", ids);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("no driver ids for {}: {}", bundle, e.toString());
+        }
+        return bundle.symbolicName;
+    }
+
+    /** The driver ids any kept version of the bundle provides. */
+    public Set<String> driverIdsOf(String symbolicName) {
+        Set<String> ids = new TreeSet<>();
+        try {
+            for (Path p : vault.versions(symbolicName)) {
+                ids.addAll(DriverJar.read(p).driverIds());
+            }
+        } catch (IOException e) {
+            LOG.debug("driver ids of {}: {}", symbolicName, e.toString());
+        }
+        return ids;
+    }
+
+    /** Whether the vault holds a version of this bundle: a driver the gateway has seen. */
+    public boolean knows(String symbolicName) {
+        if (symbolicName == null) {
+            return false; // a legacy bundle without one is no driver
+        }
+        try {
+            return !vault.versions(symbolicName).isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A driver bundle someone else updated (Karaf's FeaturesService on {@code feature:install --upgrade} or
+     * {@code feature:update}, {@code bundle:update}): it has changed already, so there is no preflight, but the
+     * health gate runs, and on failure the version before ({@code from}, kept in the vault when it started) comes
+     * back and the new content, when it can be read from the bundle's location, is quarantined.
+     *
+     * @param wereOnline the driver's devices that read within one gate timeout before the bundle stopped
+     */
+    public synchronized void updatedElsewhere(Installed bundle, String from, List<String> wereOnline,
+            Instant since) {
+        if (from.isEmpty() || from.equals(bundle.version) && wereOnline.isEmpty()) {
+            keepRunning(bundle);
+            return;
+        }
+        Optional<Path> previous;
+        try {
+            previous = vault.find(bundle.symbolicName, from);
+        } catch (IOException e) {
+            previous = Optional.empty();
+        }
+        Optional<DriverJar> now = fromLocation(bundle);
+        String name = now.map(j -> String.join(",", j.driverIds())).filter(n -> !n.isEmpty())
+                .orElse(previous.isPresent() ? driverName(new Installed(bundle.bundleId, bundle.symbolicName, from,
+                        bundle.location)) : bundle.symbolicName);
+        try {
+            Map<String, String> failed;
+            if (now.isPresent() && quarantine.hashes().contains(now.get().sha256())) {
+                failed = new LinkedHashMap<>();
+                for (String id : wereOnline.isEmpty() ? List.of("-") : wereOnline) {
+                    failed.put(id, "quarantined content");
+                }
+            } else {
+                record(name, from, bundle.version, Result.UPGRADED, "updated outside meter2mqtt (feature or "
+                        + "bundle:update)");
+                failed = gate(wereOnline, bundle.version, since);
+            }
+            if (failed.isEmpty()) {
+                LOG.info("Driver {} updated {} -> {} outside meter2mqtt passed its health gate", name, from,
+                        bundle.version);
+                prune(bundle.symbolicName);
+                return;
+            }
+            String reason = failed.containsValue("quarantined content") ? bundle.version + " is quarantined"
+                    : "not ONLINE with a good reading within " + settings.timeout.toSeconds() + " s: "
+                            + failed.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
+                                    .collect(Collectors.joining(", "));
+            if (previous.isEmpty()) {
+                LOG.error("Driver {} {} -> {} failed its health gate ({}) and no copy of {} is kept: not rolled back",
+                        name, from, bundle.version, reason, from);
+                return;
+            }
+            if (now.isPresent()) {
+                quarantine.add(now.get().sha256());
+            }
+            framework.update(bundle, previous.get());
+            record(name, bundle.version, from, Result.ROLLED_BACK, reason);
+            LOG.error("Driver {} upgrade {} -> {} rolled back to {}: {} {}; {} is quarantined", name, from,
+                    bundle.version, from, failed.keySet(), reason, now.isPresent() ? bundle.version
+                            : "nothing (its content could not be read)");
+            prune(bundle.symbolicName);
+        } catch (Exception e) {
+            LOG.error("Driver {} {} -> {}: health gate or rollback failed: {}", name, from, bundle.version,
+                    e.toString());
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * What the bundle runs, read from its location and kept in the vault, when the location holds that version
+     * (Karaf keeps the old location when it updates a bundle in place).
+     */
+    private Optional<DriverJar> fromLocation(Installed bundle) {
+        Path copy = null;
+        try {
+            copy = stage(bundle.location);
+            DriverJar jar = DriverJar.read(copy);
+            if (!jar.version().equals(bundle.version)) {
+                return Optional.empty();
+            }
+            return Optional.of(DriverJar.read(vault.keep(jar)));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{} cannot be read from {}: {}", bundle, bundle.location, e.toString());
+            return Optional.empty();
+        } finally {
+            deleteQuietly(copy);
         }
     }
 
@@ -404,6 +686,7 @@ public final class DriverUpgrades implements DriverManagement {
             framework.update(b, previous.get());
             record(driver, b.version, jar.version(), Result.ROLLED_BACK, "asked for");
             LOG.info("Driver {} rolled back {} -> {} as asked", driver, b.version, jar.version());
+            prune(b.symbolicName);
             return new Outcome(true, "Rolled back " + driver + " " + b.version + " -> " + jar.version());
         } catch (Exception e) {
             return refused(driver, b.version, "", "rollback failed: " + e);
@@ -430,12 +713,16 @@ public final class DriverUpgrades implements DriverManagement {
         if (running.isEmpty()) {
             return new Outcome(false, "Driver '" + driver + "' is not installed");
         }
+        return removeBundle(running.get(), driver);
+    }
+
+    private Outcome removeBundle(Installed bundle, String driver) {
         try {
-            keepRunning(running.get());
-            framework.uninstall(running.get());
-            record(driver, running.get().version, "", Result.REMOVED, "");
-            LOG.info("Driver {} {} removed", driver, running.get().version);
-            return new Outcome(true, "Removed " + driver + " " + running.get().version
+            keepRunning(bundle);
+            framework.uninstall(bundle);
+            record(driver, bundle.version, "", Result.REMOVED, "");
+            LOG.info("Driver {} {} removed", driver, bundle.version);
+            return new Outcome(true, "Removed " + driver + " " + bundle.version
                     + " (kept in the vault; driver-install brings it back)");
         } catch (Exception e) {
             return new Outcome(false, "Could not remove " + driver + ": " + e);
@@ -445,6 +732,18 @@ public final class DriverUpgrades implements DriverManagement {
     @Override
     public List<Entry> history(String driver) {
         return history.entries(driver);
+    }
+
+    /** Vault housekeeping after a step: see {@link DriverVault#prune}. */
+    private void prune(String symbolicName) {
+        try {
+            String running = framework.bundles(symbolicName).stream().map(b -> b.version).findFirst().orElse(null);
+            for (Path p : vault.prune(symbolicName, running, quarantine.hashes(), settings.keep)) {
+                LOG.debug("vault: {} pruned", p.getFileName());
+            }
+        } catch (IOException e) {
+            LOG.warn("vault: pruning {} failed: {}", symbolicName, e.toString());
+        }
     }
 
     private Outcome refused(String driver, String from, String to, String reason) {

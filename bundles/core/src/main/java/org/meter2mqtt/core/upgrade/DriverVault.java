@@ -73,6 +73,52 @@ public final class DriverVault {
         return found;
     }
 
+    /**
+     * Deletes old copies of one bundle: kept are the running version, the newest one below it that is not
+     * quarantined (what a rollback goes to), every quarantined content (the evidence), and then the newest others
+     * until {@code keep} versions that are not quarantined remain.
+     *
+     * @param running the running version, null when none runs
+     * @return the deleted files
+     */
+    public List<Path> prune(String symbolicName, String running, java.util.Set<String> quarantinedHashes, int keep)
+            throws IOException {
+        List<Path> all = versions(symbolicName);
+        java.util.Set<Path> stay = new java.util.HashSet<>();
+        java.util.function.Predicate<Path> bad = p -> quarantinedHashes.stream()
+                .anyMatch(h -> h.startsWith(hashOf(p)));
+        all.stream().filter(bad).forEach(stay::add);
+        if (running != null) {
+            all.stream().filter(p -> versionOf(p).equals(safe(running))).forEach(stay::add);
+            for (int i = all.size() - 1; i >= 0; i--) {
+                Path p = all.get(i);
+                if (!bad.test(p) && Preflight.compare(versionOf(p), running) < 0) {
+                    stay.add(p);
+                    break;
+                }
+            }
+        }
+        long good = stay.stream().filter(bad.negate()).count();
+        for (int i = all.size() - 1; i >= 0 && good < keep; i--) {
+            if (stay.add(all.get(i))) {
+                good++;
+            }
+        }
+        List<Path> deleted = new java.util.ArrayList<>();
+        for (Path p : all) {
+            if (!stay.contains(p)) {
+                Files.deleteIfExists(p);
+                deleted.add(p);
+            }
+        }
+        return deleted;
+    }
+
+    private static String hashOf(Path kept) {
+        String n = kept.getFileName().toString();
+        return n.substring(n.lastIndexOf('-') + 1, n.length() - ".jar".length());
+    }
+
     private static String versionOf(Path kept) {
         String n = kept.getFileName().toString();
         return n.substring(0, n.lastIndexOf('-'));

@@ -85,6 +85,13 @@ class DriverUpgradesTest {
         }
 
         @Override
+        public Installed install(Path jar, String location) throws Exception {
+            install(jar);
+            running = new Installed(running.bundleId, running.symbolicName, running.version, location);
+            return running;
+        }
+
+        @Override
         public void update(Installed bundle, Path jar) throws Exception {
             load(jar, bundle.bundleId);
             calls.add("update " + running.version);
@@ -329,6 +336,154 @@ class DriverUpgradesTest {
             assertThat(DriverJar.read(file).version()).isEqualTo("1.0.0");
             assertThat(flow.history("acme").get(flow.history("acme").size() - 1).reason).as(c.why).contains(c.why);
         }
+    }
+
+    // ---- deploy/ through FileInstall's ArtifactInstaller: the flow decides before any bundle changes
+
+    @Test
+    void aRefusedJarDroppedOverTheOldFileStopsNothingAndThePreviousJarComesBack() throws Exception {
+        Path file = dropInDeploy(jar("1.0.0", "[1.1,2)", true), "acme.jar");
+        assertThat(flow.handles(file)).isTrue();
+        flow.deployFile(file, false);
+        assertThat(fw.calls).containsExactly("install 1.0.0");
+        assertThat(fw.running.location).isEqualTo(file.toFile().toURI().toString());
+        byte[] v1 = Files.readAllBytes(file);
+
+        Path api2 = jar("2.0.0", "[2.0,3)", true);
+        assertThat(flow.handles(api2)).as("a driver jar FileInstall must not install itself").isTrue();
+        Files.copy(api2, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        flow.deployFile(file, true);
+        assertThat(fw.calls).as("nothing stopped").containsExactly("install 1.0.0");
+        assertThat(Files.readAllBytes(file)).as("deploy/acme.jar shows what runs").isEqualTo(v1);
+        try (var rejected = Files.list(tmp.resolve("data/drivers/quarantine"))) {
+            assertThat(rejected.map(p -> p.getFileName().toString())).singleElement().asString()
+                    .startsWith("acme-2.0.0-");
+        }
+        assertThat(results()).containsExactly(Result.INSTALLED, Result.REFUSED);
+        // FileInstall reports the restored file as changed: no new step
+        flow.deployFile(file, true);
+        assertThat(fw.calls).hasSize(1);
+        assertThat(results()).hasSize(2);
+        // deleting it afterwards is still driver-remove
+        Files.delete(file);
+        flow.deployFileRemoved(file);
+        assertThat(fw.running).isNull();
+        assertThat(results()).endsWith(Result.REMOVED);
+    }
+
+    @Test
+    void aBadJarThroughTheInstallerIsRolledBackAndDeletingTheFileRemovesTheDriver() throws Exception {
+        Path file = dropInDeploy(jar("1.0.0", "[1.1,2)", true), "acme.jar");
+        flow.deployFile(file, false);
+        byte[] v1 = Files.readAllBytes(file);
+        Files.copy(jar("1.1.0", "[1.1,2)", false), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        flow.deployFile(file, true);
+        assertThat(fw.calls).containsExactly("install 1.0.0", "update 1.1.0", "update 1.0.0");
+        assertThat(Files.readAllBytes(file)).isEqualTo(v1);
+        assertThat(results()).containsExactly(Result.INSTALLED, Result.UPGRADED, Result.ROLLED_BACK);
+
+        // beside it under another name: a good newer version takes over; an older one is left alone
+        Path beside = dropInDeploy(jar("1.2.0", "[1.1,2)", true), "acme-1.2.jar");
+        flow.deployFile(beside, false);
+        assertThat(fw.running.version).isEqualTo("1.2.0");
+        Path older = dropInDeploy(jar("0.9.0", "[1.1,2)", true), "acme-0.9.jar");
+        flow.deployFile(older, false);
+        assertThat(fw.running.version).isEqualTo("1.2.0");
+        // deleting the file whose version no longer runs removes nothing; deleting the running one's is driver-remove
+        Files.delete(file);
+        flow.deployFileRemoved(file);
+        assertThat(fw.running).isNotNull();
+        Files.delete(beside);
+        flow.deployFileRemoved(beside);
+        assertThat(fw.running).isNull();
+        assertThat(results()).endsWith(Result.UPGRADED, Result.REMOVED);
+        assertThat(flow.history("acme").get(flow.history("acme").size() - 1).driver).isEqualTo("acme");
+    }
+
+    @Test
+    void theVaultKeepsTheRunningVersionTheOneBeforeQuarantinedOnesAndVaultKeepInAll() throws Exception {
+        flow.install(jar("1.0.0", "[1.1,2)", true).toString(), false);
+        for (String v : List.of("1.1.0", "1.2.0", "1.3.0", "1.4.0")) {
+            assertThat(flow.upgrade("acme", jar(v, "[1.1,2)", true).toString()).applied).isTrue();
+        }
+        flow.upgrade("acme", jar("1.5.0", "[1.1,2)", false).toString()); // rolled back, quarantined
+        DriverVault vault = new DriverVault(tmp.resolve("data/drivers/jars"));
+        assertThat(vault.versions("com.acme.meter")).extracting(p -> p.getFileName().toString().split("-")[0])
+                .containsExactly("1.2.0", "1.3.0", "1.4.0", "1.5.0");
+        // a rollback on request goes to 1.3.0; 1.2.0 (the one before it) stays, 1.4.0 is the newest third
+        assertThat(flow.rollback("acme").message).contains("1.4.0 -> 1.3.0");
+        assertThat(vault.versions("com.acme.meter")).extracting(p -> p.getFileName().toString().split("-")[0])
+                .containsExactly("1.2.0", "1.3.0", "1.4.0", "1.5.0");
+        assertThat(flow.rollback("acme").message).contains("1.3.0 -> 1.2.0");
+        assertThat(flow.rollback("acme").message).as("1.1.0 was pruned").contains("no earlier version");
+        // pruning alone: keep 2 leaves the running one and the one before it, and the quarantined content
+        assertThat(vault.prune("com.acme.meter", "1.3.0", java.util.Set.of(), 2)).hasSize(2);
+        assertThat(vault.versions("com.acme.meter")).extracting(p -> p.getFileName().toString().split("-")[0])
+                .containsExactly("1.2.0", "1.3.0");
+    }
+
+    @Test
+    void aRunningBundleIsCopiedAndHashedOnceUntilItsLocationChanges() throws Exception {
+        Path located = jar("1.0.0", "[1.1,2)", true);
+        List<String> opened = new ArrayList<>();
+        java.util.function.Supplier<DriverUpgrades> counting = () -> {
+            try {
+                return new DriverUpgrades(fw, this::devices, tmp.resolve("data/drivers"), url -> {
+                    opened.add(url);
+                    return java.net.URI.create(url).toURL().openStream();
+                }, (jar, id) -> Optional.empty(), Clock.systemUTC(), d -> { }, settings(false));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Installed b = new Installed(3, "com.acme.meter", "1.0.0", located.toUri().toString(), 1000);
+        counting.get().keepRunning(b);
+        assertThat(opened).hasSize(1);
+        assertThat(new DriverVault(tmp.resolve("data/drivers/jars")).find("com.acme.meter", "1.0.0")).isPresent();
+        // the next start: same location, time and size, not even opened
+        counting.get().keepRunning(b);
+        assertThat(opened).hasSize(1);
+        // updated in place (a feature update keeps the location): looked at again
+        counting.get().keepRunning(new Installed(3, "com.acme.meter", "1.1.0", located.toUri().toString(), 2000));
+        assertThat(opened).hasSize(2);
+    }
+
+    @Test
+    void aBundleUpdatedElsewhereIsGatedAfterTheFactAndRolledBackFromTheVault() throws Exception {
+        flow.install(jar("1.0.0", "[1.1,2)", true).toString(), false);
+        // what Karaf's FeaturesService does on a feature upgrade: the bundle changes without this flow
+        Path bad = jar("1.1.0", "[1.1,2)", false);
+        fw.update(fw.running, bad);
+        fw.running = new Installed(fw.running.bundleId, fw.running.symbolicName, fw.running.version,
+                bad.toUri().toString(), 5);
+        flow.updatedElsewhere(fw.running, "1.0.0", List.of("acme-1", "acme-2"), now);
+        assertThat(fw.running.version).isEqualTo("1.0.0");
+        assertThat(fw.works).isTrue();
+        assertThat(results()).containsExactly(Result.INSTALLED, Result.UPGRADED, Result.ROLLED_BACK);
+        assertThat(flow.history("acme").get(1).reason).contains("outside meter2mqtt");
+        // its content was read from the location: quarantined, so the shell refuses it too
+        assertThat(flow.upgrade("acme", bad.toString()).message).contains("quarantined");
+        // a good version updated elsewhere stays
+        Path good = jar("1.2.0", "[1.1,2)", true);
+        fw.update(fw.running, good);
+        flow.updatedElsewhere(fw.running, "1.0.0", List.of("acme-1", "acme-2"), now);
+        assertThat(fw.running.version).isEqualTo("1.2.0");
+        assertThat(results()).endsWith(Result.UPGRADED);
+    }
+
+    @Test
+    void onlyDriverJarsAreTakenFromFileInstall() throws Exception {
+        Path plain = tmp.resolve("library.jar");
+        Manifest mf = new Manifest();
+        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().putValue("Bundle-SymbolicName", "some.library");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(plain), mf)) {
+            out.putNextEntry(new JarEntry("x.txt"));
+        }
+        assertThat(flow.handles(plain)).isFalse();
+        assertThat(flow.handles(Files.writeString(tmp.resolve("half.jar"), "PK"))).isFalse();
+        assertThat(flow.handles(jar("1.0.0", "[1.1,2)", true))).isTrue();
+        assertThat(flow.knows(null)).as("a bundle without a symbolic name").isFalse();
     }
 
     @Test

@@ -1,24 +1,16 @@
 package org.meter2mqtt.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.meter2mqtt.core.upgrade.DriverManagement;
+import org.meter2mqtt.core.upgrade.DriverManagement.Outcome;
 
 @Service
 @Command(scope = "meter", name = "driver-remove", description = "Uninstalls a driver (its jar stays in the vault under data/)")
-public class DriverRemoveCommand implements Action {
-
-    @Reference
-    DriverManagement drivers;
-
-    @Argument(index = 0, name = "driver", description = "driver id", required = true)
-    String driver;
+public class DriverRemoveCommand extends DriverStepCommand {
 
     @Override
-    public Object execute() {
-        return drivers.remove(driver).message;
+    Outcome step(DriverManagement drivers, String driver) {
+        return drivers.remove(driver);
     }
 }

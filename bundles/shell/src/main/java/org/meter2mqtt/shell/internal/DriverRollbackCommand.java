@@ -1,24 +1,16 @@
 package org.meter2mqtt.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.meter2mqtt.core.upgrade.DriverManagement;
+import org.meter2mqtt.core.upgrade.DriverManagement.Outcome;
 
 @Service
 @Command(scope = "meter", name = "driver-rollback", description = "Goes back to the driver version installed before the running one (kept under data/)")
-public class DriverRollbackCommand implements Action {
-
-    @Reference
-    DriverManagement drivers;
-
-    @Argument(index = 0, name = "driver", description = "driver id", required = true)
-    String driver;
+public class DriverRollbackCommand extends DriverStepCommand {
 
     @Override
-    public Object execute() {
-        return drivers.rollback(driver).message;
+    Outcome step(DriverManagement drivers, String driver) {
+        return drivers.rollback(driver);
     }
 }
