@@ -45,6 +45,7 @@ import org.meter2mqtt.mqtt.client.NoDelaySockets;
 import org.meter2mqtt.mqtt.client.PahoConnection;
 import org.meter2mqtt.mqtt.client.Tls;
 import org.meter2mqtt.mqtt.discovery.DiscoveryRules;
+import org.meter2mqtt.mqtt.discovery.RetainedOutbox;
 import org.meter2mqtt.mqtt.forward.ForwardBuffer;
 import org.meter2mqtt.mqtt.forward.ForwardBuffer.Outbound;
 import org.meter2mqtt.mqtt.layout.BoundLayout;
@@ -89,9 +90,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final RateLimitedLog RATE_LIMITED = new RateLimitedLog(LOG, java.time.Duration.ofMinutes(1));
     /** Failed connects: at once when the reason changes (one key per reason), then at most every 30 minutes. */
     private static final RateLimitedLog CONNECT_FAILURES = new RateLimitedLog(LOG, java.time.Duration.ofMinutes(30));
-    private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EMPTY = new byte[0];
+    private static final byte[] OFFLINE = RetainedOutbox.OFFLINE;
     private static final int INBOX = 100_000;
     private static final long CONNECT_TIMEOUT_MS = 10_000;
     /** How long a held-back socket flush may wait before the idle loop writes it (see {@link #flushHeld()}). */
@@ -119,21 +118,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         @Override
         public void applyTo(MqttPublisher p) {
             p.deviceRemovedNow(device);
-        }
-    }
-
-    /** A retained or state message that is rebuilt from memory, not buffered. */
-    private static final class Outgoing {
-        final byte[] payload;
-        final int qos;
-        final boolean retained;
-        final Runnable onAck;
-
-        Outgoing(byte[] payload, int qos, boolean retained, Runnable onAck) {
-            this.payload = payload;
-            this.qos = qos;
-            this.retained = retained;
-            this.onAck = onAck;
         }
     }
 
@@ -231,7 +215,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** Reasons logged by {@link #failed} since the last connect: forgotten then, so the next failure is told. */
     private final Set<String> failureKeys = new HashSet<>();
     private final Map<String, DeviceEntry> devices = new LinkedHashMap<>();
-    private final LinkedHashMap<String, Outgoing> controlOut = new LinkedHashMap<>();
+    /** Retained messages owed to the broker, sent before any reading (see {@link RetainedOutbox}). */
+    private final RetainedOutbox outbox = new RetainedOutbox();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     /** Disk errors of earlier buffers (the buffer is replaced when its settings change). */
     private long queueErrors;
@@ -620,7 +605,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         boolean statusChanged = !Boolean.valueOf(online).equals(e.online);
         if (statusChanged) {
             e.online = online;
-            controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(online ? ONLINE : OFFLINE, 1, true, null));
+            outbox.status(topics.deviceStatus(d.driverId(), d.id()), online);
         }
         bindLayouts(e, d, statusChanged);
         queueInfo(e);
@@ -633,7 +618,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             String topic = topics.infoConfig(d.id());
             byte[] cfg = payloads.infoConfig(d);
             if (!Arrays.equals(cfg, e.configs.get(topic))) {
-                controlOut.put(topic, new Outgoing(cfg, 1, true, null));
+                outbox.put(topic, cfg);
                 Map<String, byte[]> configs = new LinkedHashMap<>(e.configs);
                 configs.put(topic, cfg);
                 e.configs = configs;
@@ -651,7 +636,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             owe(topic);
         }
         for (String topic : DiscoveryRules.changed(configs, e.configs)) {
-            controlOut.put(topic, new Outgoing(configs.get(topic), 1, true, null));
+            outbox.put(topic, configs.get(topic));
         }
         e.configs = configs;
         store.announce(d.id(), configs.keySet());
@@ -678,8 +663,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (statusChanged || changed) {
             for (BoundLayout l : bound) {
                 if (l.statusTopic() != null) {
-                    controlOut.put(l.statusTopic(), new Outgoing(Boolean.TRUE.equals(e.online) ? ONLINE : OFFLINE, 1,
-                            true, null));
+                    outbox.status(l.statusTopic(), Boolean.TRUE.equals(e.online));
                 }
             }
         }
@@ -718,14 +702,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         e.infoReading = e.lastReading;
         if (!Arrays.equals(info, e.infoPayload)) {
             e.infoPayload = info;
-            controlOut.put(topics.deviceInfo(e.info.driverId(), e.info.id()), new Outgoing(info, 1, true, null));
+            outbox.put(topics.deviceInfo(e.info.driverId(), e.info.id()), info);
         }
     }
 
     /** Records that an empty retained config is owed for {@code topic}, and queues it. */
     private void owe(String topic) {
         store.removalOwed(topic);
-        controlOut.put(topic, new Outgoing(EMPTY, 1, true, () -> store.removalDone(topic)));
+        outbox.owe(topic);
     }
 
     private void deviceRemovedNow(DeviceInfo d) {
@@ -752,13 +736,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         }
         // Clear the retained status so nothing about the device stays on the broker.
-        controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
-        controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
+        outbox.clear(topics.deviceStatus(d.driverId(), d.id()));
+        outbox.clear(topics.deviceInfo(d.driverId(), d.id()));
         if (e != null) {
             // a layout's own status says what its program would say when it stops: offline
             for (BoundLayout l : e.layouts) {
                 if (l.statusTopic() != null) {
-                    controlOut.put(l.statusTopic(), new Outgoing(OFFLINE, 1, true, null));
+                    outbox.status(l.statusTopic(), false);
                 }
             }
         }
@@ -979,7 +963,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         // Unacknowledged in-memory batches go to the (then empty) disk buffer: sent first after the reconnect.
         spill();
         pending.clear();
-        controlOut.clear();
+        outbox.clear();
         if (queue != null) {
             queue.rewind();
         }
@@ -993,38 +977,20 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     /** Everything retained, rebuilt from memory: after every connect, since the broker may be new. */
     private void fullSync() {
-        controlOut.clear();
-        controlOut.put(topics.gatewayStatus(), new Outgoing(ONLINE, 1, true, null));
-        if (active.discovery()) {
-            controlOut.put(topics.gatewayConfig(), new Outgoing(payloads.gatewayConfig(), 1, true, null));
-            for (DeviceEntry e : devices.values()) {
-                e.configs.forEach((t, p) -> controlOut.put(t, new Outgoing(p, 1, true, null)));
-            }
-        }
+        List<RetainedOutbox.Device> views = new ArrayList<>(devices.size());
         for (DeviceEntry e : devices.values()) {
-            if (e.infoPayload != null) {
-                controlOut.put(topics.deviceInfo(e.info.driverId(), e.info.id()),
-                        new Outgoing(e.infoPayload, 1, true, null));
-            }
-            if (e.online != null) {
-                controlOut.put(topics.deviceStatus(e.info.driverId(), e.info.id()),
-                        new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
-                for (BoundLayout l : e.layouts) {
-                    if (l.statusTopic() != null) {
-                        controlOut.put(l.statusTopic(), new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
-                    }
+            List<String> layoutStatus = new ArrayList<>();
+            for (BoundLayout l : e.layouts) {
+                if (l.statusTopic() != null) {
+                    layoutStatus.add(l.statusTopic());
                 }
             }
+            views.add(new RetainedOutbox.Device(e.configs, topics.deviceInfo(e.info.driverId(), e.info.id()),
+                    e.infoPayload, topics.deviceStatus(e.info.driverId(), e.info.id()), e.online, layoutStatus));
         }
-        // Owed removals go out even with discovery off (turning it off is one reason they are owed), except where
-        // the topic is ours again: moved away and back before the removal went out.
-        for (String t : new ArrayList<>(store.removals())) {
-            if (controlOut.containsKey(t)) {
-                store.removalDone(t);
-            } else {
-                controlOut.put(t, new Outgoing(EMPTY, 1, true, () -> store.removalDone(t)));
-            }
-        }
+        Set<String> moot = outbox.fullSync(topics.gatewayStatus(), topics.gatewayConfig(),
+                active.discovery() ? payloads.gatewayConfig() : null, views, store.removals());
+        moot.forEach(store::removalDone);
     }
 
     /** Home Assistant (re)started: configs, then statuses, then the latest states. */
@@ -1034,7 +1000,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         for (DeviceEntry e : devices.values()) {
             if (e.lastBatch != null) {
                 for (Map.Entry<String, byte[]> m : messages(e.lastBatch).entrySet()) {
-                    controlOut.put(m.getKey(), new Outgoing(m.getValue(), active.qos(), active.retain(), null));
+                    outbox.put(m.getKey(), m.getValue(), active.qos(), active.retain());
                 }
             }
         }
@@ -1089,12 +1055,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             return any;
         }
         try {
-            while (!controlOut.isEmpty() && pending.size() < window) {
-                Map.Entry<String, Outgoing> first = controlOut.entrySet().iterator().next();
-                controlOut.remove(first.getKey());
-                Outgoing o = first.getValue();
-                Delivery t = handToPaho(first.getKey(), o.payload, o.qos, o.retained);
-                pending.add(new Pending(t, null, o.onAck));
+            while (!outbox.isEmpty() && pending.size() < window) {
+                RetainedOutbox.Message m = outbox.poll();
+                Delivery t = handToPaho(m.topic(), m.payload(), m.qos(), m.retain());
+                pending.add(new Pending(t, null, m.removal() ? () -> store.removalDone(m.topic()) : null));
                 any = true;
             }
             // Totals below one already delivered are duplicates of a replay (see DeliveredTotals).
