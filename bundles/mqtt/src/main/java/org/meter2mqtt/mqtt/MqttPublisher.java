@@ -1051,13 +1051,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         boolean any = reap();
         int window = active.maxInflight();
         if (clientFull()) {
-            // deliveryComplete wakes the loop once Paho caught up
+            // Listener.delivered wakes the loop once Paho caught up
             return any;
         }
         try {
             while (!outbox.isEmpty() && pending.size() < window) {
                 RetainedOutbox.Message m = outbox.poll();
-                Delivery t = handToPaho(m.topic(), m.payload(), m.qos(), m.retain());
+                Delivery t = handOver(m.topic(), m.payload(), m.qos(), m.retain());
                 pending.add(new Pending(t, null, m.removal() ? () -> store.removalDone(m.topic()) : null));
                 any = true;
             }
@@ -1110,7 +1110,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * Every publish of the loop goes through here, on this one thread (the connection counts the PUBLISHes for
      * {@link CoalescingOutputStream}).
      */
-    private Delivery handToPaho(String topic, byte[] payload, int qos, boolean retain) throws Failure {
+    private Delivery handOver(String topic, byte[] payload, int qos, boolean retain) throws Failure {
         return client.send(topic, payload, qos, retain);
     }
 
@@ -1123,7 +1123,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (!json) {
             for (Batch.Value v : b.values()) {
                 byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
-                Delivery token = handToPaho(t.value(v.channel()), payload, qos, retain);
+                Delivery token = handOver(t.value(v.channel()), payload, qos, retain);
                 pending.add(new Pending(token, false));
             }
         }
@@ -1133,7 +1133,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             lastTimestampText = lastTimestamp.toString();
         }
         byte[] state = json ? jsonState(b, lastTimestampText) : Payloads.state(b, lastTimestampText);
-        Pending last = new Pending(handToPaho(t.state(), state, qos, retain), false);
+        Pending last = new Pending(handOver(t.state(), state, qos, retain), false);
         pending.add(last);
         DeviceEntry e = devices.get(b.device());
         if (e != null) {
@@ -1142,7 +1142,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             // acknowledged (and its record committed) with its last message, whichever layout that is.
             for (BoundLayout l : e.layouts) {
                 for (BoundLayout.Message m : l.render(b, e.channels)) {
-                    last = new Pending(handToPaho(m.topic, m.payload, m.qos, m.retain), false);
+                    last = new Pending(handOver(m.topic, m.payload, m.qos, m.retain), false);
                     pending.add(last);
                 }
             }
