@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.meter2mqtt.store.AtomicFiles;
+import org.meter2mqtt.api.util.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class DiscoveryStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(DiscoveryStore.class);
+    /** A failing write is retried every loop turn: said once a minute, DEBUG in between. */
+    private static final RateLimitedLog WRITE_FAILED = new RateLimitedLog(LOG, java.time.Duration.ofMinutes(1));
 
     private final Path file;
     private final Map<String, Set<String>> announced = new TreeMap<>();
@@ -135,7 +138,7 @@ final class DiscoveryStore {
             AtomicFiles.write(file, Payloads.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
             dirty = false;
         } catch (IOException e) {
-            LOG.warn("Cannot write {} ({}); will retry", file, e.getMessage());
+            WRITE_FAILED.warn(file.toString(), "Cannot write {} ({}); will retry", file, e.getMessage());
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.meter2mqtt.store.AtomicFiles;
+import org.meter2mqtt.api.util.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class LastTotals {
 
     private static final Logger LOG = LoggerFactory.getLogger(LastTotals.class);
+    /** A failing write is retried every loop turn: said once a minute, DEBUG in between. */
+    private static final RateLimitedLog WRITE_FAILED = new RateLimitedLog(LOG, java.time.Duration.ofMinutes(1));
     static final long SAVE_INTERVAL_NANOS = 30_000_000_000L;
 
     private final Path file;
@@ -79,7 +82,7 @@ final class LastTotals {
             AtomicFiles.write(file, Payloads.mapper().writeValueAsBytes(root));
             dirty = false;
         } catch (IOException e) {
-            LOG.warn("Cannot write {} ({}); will retry", file, e.getMessage());
+            WRITE_FAILED.warn(file.toString(), "Cannot write {} ({}); will retry", file, e.getMessage());
         }
     }
 }

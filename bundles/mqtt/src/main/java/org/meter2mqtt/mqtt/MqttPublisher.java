@@ -27,18 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 import org.meter2mqtt.store.SegmentQueue;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.IMqttToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.MeterOutput;
@@ -46,9 +37,15 @@ import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.api.util.Backoff;
 import org.meter2mqtt.api.util.RateLimitedLog;
 import org.meter2mqtt.mqtt.client.CoalescingOutputStream;
+import org.meter2mqtt.mqtt.client.ConnectionSettings;
+import org.meter2mqtt.mqtt.client.MqttConnection;
+import org.meter2mqtt.mqtt.client.MqttConnection.Delivery;
+import org.meter2mqtt.mqtt.client.MqttConnection.Failure;
 import org.meter2mqtt.mqtt.client.NoDelaySockets;
+import org.meter2mqtt.mqtt.client.PahoConnection;
 import org.meter2mqtt.mqtt.client.Tls;
 import org.meter2mqtt.mqtt.discovery.DiscoveryRules;
+import org.meter2mqtt.mqtt.discovery.RetainedOutbox;
 import org.meter2mqtt.mqtt.forward.ForwardBuffer;
 import org.meter2mqtt.mqtt.forward.ForwardBuffer.Outbound;
 import org.meter2mqtt.mqtt.layout.BoundLayout;
@@ -58,11 +55,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT output: one Paho connection, Home Assistant discovery and a store-and-forward buffer.
+ * The MQTT output: one connection ({@link MqttConnection}, Paho behind it), Home Assistant discovery and a
+ * store-and-forward buffer.
  *
  * <p>Device threads only put events into in-memory queues ({@link #readings} never blocks). One publisher
- * thread does all the rest: checks readings, connects (own retry loop with backoff, since Paho's automatic
- * reconnect needs a first successful connect), and sends. Retained messages (statuses, discovery) are not
+ * thread does all the rest: checks readings, connects (one {@link MqttConnection#connect} attempt at a time, with
+ * its own backoff, buffering while it waits), and sends. Retained messages (statuses, discovery) are not
  * buffered: they are rebuilt from the current devices and sent first after every connect.
  *
  * <p>Every batch is on disk ({@link SegmentQueue}) before it is sent, so whatever the publisher thread took
@@ -90,9 +88,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final Logger LOG = LoggerFactory.getLogger(MqttPublisher.class);
     /** Recurring conditions (inbox full, disk refusing the buffer): once a minute per cause, DEBUG in between. */
     private static final RateLimitedLog RATE_LIMITED = new RateLimitedLog(LOG, java.time.Duration.ofMinutes(1));
-    private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EMPTY = new byte[0];
+    /** Failed connects: at once when the reason changes (one key per reason), then at most every 30 minutes. */
+    private static final RateLimitedLog CONNECT_FAILURES = new RateLimitedLog(LOG, java.time.Duration.ofMinutes(30));
+    private static final byte[] OFFLINE = RetainedOutbox.OFFLINE;
     private static final int INBOX = 100_000;
     private static final long CONNECT_TIMEOUT_MS = 10_000;
     /** How long a held-back socket flush may wait before the idle loop writes it (see {@link #flushHeld()}). */
@@ -123,53 +121,28 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
     }
 
-    /** A retained or state message that is rebuilt from memory, not buffered. */
-    private static final class Outgoing {
-        final byte[] payload;
-        final int qos;
-        final boolean retained;
-        final Runnable onAck;
-
-        Outgoing(byte[] payload, int qos, boolean retained, Runnable onAck) {
-            this.payload = payload;
-            this.qos = qos;
-            this.retained = retained;
-            this.onAck = onAck;
-        }
-    }
-
     /**
      * A sent message waiting for its acknowledgement; commits the buffered record it ends, if any, and (fromMemory)
      * frees the oldest in-memory batch in flight.
      */
     private static final class Pending {
-        final IMqttDeliveryToken token;
+        final Delivery token;
         SegmentQueue.Record record;
         /** The batch this message ends (its last message), for the delivered totals; null otherwise. */
         Batch batch;
         final Runnable onAck;
         boolean fromMemory;
 
-        Pending(IMqttDeliveryToken token, SegmentQueue.Record record, Runnable onAck) {
+        Pending(Delivery token, SegmentQueue.Record record, Runnable onAck) {
             this.token = token;
             this.record = record;
             this.onAck = onAck;
         }
 
-        Pending(IMqttDeliveryToken token, boolean fromMemory) {
+        Pending(Delivery token, boolean fromMemory) {
             this(token, null, null);
             this.fromMemory = fromMemory;
         }
-    }
-
-    /**
-     * What {@link CoalescingOutputStream} needs of one connection: how many PUBLISHes the publisher has handed
-     * Paho for it (written by the publisher thread only, after each {@code publish} returned), and the stream,
-     * set by Paho's connect thread, so that the idle loop can write what it held back.
-     */
-    private static final class Link {
-        volatile long handed;
-        volatile CoalescingOutputStream out;
     }
 
     /** What the publisher thread knows about one device. */
@@ -202,12 +175,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final ConcurrentLinkedQueue<DeviceEvent> control = new ConcurrentLinkedQueue<>();
     private final ArrayBlockingQueue<Incoming> data = new ArrayBlockingQueue<>(INBOX);
     private final Semaphore signal = new Semaphore(0);
-    /** The current plain-TCP connection's count of PUBLISHes handed to Paho, and its socket stream. */
-    private Link link = new Link();
+    private final MqttConnection.Factory connections;
     private volatile long heldFlushes;
     private final AtomicLong inboxDropped = new AtomicLong();
     private volatile long birthAt;
-    private volatile Throwable lost;
+    /** Why the current connection was lost (its listener sets it), or null. */
+    private volatile String lost;
     private volatile boolean running;
     private Thread thread;
 
@@ -231,15 +204,19 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** The highest total handed to the broker per channel, journaled before it is: no replay goes below it. */
     private DeliveredTotals deliveredTotals;
     private volatile long staleTotals;
-    private volatile MqttAsyncClient client;
+    /** The connection (connecting or connected), or null between attempts. */
+    private volatile MqttConnection client;
     private boolean connected;
     private int failures;
     private Backoff backoff;
     private java.time.Duration backoffMax;
     private long nextAttempt;
     private String lastFailure;
+    /** Reasons logged by {@link #failed} since the last connect: forgotten then, so the next failure is told. */
+    private final Set<String> failureKeys = new HashSet<>();
     private final Map<String, DeviceEntry> devices = new LinkedHashMap<>();
-    private final LinkedHashMap<String, Outgoing> controlOut = new LinkedHashMap<>();
+    /** Retained messages owed to the broker, sent before any reading (see {@link RetainedOutbox}). */
+    private final RetainedOutbox outbox = new RetainedOutbox();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     /** Disk errors of earlier buffers (the buffer is replaced when its settings change). */
     private long queueErrors;
@@ -260,9 +237,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * @param gatewayVersion shown as origin/sw_version in Home Assistant
      */
     public MqttPublisher(Path dataDir, String gatewayVersion, Clock clock) {
+        this(dataDir, gatewayVersion, clock, PahoConnection.FACTORY);
+    }
+
+    /** @param connections opens the connection of each attempt (tests hand in a fake) */
+    MqttPublisher(Path dataDir, String gatewayVersion, Clock clock, MqttConnection.Factory connections) {
         this.dataDir = dataDir;
         this.gatewayVersion = gatewayVersion;
         this.clock = clock;
+        this.connections = connections;
     }
 
     /** Starts the publisher thread with these settings. */
@@ -622,7 +605,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         boolean statusChanged = !Boolean.valueOf(online).equals(e.online);
         if (statusChanged) {
             e.online = online;
-            controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(online ? ONLINE : OFFLINE, 1, true, null));
+            outbox.status(topics.deviceStatus(d.driverId(), d.id()), online);
         }
         bindLayouts(e, d, statusChanged);
         queueInfo(e);
@@ -635,7 +618,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             String topic = topics.infoConfig(d.id());
             byte[] cfg = payloads.infoConfig(d);
             if (!Arrays.equals(cfg, e.configs.get(topic))) {
-                controlOut.put(topic, new Outgoing(cfg, 1, true, null));
+                outbox.put(topic, cfg);
                 Map<String, byte[]> configs = new LinkedHashMap<>(e.configs);
                 configs.put(topic, cfg);
                 e.configs = configs;
@@ -653,7 +636,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             owe(topic);
         }
         for (String topic : DiscoveryRules.changed(configs, e.configs)) {
-            controlOut.put(topic, new Outgoing(configs.get(topic), 1, true, null));
+            outbox.put(topic, configs.get(topic));
         }
         e.configs = configs;
         store.announce(d.id(), configs.keySet());
@@ -680,8 +663,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (statusChanged || changed) {
             for (BoundLayout l : bound) {
                 if (l.statusTopic() != null) {
-                    controlOut.put(l.statusTopic(), new Outgoing(Boolean.TRUE.equals(e.online) ? ONLINE : OFFLINE, 1,
-                            true, null));
+                    outbox.status(l.statusTopic(), Boolean.TRUE.equals(e.online));
                 }
             }
         }
@@ -720,14 +702,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         e.infoReading = e.lastReading;
         if (!Arrays.equals(info, e.infoPayload)) {
             e.infoPayload = info;
-            controlOut.put(topics.deviceInfo(e.info.driverId(), e.info.id()), new Outgoing(info, 1, true, null));
+            outbox.put(topics.deviceInfo(e.info.driverId(), e.info.id()), info);
         }
     }
 
     /** Records that an empty retained config is owed for {@code topic}, and queues it. */
     private void owe(String topic) {
         store.removalOwed(topic);
-        controlOut.put(topic, new Outgoing(EMPTY, 1, true, () -> store.removalDone(topic)));
+        outbox.owe(topic);
     }
 
     private void deviceRemovedNow(DeviceInfo d) {
@@ -754,13 +736,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         }
         // Clear the retained status so nothing about the device stays on the broker.
-        controlOut.put(topics.deviceStatus(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
-        controlOut.put(topics.deviceInfo(d.driverId(), d.id()), new Outgoing(EMPTY, 1, true, null));
+        outbox.clear(topics.deviceStatus(d.driverId(), d.id()));
+        outbox.clear(topics.deviceInfo(d.driverId(), d.id()));
         if (e != null) {
             // a layout's own status says what its program would say when it stops: offline
             for (BoundLayout l : e.layouts) {
                 if (l.statusTopic() != null) {
-                    controlOut.put(l.statusTopic(), new Outgoing(OFFLINE, 1, true, null));
+                    outbox.status(l.statusTopic(), false);
                 }
             }
         }
@@ -829,52 +811,26 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         SSLSocketFactory sockets = null;
         if (s.tls()) {
             try {
-                sockets = Tls.socketFactory(s.caFile(), s.certFile(), s.keyFile());
+                // Not coalesced: that would need a wrapper for the whole SSLSocket, and TLS records cost more anyway.
+                sockets = NoDelaySockets.tls(Tls.socketFactory(s.caFile(), s.certFile(), s.keyFile()));
             } catch (GeneralSecurityException | IOException e) {
                 failed(s, "TLS setup failed: " + e.getMessage(), true);
                 return;
             }
         }
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setCleanSession(true);
-        o.setAutomaticReconnect(false);
-        o.setKeepAliveInterval(s.keepAliveSeconds());
-        o.setConnectionTimeout((int) (CONNECT_TIMEOUT_MS / 1000));
-        o.setMaxInflight(pahoInflightLimit(s));
-        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-        if (s.username() != null) {
-            o.setUserName(s.username());
-        }
-        if (s.password() != null) {
-            o.setPassword(s.password().toCharArray());
-        }
-        Link l = new Link();
-        link = l;
-        if (sockets != null) {
-            // Not coalesced: that would need a wrapper for the whole SSLSocket, and TLS records cost more anyway.
-            o.setSocketFactory(NoDelaySockets.tls(sockets));
-            o.setHttpsHostnameVerificationEnabled(s.hostnameVerification());
-        } else {
-            o.setSocketFactory(NoDelaySockets.coalescing(() -> l.handed, out -> l.out = out));
-        }
-        o.setWill(topics.gatewayStatus(), OFFLINE, 1, true);
-        MqttAsyncClient c = null;
+        // one attempt per connection: the retry delays are this loop's (backoff), the connection's go unused
+        java.time.Duration retry = java.time.Duration.ofSeconds(1);
+        ConnectionSettings cs = new ConnectionSettings(s.url(), s.clientId(), s.username(), s.password(),
+                s.keepAliveSeconds(), clientInflightLimit(s), sockets, retry, retry, s.hostnameVerification(),
+                sockets == null);
+        Events events = new Events(topics.haStatus(), s.birthDelayMax());
+        MqttConnection c = connections.open("MQTT output", cs, events);
+        events.owner = c;
         try {
-            c = new MqttAsyncClient(s.url(), s.clientId(), new MemoryPersistence());
-            c.setCallback(new Callback(c));
-            IMqttToken t = c.connect(o);
-            awaitConnect(t);
-            if (!c.isConnected()) {
-                throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
-            }
-        } catch (MqttException e) {
-            closeClient(c);
-            failed(s, describe(e), false);
-            return;
-        } catch (IllegalArgumentException e) {
-            // Paho rejects URLs it cannot parse this way.
-            closeClient(c);
-            failed(s, "invalid url '" + s.url() + "': " + e.getMessage(), true);
+            awaitConnect(c.connect(new MqttConnection.Will(topics.gatewayStatus(), OFFLINE, 1, true)));
+        } catch (Failure e) {
+            c.abort();
+            failed(s, e.getMessage(), e.configProblem());
             return;
         }
         client = c;
@@ -889,6 +845,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         failures = 0;
         backoff = null;
         lastFailure = null;
+        failureKeys.forEach(CONNECT_FAILURES::forget);
+        failureKeys.clear();
         everConnected = true;
         status(State.CONNECTED, s.url());
         pending.clear();
@@ -896,21 +854,21 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         fullSync();
         if (s.discovery()) {
             try {
-                c.subscribe(topics.haStatus(), 1, (topic, m) -> {
-                    if ("online".equals(new String(m.getPayload(), StandardCharsets.UTF_8))) {
-                        long delay = TimeUnit.MILLISECONDS.toNanos(
-                                ThreadLocalRandom.current().nextLong(Math.max(1, s.birthDelayMax().toMillis())));
-                        birthAt = System.nanoTime() + delay;
-                        LOG.debug("Home Assistant is online; re-sending discovery in {} ms",
-                                TimeUnit.NANOSECONDS.toMillis(delay));
-                        signal.release();
-                    }
-                });
-            } catch (MqttException e) {
+                c.subscribe(topics.haStatus(), 1);
+            } catch (Failure e) {
                 LOG.warn("Cannot subscribe to {} ({}); discovery is not re-sent when Home Assistant restarts",
-                        topics.haStatus(), describe(e));
+                        topics.haStatus(), e.getMessage());
             }
         }
+    }
+
+    /** Home Assistant said online: discovery again after a random delay, so that not every gateway sends at once. */
+    private void haOnline(java.time.Duration birthDelayMax) {
+        long delay = TimeUnit.MILLISECONDS.toNanos(
+                ThreadLocalRandom.current().nextLong(Math.max(1, birthDelayMax.toMillis())));
+        birthAt = System.nanoTime() + delay;
+        LOG.debug("Home Assistant is online; re-sending discovery in {} ms", TimeUnit.NANOSECONDS.toMillis(delay));
+        signal.release();
     }
 
     /**
@@ -918,10 +876,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * while still taking batches from the hand-off queue into the disk buffer: what a driver handed over more than
      * a moment ago must be on disk even while the publisher is connecting, so a kill -9 then loses nothing.
      */
-    private void awaitConnect(IMqttToken t) throws MqttException {
+    private void awaitConnect(Delivery t) throws Failure {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS + 2000);
-        // a failed attempt never counts as complete in Paho 1.2: it only carries the exception
-        while (!t.isComplete() && t.getException() == null && System.nanoTime() - deadline < 0 && running) {
+        while (!t.done() && t.failure() == null && System.nanoTime() - deadline < 0 && running) {
             try {
                 processEvents();
                 queue.flush();
@@ -931,18 +888,17 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 LOG.debug("MQTT buffer while connecting: {}", e.toString());
             }
             try {
-                // not t.waitForCompletion(20): Paho marks the token failed (client timeout) when that expires
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
         }
-        if (t.getException() != null) {
-            throw t.getException();
+        if (t.failure() != null) {
+            throw t.failure();
         }
-        if (!t.isComplete()) {
-            throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
+        if (!t.done()) {
+            throw new Failure("Timed out waiting for a response from the server", false);
         }
     }
 
@@ -951,21 +907,18 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         failures++;
         nextAttempt = System.nanoTime() + backoff(s).fail().toNanos();
         status(configProblem ? State.CONFIG_ERROR : State.CONNECTING, reason);
-        if (!reason.equals(lastFailure) || failures % 100 == 0) {
-            if (configProblem) {
-                LOG.error("MQTT connection to {} impossible: {}. Fix etc/org.meter2mqtt.mqtt.cfg; readings are "
-                        + "buffered ({} waiting)", s.url(), reason, queue.pending());
-            } else if (!everConnected && System.nanoTime() - startedAt < BOOT_GRACE_NANOS) {
-                // At boot the embedded broker usually starts a moment after this bundle: not worth a warning.
-                LOG.info("MQTT broker {} not reachable yet ({}); retrying", s.url(), reason);
-                lastFailure = null; // so a failure that outlasts the grace is still warned about
-                return;
-            } else {
-                LOG.warn("MQTT broker {} unreachable: {}; buffering readings ({} waiting), retrying with backoff "
-                        + "(attempt {})", s.url(), reason, queue.pending(), failures);
-            }
+        if (configProblem) {
+            failureKeys.add(reason);
+            CONNECT_FAILURES.error(reason, "MQTT connection to {} impossible: {}. Fix etc/org.meter2mqtt.mqtt.cfg; "
+                    + "readings are buffered ({} waiting)", s.url(), reason, queue.pending());
+        } else if (!everConnected && System.nanoTime() - startedAt < BOOT_GRACE_NANOS) {
+            // At boot the embedded broker usually starts a moment after this bundle: not worth a warning (and not
+            // counted by the rate limit, so a failure that outlasts the grace is still warned about).
+            LOG.info("MQTT broker {} not reachable yet ({}); retrying", s.url(), reason);
         } else {
-            LOG.debug("MQTT connection attempt {} to {} failed: {}", failures, s.url(), reason);
+            failureKeys.add(reason);
+            CONNECT_FAILURES.warn(reason, "MQTT broker {} unreachable: {}; buffering readings ({} waiting), "
+                    + "retrying with backoff (attempt {})", s.url(), reason, queue.pending(), failures);
         }
         lastFailure = reason;
     }
@@ -989,38 +942,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return backoff;
     }
 
-    /** A readable reason, with a hint for the usual TLS mistakes. */
-    static String describe(MqttException e) {
-        Throwable root = e;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            root = t;
-            if (t instanceof SSLException) {
-                String msg = String.valueOf(t.getMessage());
-                String hint = msg.contains("PKIX") || msg.contains("certification path")
-                        ? " (the broker's certificate is not signed by the CA in tls.ca.file)"
-                        : msg.contains("No subject alternative") || msg.contains("doesn't match")
-                                ? " (the broker's certificate does not name this host; fix url or the certificate, "
-                                        + "or set tls.hostname.verification=false)"
-                                : "";
-                return "TLS handshake failed: " + msg + hint;
-            }
-        }
-        String reason = e.getMessage();
-        if (e.getReasonCode() == MqttException.REASON_CODE_FAILED_AUTHENTICATION
-                || e.getReasonCode() == MqttException.REASON_CODE_NOT_AUTHORIZED) {
-            return "broker refused the login (" + reason + "); check username/password";
-        }
-        return root == e ? reason : reason + ": " + root;
-    }
-
     private void connectionLost() {
-        Throwable cause = lost;
+        String cause = lost;
         lost = null;
         if (!connected) {
             return;
         }
-        LOG.warn("Lost connection to MQTT broker {} ({}); buffering readings and reconnecting", active.url(),
-                cause instanceof MqttException ? describe((MqttException) cause) : String.valueOf(cause));
+        LOG.warn("Lost connection to MQTT broker {} ({}); buffering readings and reconnecting", active.url(), cause);
         dropConnection();
         failures = 0;
         backoff = null;
@@ -1035,60 +963,34 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         // Unacknowledged in-memory batches go to the (then empty) disk buffer: sent first after the reconnect.
         spill();
         pending.clear();
-        controlOut.clear();
+        outbox.clear();
         if (queue != null) {
             queue.rewind();
         }
     }
 
-    private static void closeClient(MqttAsyncClient c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            if (c.isConnected()) {
-                c.disconnectForcibly(0, 1000);
-            }
-            c.close(true);
-        } catch (MqttException e) {
-            LOG.debug("Closing MQTT client: {}", e.toString());
+    private static void closeClient(MqttConnection c) {
+        if (c != null) {
+            c.abort();
         }
     }
 
     /** Everything retained, rebuilt from memory: after every connect, since the broker may be new. */
     private void fullSync() {
-        controlOut.clear();
-        controlOut.put(topics.gatewayStatus(), new Outgoing(ONLINE, 1, true, null));
-        if (active.discovery()) {
-            controlOut.put(topics.gatewayConfig(), new Outgoing(payloads.gatewayConfig(), 1, true, null));
-            for (DeviceEntry e : devices.values()) {
-                e.configs.forEach((t, p) -> controlOut.put(t, new Outgoing(p, 1, true, null)));
-            }
-        }
+        List<RetainedOutbox.Device> views = new ArrayList<>(devices.size());
         for (DeviceEntry e : devices.values()) {
-            if (e.infoPayload != null) {
-                controlOut.put(topics.deviceInfo(e.info.driverId(), e.info.id()),
-                        new Outgoing(e.infoPayload, 1, true, null));
-            }
-            if (e.online != null) {
-                controlOut.put(topics.deviceStatus(e.info.driverId(), e.info.id()),
-                        new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
-                for (BoundLayout l : e.layouts) {
-                    if (l.statusTopic() != null) {
-                        controlOut.put(l.statusTopic(), new Outgoing(e.online ? ONLINE : OFFLINE, 1, true, null));
-                    }
+            List<String> layoutStatus = new ArrayList<>();
+            for (BoundLayout l : e.layouts) {
+                if (l.statusTopic() != null) {
+                    layoutStatus.add(l.statusTopic());
                 }
             }
+            views.add(new RetainedOutbox.Device(e.configs, topics.deviceInfo(e.info.driverId(), e.info.id()),
+                    e.infoPayload, topics.deviceStatus(e.info.driverId(), e.info.id()), e.online, layoutStatus));
         }
-        // Owed removals go out even with discovery off (turning it off is one reason they are owed), except where
-        // the topic is ours again: moved away and back before the removal went out.
-        for (String t : new ArrayList<>(store.removals())) {
-            if (controlOut.containsKey(t)) {
-                store.removalDone(t);
-            } else {
-                controlOut.put(t, new Outgoing(EMPTY, 1, true, () -> store.removalDone(t)));
-            }
-        }
+        Set<String> moot = outbox.fullSync(topics.gatewayStatus(), topics.gatewayConfig(),
+                active.discovery() ? payloads.gatewayConfig() : null, views, store.removals());
+        moot.forEach(store::removalDone);
     }
 
     /** Home Assistant (re)started: configs, then statuses, then the latest states. */
@@ -1098,7 +1000,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         for (DeviceEntry e : devices.values()) {
             if (e.lastBatch != null) {
                 for (Map.Entry<String, byte[]> m : messages(e.lastBatch).entrySet()) {
-                    controlOut.put(m.getKey(), new Outgoing(m.getValue(), active.qos(), active.retain(), null));
+                    outbox.put(m.getKey(), m.getValue(), active.qos(), active.retain());
                 }
             }
         }
@@ -1133,36 +1035,34 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * Paho's own in-flight limit. Paho counts a QoS 1 message as in flight until its callback thread has handled
      * the PUBACK, which can be well after the token reports completion (and {@link #reap} freed the window); under
      * load that lag reached the limit and Paho refused publishes ("Too many publishes in progress"), which cost
-     * a reconnect and a resend. Hence the headroom here and the check in {@link #pahoFull}.
+     * a reconnect and a resend. Hence the headroom here and the check in {@link #clientFull}.
      */
-    private static int pahoInflightLimit(MqttSettings s) {
+    private static int clientInflightLimit(MqttSettings s) {
         return Math.min(65535, 2 * s.maxInflight() + 1000);
     }
 
     /** True when Paho still counts so many messages in flight that a batch might be refused. */
-    private boolean pahoFull() {
-        return client.getInFlightMessageCount() >= pahoInflightLimit(active) - active.maxInflight();
+    private boolean clientFull() {
+        return client.inflight() >= clientInflightLimit(active) - active.maxInflight();
     }
 
     /** Reaps acknowledgements, then sends retained messages first and buffered batches after, within the window. */
     private boolean send() throws IOException {
         boolean any = reap();
         int window = active.maxInflight();
-        if (pahoFull()) {
-            // deliveryComplete wakes the loop once Paho caught up
+        if (clientFull()) {
+            // Listener.delivered wakes the loop once Paho caught up
             return any;
         }
         try {
-            while (!controlOut.isEmpty() && pending.size() < window) {
-                Map.Entry<String, Outgoing> first = controlOut.entrySet().iterator().next();
-                controlOut.remove(first.getKey());
-                Outgoing o = first.getValue();
-                IMqttDeliveryToken t = handToPaho(first.getKey(), o.payload, o.qos, o.retained);
-                pending.add(new Pending(t, null, o.onAck));
+            while (!outbox.isEmpty() && pending.size() < window) {
+                RetainedOutbox.Message m = outbox.poll();
+                Delivery t = handOver(m.topic(), m.payload(), m.qos(), m.retain());
+                pending.add(new Pending(t, null, m.removal() ? () -> store.removalDone(m.topic()) : null));
                 any = true;
             }
             // Totals below one already delivered are duplicates of a replay (see DeliveredTotals).
-            List<Outbound> ready = forward.take(window - pending.size(), () -> !pahoFull());
+            List<Outbound> ready = forward.take(window - pending.size(), () -> !clientFull());
             any |= !ready.isEmpty();
             for (Outbound o : ready) {
                 if (o.batch != null) {
@@ -1182,8 +1082,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 }
                 last.fromMemory = o.fromMemory;
             }
-        } catch (MqttException e) {
-            lost = e;
+        } catch (Failure e) {
+            lost = e.getMessage();
             connectionLost();
             return true;
         }
@@ -1207,18 +1107,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     /**
-     * Every publish of the loop goes through here: it counts the PUBLISH for {@link CoalescingOutputStream} only
-     * after Paho took it, so the count never runs ahead of what Paho will write.
+     * Every publish of the loop goes through here, on this one thread (the connection counts the PUBLISHes for
+     * {@link CoalescingOutputStream}).
      */
-    private IMqttDeliveryToken handToPaho(String topic, byte[] payload, int qos, boolean retain)
-            throws MqttException {
-        IMqttDeliveryToken t = client.publish(topic, payload, qos, retain);
-        link.handed++;
-        return t;
+    private Delivery handOver(String topic, byte[] payload, int qos, boolean retain) throws Failure {
+        return client.send(topic, payload, qos, retain);
     }
 
     /** Publishes a batch's messages, a value per channel then the JSON state; returns the state's Pending. */
-    private Pending publish(Batch b) throws MqttException {
+    private Pending publish(Batch b) throws Failure {
         Topics.Device t = topicsOf(b);
         int qos = active.qos();
         boolean retain = active.retain();
@@ -1226,7 +1123,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (!json) {
             for (Batch.Value v : b.values()) {
                 byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
-                IMqttDeliveryToken token = handToPaho(t.value(v.channel()), payload, qos, retain);
+                Delivery token = handOver(t.value(v.channel()), payload, qos, retain);
                 pending.add(new Pending(token, false));
             }
         }
@@ -1236,7 +1133,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             lastTimestampText = lastTimestamp.toString();
         }
         byte[] state = json ? jsonState(b, lastTimestampText) : Payloads.state(b, lastTimestampText);
-        Pending last = new Pending(handToPaho(t.state(), state, qos, retain), false);
+        Pending last = new Pending(handOver(t.state(), state, qos, retain), false);
         pending.add(last);
         DeviceEntry e = devices.get(b.device());
         if (e != null) {
@@ -1245,7 +1142,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             // acknowledged (and its record committed) with its last message, whichever layout that is.
             for (BoundLayout l : e.layouts) {
                 for (BoundLayout.Message m : l.render(b, e.channels)) {
-                    last = new Pending(handToPaho(m.topic, m.payload, m.qos, m.retain), false);
+                    last = new Pending(handOver(m.topic, m.payload, m.qos, m.retain), false);
                     pending.add(last);
                 }
             }
@@ -1308,12 +1205,13 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         while (!pending.isEmpty()) {
             Pending p = pending.peek();
             if (p.token != null) {
-                if (!p.token.isComplete()) {
-                    break;
-                }
-                if (p.token.getException() != null) {
-                    lost = p.token.getException();
+                Failure f = p.token.failure();
+                if (f != null) {
+                    lost = f.getMessage();
                     return true;
+                }
+                if (!p.token.done()) {
+                    break;
                 }
                 published.incrementAndGet();
             }
@@ -1339,20 +1237,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * (which the counting rules out) would otherwise wait for the next packet, at worst the keep-alive ping.
      */
     private void flushHeld() {
-        CoalescingOutputStream out = link.out;
-        try {
-            if (out != null && out.flushHeld(HELD_FLUSH_NANOS)) {
-                heldFlushes++;
-                LOG.debug("MQTT: wrote a held-back flush ({} PUBLISHes handed, {} written)", link.handed,
-                        out.publishes());
-            }
-        } catch (IOException e) {
-            LOG.debug("MQTT: flushing the socket: {}", e.toString());
+        MqttConnection c = client;
+        if (c != null && c.flushHeld(HELD_FLUSH_NANOS)) {
+            heldFlushes++;
         }
     }
 
     private void disconnect(MqttSettings s) {
-        MqttAsyncClient c = client;
+        MqttConnection c = client;
         if (c != null && connected) {
             try {
                 if (stopping) {
@@ -1360,15 +1252,22 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     for (DeviceEntry e : devices.values()) {
                         for (BoundLayout l : e.layouts) {
                             if (l.statusTopic() != null) {
-                                c.publish(l.statusTopic(), OFFLINE, 1, true);
+                                c.send(l.statusTopic(), OFFLINE, 1, true);
                             }
                         }
                     }
                 }
-                c.publish(new Topics(s).gatewayStatus(), OFFLINE, 1, true).waitForCompletion(2000);
-                c.disconnect(1000).waitForCompletion(2000);
-            } catch (MqttException e) {
-                LOG.debug("Disconnecting from {}: {}", s.url(), e.toString());
+                Delivery d = c.send(new Topics(s).gatewayStatus(), OFFLINE, 1, true);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                while (!d.done() && d.failure() == null && System.nanoTime() - deadline < 0) {
+                    Thread.sleep(5);
+                }
+                // waits up to a second for what is still in flight
+                c.close();
+            } catch (Failure e) {
+                LOG.debug("Disconnecting from {}: {}", s.url(), e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         dropConnection();
@@ -1431,30 +1330,37 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         status(State.STOPPED, detail);
     }
 
-    /** Paho callbacks (Paho's threads): only flags and a wake-up. */
-    private final class Callback implements MqttCallback {
-        private final MqttAsyncClient owner;
+    /** The connection's callbacks (its threads): only flags and a wake-up. */
+    private final class Events implements MqttConnection.Listener {
+        /** The connection these events are about; an old connection's loss must not end the new one. */
+        volatile MqttConnection owner;
+        private final String haStatus;
+        private final java.time.Duration birthDelayMax;
 
-        Callback(MqttAsyncClient owner) {
-            this.owner = owner;
+        Events(String haStatus, java.time.Duration birthDelayMax) {
+            this.haStatus = haStatus;
+            this.birthDelayMax = birthDelayMax;
         }
 
         @Override
-        public void connectionLost(Throwable cause) {
+        public void lost(String why) {
             if (owner == client || client == null) {
-                lost = cause == null ? new MqttException(MqttException.REASON_CODE_CONNECTION_LOST) : cause;
+                lost = why;
                 signal.release();
             }
         }
 
         @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            // Subscriptions have their own listeners.
-            LOG.trace("Unexpected message on {}", topic);
+        public void message(String topic, byte[] payload) {
+            if (topic.equals(haStatus) && "online".equals(new String(payload, StandardCharsets.UTF_8))) {
+                haOnline(birthDelayMax);
+            } else {
+                LOG.trace("Unexpected message on {}", topic);
+            }
         }
 
         @Override
-        public void deliveryComplete(IMqttDeliveryToken token) {
+        public void delivered() {
             // Always: an acknowledgement frees room in the window and in the direct path's memory.
             signal.release();
         }

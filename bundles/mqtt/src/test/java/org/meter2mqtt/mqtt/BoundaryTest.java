@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
-/** The publisher core is plain Java: only the internal package may see OSGi. */
+/** The publisher core is plain Java: only the internal package may see OSGi, and nothing sees Paho. */
 class BoundaryTest {
 
     @Test
@@ -28,6 +28,24 @@ class BoundaryTest {
             }).collect(Collectors.toList());
         }
         assertThat(core.resolve("MqttPublisher.java")).exists();
+        assertThat(offenders).isEmpty();
+    }
+
+    /** Paho lives behind org.meter2mqtt.mqtt.client (bundles/mqtt-client): no source of the output imports it. */
+    @Test
+    void noSourceOfTheOutputImportsPaho() throws IOException {
+        Path main = Path.of("src/main/java");
+        List<Path> offenders;
+        try (Stream<Path> files = Files.walk(main)) {
+            offenders = files.filter(p -> p.toString().endsWith(".java")).filter(p -> {
+                try {
+                    return Files.readString(p).contains("org.eclipse.paho");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).collect(Collectors.toList());
+        }
+        assertThat(main.resolve("org/meter2mqtt/mqtt/MqttPublisher.java")).exists();
         assertThat(offenders).isEmpty();
     }
 }

@@ -12,9 +12,21 @@ import javax.net.SocketFactory;
  * @param sockets the socket factory, or null for {@link NoDelaySockets#plain()} (tcp://)
  * @param maxInflight Paho's in-flight limit for QoS 1 and 2
  * @param retryInitial first wait after a failed first connect; doubles up to {@code retryMax}
+ * @param hostnameVerification whether ssl:// checks that the broker's certificate names the host
+ * @param coalesce tcp:// with {@code sockets} null: PUBLISHes queued in Paho are written together
+ *        ({@link CoalescingOutputStream}); only for an owner that sends from one thread with
+ *        {@link MqttConnection#send}, which keeps the count the stream needs
  */
 public record ConnectionSettings(String url, String clientId, String username, String password,
-        int keepAliveSeconds, int maxInflight, SocketFactory sockets, Duration retryInitial, Duration retryMax) {
+        int keepAliveSeconds, int maxInflight, SocketFactory sockets, Duration retryInitial, Duration retryMax,
+        boolean hostnameVerification, boolean coalesce) {
+
+    /** With hostname verification and without coalescing. */
+    public ConnectionSettings(String url, String clientId, String username, String password, int keepAliveSeconds,
+            int maxInflight, SocketFactory sockets, Duration retryInitial, Duration retryMax) {
+        this(url, clientId, username, password, keepAliveSeconds, maxInflight, sockets, retryInitial, retryMax, true,
+                false);
+    }
 
     public ConnectionSettings {
         Objects.requireNonNull(url, "url");

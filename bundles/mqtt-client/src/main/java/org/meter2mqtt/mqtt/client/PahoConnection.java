@@ -1,5 +1,6 @@
 package org.meter2mqtt.mqtt.client;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,7 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import javax.net.ssl.SSLException;
 import org.meter2mqtt.api.util.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link MqttConnection} over Paho's {@link MqttAsyncClient}: its own retry loop with {@link Backoff} until the
  * first connect succeeded, then Paho's automatic reconnect (capped at the same maximum); clean sessions, MQTT
- * 3.1.1, TCP_NODELAY sockets ({@link NoDelaySockets}) unless the settings bring their own factory.
+ * 3.1.1, TCP_NODELAY sockets ({@link NoDelaySockets}) unless the settings bring their own factory. Or, with
+ * {@link #connect(Will)}, one attempt and no reconnect, for an owner with its own retry policy (the MQTT output).
  */
 public final class PahoConnection implements MqttConnection {
 
@@ -36,6 +39,21 @@ public final class PahoConnection implements MqttConnection {
     private volatile boolean connected;
     private volatile boolean closed;
     private volatile String lastProblem = "not connected yet";
+    /** connect(Will): one attempt, Paho's automatic reconnect off. */
+    private volatile Will will;
+    /** Opened with {@link #connect(Will)}: the owner logs connects and losses itself. */
+    private volatile boolean owned;
+    /**
+     * PUBLISHes handed to Paho by {@link #send} (one thread), counted after Paho took each, so the count never
+     * runs ahead of what Paho will write; {@link CoalescingOutputStream} holds a flush while it is ahead.
+     */
+    private volatile long handed;
+    /** The coalescing socket stream, set by Paho's connect thread. */
+    private volatile CoalescingOutputStream out;
+
+    /** Opens connections for {@link #connect(Will)}, without a timer (no retries of their own). */
+    public static final Factory FACTORY = (purpose, settings, listener) -> new PahoConnection(purpose, settings,
+            Subscriptions.NONE, listener, null);
 
     /**
      * @param purpose names the connection in log lines, e.g. "KPM33B internal broker"
@@ -62,15 +80,20 @@ public final class PahoConnection implements MqttConnection {
             LOG.error("{}: {}", purpose, lastProblem);
             return;
         }
-        timer.execute(this::connect);
+        timer.execute(this::attempt);
     }
 
     /** The options of every attempt; package-private for tests. */
     MqttConnectOptions options() {
         MqttConnectOptions o = new MqttConnectOptions();
         o.setCleanSession(true);
-        o.setAutomaticReconnect(true);
+        Will w = will;
+        o.setAutomaticReconnect(!owned);
         o.setMaxReconnectDelay((int) Math.max(1, settings.retryMax().toSeconds()));
+        if (w != null) {
+            o.setWill(w.topic(), w.payload(), w.qos(), w.retain());
+        }
+        o.setHttpsHostnameVerificationEnabled(settings.hostnameVerification());
         o.setKeepAliveInterval(settings.keepAliveSeconds());
         o.setConnectionTimeout(10);
         o.setMaxInflight(settings.maxInflight());
@@ -81,13 +104,15 @@ public final class PahoConnection implements MqttConnection {
         }
         if (settings.sockets() != null) {
             o.setSocketFactory(settings.sockets());
+        } else if (settings.coalesce() && settings.url().startsWith("tcp://")) {
+            o.setSocketFactory(NoDelaySockets.coalescing(() -> handed, s -> out = s));
         } else if (settings.url().startsWith("tcp://")) {
             o.setSocketFactory(NoDelaySockets.plain());
         }
         return o;
     }
 
-    private void connect() {
+    private void attempt() {
         MqttAsyncClient c = client;
         if (closed || c == null || c.isConnected()) {
             return;
@@ -118,7 +143,7 @@ public final class PahoConnection implements MqttConnection {
             LOG.warn("{}: cannot connect to {} ({}); retrying", purpose, settings.url(), why);
         }
         lastProblem = why;
-        timer.schedule(this::connect, backoff.fail().toMillis(), TimeUnit.MILLISECONDS);
+        timer.schedule(this::attempt, backoff.fail().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -154,10 +179,152 @@ public final class PahoConnection implements MqttConnection {
     }
 
     @Override
+    public Delivery connect(Will lastWill) throws Failure {
+        MqttAsyncClient c;
+        try {
+            c = new MqttAsyncClient(settings.url(), settings.clientId(), new MemoryPersistence());
+        } catch (MqttException | IllegalArgumentException e) {
+            throw new Failure("invalid url '" + settings.url() + "': " + e.getMessage(), true);
+        }
+        c.setCallback(new Callback());
+        client = c;
+        will = lastWill;
+        owned = true;
+        try {
+            IMqttToken t = c.connect(options());
+            return new Token(t, c);
+        } catch (MqttException e) {
+            abort();
+            throw new Failure(describe(e), false);
+        } catch (IllegalArgumentException e) {
+            // Paho rejects URLs it cannot parse (and socket factories that do not fit them) this way.
+            abort();
+            throw new Failure("invalid url '" + settings.url() + "': " + e.getMessage(), true);
+        }
+    }
+
+    @Override
+    public Delivery send(String topic, byte[] payload, int qos, boolean retain) throws Failure {
+        MqttAsyncClient c = client;
+        if (c == null) {
+            throw new Failure("not connected", false);
+        }
+        try {
+            IMqttDeliveryToken t = c.publish(topic, payload, qos, retain);
+            handed++;
+            return new Token(t, null);
+        } catch (MqttException e) {
+            throw new Failure(describe(e), false);
+        }
+    }
+
+    @Override
+    public void subscribe(String filter, int qos) throws Failure {
+        MqttAsyncClient c = client;
+        if (c == null) {
+            throw new Failure("not connected", false);
+        }
+        try {
+            c.subscribe(filter, qos);
+        } catch (MqttException e) {
+            throw new Failure(describe(e), false);
+        }
+    }
+
+    @Override
+    public boolean flushHeld(long heldNanos) {
+        CoalescingOutputStream s = out;
+        try {
+            if (s != null && s.flushHeld(heldNanos)) {
+                LOG.debug("{}: wrote a held-back flush ({} PUBLISHes handed, {} written)", purpose, handed,
+                        s.publishes());
+                return true;
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: flushing the socket: {}", purpose, e.toString());
+        }
+        return false;
+    }
+
+    @Override
+    public void abort() {
+        closed = true;
+        connected = false;
+        MqttAsyncClient c = client;
+        client = null;
+        if (c == null) {
+            return;
+        }
+        try {
+            if (c.isConnected()) {
+                c.disconnectForcibly(0, 1000);
+            }
+            c.close(true);
+        } catch (MqttException e) {
+            LOG.debug("{}: closing: {}", purpose, e.toString());
+        }
+    }
+
+    /** A readable reason, with a hint for the usual TLS and login mistakes. */
+    public static String describe(Throwable e) {
+        Throwable root = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            root = t;
+            if (t instanceof SSLException) {
+                String msg = String.valueOf(t.getMessage());
+                String hint = msg.contains("PKIX") || msg.contains("certification path")
+                        ? " (the broker's certificate is not signed by the CA in tls.ca.file)"
+                        : msg.contains("No subject alternative") || msg.contains("doesn't match")
+                                ? " (the broker's certificate does not name this host; fix url or the certificate, "
+                                        + "or set tls.hostname.verification=false)"
+                                : "";
+                return "TLS handshake failed: " + msg + hint;
+            }
+        }
+        String reason = e.getMessage();
+        if (e instanceof MqttException m && (m.getReasonCode() == MqttException.REASON_CODE_FAILED_AUTHENTICATION
+                || m.getReasonCode() == MqttException.REASON_CODE_NOT_AUTHORIZED)) {
+            return "broker refused the login (" + reason + "); check username/password";
+        }
+        return root == e ? reason : reason + ": " + root;
+    }
+
+    /** A Paho token as a {@link Delivery}; for a connect, done only once the client is connected. */
+    private static final class Token implements Delivery {
+        private final IMqttToken token;
+        private final MqttAsyncClient connecting;
+
+        Token(IMqttToken token, MqttAsyncClient connecting) {
+            this.token = token;
+            this.connecting = connecting;
+        }
+
+        @Override
+        public boolean done() {
+            // a failed attempt never counts as complete in Paho 1.2: it only carries the exception
+            return token.isComplete() && token.getException() == null
+                    && (connecting == null || connecting.isConnected());
+        }
+
+        @Override
+        public Failure failure() {
+            MqttException e = token.getException();
+            if (e != null) {
+                return new Failure(describe(e), false);
+            }
+            if (connecting != null && token.isComplete() && !connecting.isConnected()) {
+                return new Failure(describe(new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT)), false);
+            }
+            return null;
+        }
+    }
+
+    @Override
     public void close() {
         closed = true;
         connected = false;
         MqttAsyncClient c = client;
+        client = null;
         if (c == null) {
             return;
         }
@@ -180,13 +347,18 @@ public final class PahoConnection implements MqttConnection {
         public void connectComplete(boolean reconnect, String serverURI) {
             connected = true;
             lastProblem = null;
-            LOG.info("{}: connected to {}{}", purpose, serverURI, reconnect ? " again" : "");
+            if (!owned) {
+                LOG.info("{}: connected to {}{}", purpose, serverURI, reconnect ? " again" : "");
+            }
             if (!subscriptions.filters().isEmpty()) {
                 String[] t = subscriptions.filters().toArray(new String[0]);
                 int[] q = new int[t.length];
                 Arrays.fill(q, subscriptions.qos());
                 try {
-                    client.subscribe(t, q);
+                    MqttAsyncClient c = client;
+                    if (c != null) {
+                        c.subscribe(t, q);
+                    }
                 } catch (MqttException e) {
                     LOG.error("{}: cannot subscribe to {} on {}: {}", purpose, subscriptions.filters(),
                             settings.url(), e.getMessage());
@@ -198,9 +370,11 @@ public final class PahoConnection implements MqttConnection {
         @Override
         public void connectionLost(Throwable cause) {
             connected = false;
-            lastProblem = "connection lost: " + (cause == null ? "unknown" : cause.getMessage());
+            lastProblem = "connection lost: " + (cause == null ? "unknown" : describe(cause));
             if (!closed) {
-                LOG.warn("{}: lost {} ({}); reconnecting", purpose, settings.url(), lastProblem);
+                if (!owned) {
+                    LOG.warn("{}: lost {} ({}); reconnecting", purpose, settings.url(), lastProblem);
+                }
                 listener.lost(lastProblem);
             }
         }
@@ -217,7 +391,8 @@ public final class PahoConnection implements MqttConnection {
 
         @Override
         public void deliveryComplete(IMqttDeliveryToken token) {
-            // fire and forget: callers that need acknowledgements keep their own tokens
+            // callers that need acknowledgements poll their Deliveries; this only wakes them
+            listener.delivered();
         }
     }
 }

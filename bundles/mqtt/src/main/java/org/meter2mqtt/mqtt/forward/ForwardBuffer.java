@@ -94,8 +94,8 @@ public final class ForwardBuffer {
             SegmentQueue.Record r = queue.appendTaken(b.encode());
             if (r == null) {
                 errors++;
-                LOG.warn("Device {}: batch of {} values is larger than a buffer segment; sent, but not kept on disk",
-                        b.device(), b.values().size());
+                RATE_LIMITED.warn("too large " + b.device(), "Device {}: batch of {} values is larger than a buffer "
+                        + "segment; sent, but not kept on disk", b.device(), b.values().size());
             }
             return r;
         } catch (IOException ex) {
@@ -113,8 +113,8 @@ public final class ForwardBuffer {
                 return true;
             }
             errors++;
-            LOG.warn("Device {}: batch of {} values is larger than a buffer segment; dropped", b.device(),
-                    b.values().size());
+            RATE_LIMITED.warn("too large " + b.device(), "Device {}: batch of {} values is larger than a buffer "
+                    + "segment; dropped", b.device(), b.values().size());
         } catch (IOException ex) {
             errors++;
             RATE_LIMITED.error("disk", "Cannot write the MQTT buffer under {} ({}); {} batches lost so far. Free disk "
