@@ -155,6 +155,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         /** The compatibility layouts the device is also published in (mqtt.layouts). */
         List<BoundLayout> layouts = List.of();
         String layoutProblems = "";
+        /** False with mqtt.own.topics = false: only the layouts, no own topics and no discovery. */
+        boolean ownTopics = true;
         /** state.layout = json: text channels' latest values (numbers are in lastValues). */
         final Map<String, String> texts = new HashMap<>();
         /** The meter time of the last batch taken, and the info payload last queued (retained). */
@@ -614,7 +616,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         // Without a driver the channel list is unknown, not empty: keep what HA has (it shows unavailable). The
         // info sensor is announced anyway: it says why.
-        if (d.driverVersion() == null || d.channels().isEmpty()) {
+        if (e.ownTopics && (d.driverVersion() == null || d.channels().isEmpty())) {
             String topic = topics.infoConfig(d.id());
             byte[] cfg = payloads.infoConfig(d);
             if (!Arrays.equals(cfg, e.configs.get(topic))) {
@@ -660,6 +662,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     bound.stream().map(b -> b.name() + " " + b.settings()).collect(Collectors.joining(", ")));
         }
         e.layouts = bound;
+        boolean own = Layouts.ownTopics(d.config(), d.attributes(), bound);
+        if (own != e.ownTopics) {
+            LOG.info("Device {} is published {}", d.id(), own ? "in its own topics again"
+                    : "only in its layouts (mqtt.own.topics = false): no own topics, no Home Assistant entities");
+        }
+        e.ownTopics = own;
         if (statusChanged || changed) {
             for (BoundLayout l : bound) {
                 if (l.statusTopic() != null) {
@@ -684,7 +692,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** A sensor per channel (once a driver serves the device), and the info sensor. */
     private Map<String, byte[]> discoveryConfigs(DeviceInfo d) {
         Map<String, byte[]> configs = new LinkedHashMap<>();
-        if (d == null) {
+        DeviceEntry e = d == null ? null : devices.get(d.id());
+        if (d == null || (e != null && !e.ownTopics)) {
+            // mqtt.own.topics = false: no entities (those announced before are retracted as gone)
             return configs;
         }
         if (d.driverVersion() != null) {
@@ -1114,8 +1124,34 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return client.send(topic, payload, qos, retain);
     }
 
-    /** Publishes a batch's messages, a value per channel then the JSON state; returns the state's Pending. */
+    /** A batch: its own topics (unless mqtt.own.topics = false), then its layouts; returns the last Pending. */
     private Pending publish(Batch b) throws Failure {
+        DeviceEntry e = devices.get(b.device());
+        Pending last = null;
+        if (e == null || e.ownTopics) {
+            last = publishOwn(b);
+        }
+        if (e != null) {
+            e.lastBatch = b;
+            // The compatibility layouts over the same connection, after the device's own topics; the batch is
+            // acknowledged (and its record committed) with its last message, whichever layout that is.
+            for (BoundLayout l : e.layouts) {
+                for (BoundLayout.Message m : l.render(b, e.channels)) {
+                    last = new Pending(handOver(m.topic, m.payload, m.qos, m.retain), false);
+                    pending.add(last);
+                }
+            }
+        }
+        if (last == null) {
+            // layouts only, and none had a message for this batch: committed in order, nothing sent
+            last = new Pending(null, false);
+            pending.add(last);
+        }
+        return last;
+    }
+
+    /** The device's own topics: a value per channel (unless state.layout = json), then the state. */
+    private Pending publishOwn(Batch b) throws Failure {
         Topics.Device t = topicsOf(b);
         int qos = active.qos();
         boolean retain = active.retain();
@@ -1135,18 +1171,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         byte[] state = json ? jsonState(b, lastTimestampText) : Payloads.state(b, lastTimestampText);
         Pending last = new Pending(handOver(t.state(), state, qos, retain), false);
         pending.add(last);
-        DeviceEntry e = devices.get(b.device());
-        if (e != null) {
-            e.lastBatch = b;
-            // The compatibility layouts over the same connection, after the device's own topics; the batch is
-            // acknowledged (and its record committed) with its last message, whichever layout that is.
-            for (BoundLayout l : e.layouts) {
-                for (BoundLayout.Message m : l.render(b, e.channels)) {
-                    last = new Pending(handOver(m.topic, m.payload, m.qos, m.retain), false);
-                    pending.add(last);
-                }
-            }
-        }
         return last;
     }
 

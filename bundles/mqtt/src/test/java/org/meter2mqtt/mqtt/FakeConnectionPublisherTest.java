@@ -120,6 +120,42 @@ class FakeConnectionPublisherTest {
     }
 
     @Test
+    void aDevicePublishedOnlyInItsLayoutsHasNoOwnTopicsAndItsEntitiesAreRetracted() {
+        FakeConnections fake = new FakeConnections().autoAck(true);
+        MqttPublisher p = publisher(fake, settings().build());
+        org.meter2mqtt.api.Channel energy = org.meter2mqtt.api.Channel.builder("active_energy")
+                .unit(org.meter2mqtt.api.Units.KWH).stateClass(org.meter2mqtt.api.Channel.StateClass.TOTAL_INCREASING)
+                .build();
+        java.util.function.Function<java.util.Map<String, String>, DeviceInfo> house = config -> DeviceInfo
+                .builder("house", org.meter2mqtt.api.DeviceState.ONLINE).driver("pulse", "1.0.0")
+                .channels(List.of(energy)).config(config).build();
+        String config = "homeassistant/sensor/gw_house/active_energy/config";
+
+        // first in its own topics too, with its entity
+        p.deviceChanged(house.apply(java.util.Map.of("mqtt.layouts", "emdc")));
+        p.readings(house.apply(java.util.Map.of("mqtt.layouts", "emdc")),
+                Devices.readings(T0, "active_energy", "1.5"));
+        await("own and layout", () -> fake.sent().stream().anyMatch(m -> m.topic().equals("home/energy/active_energy"))
+                && fake.sent().stream().anyMatch(m -> m.topic().equals("meters/pulse/house/state")));
+        assertThat(fake.sent()).filteredOn(m -> m.topic().equals(config)).singleElement()
+                .satisfies(m -> assertThat(m.payload()).isNotEmpty());
+
+        // then only in its layout: the entity is retracted (empty retained config), no own topics any more
+        DeviceInfo layoutsOnly = house.apply(java.util.Map.of("mqtt.layouts", "emdc", "mqtt.own.topics", "false"));
+        p.deviceChanged(layoutsOnly);
+        int before = fake.sent().size();
+        p.readings(layoutsOnly, Devices.readings(T0.plusSeconds(1), "active_energy", "1.6"));
+        await("layout only", () -> fake.sent().subList(before, fake.sent().size()).stream()
+                .anyMatch(m -> m.topic().equals("home/energy/active_energy") && m.payload().equals("1.6")));
+        assertThat(fake.sent()).filteredOn(m -> m.topic().equals(config)).extracting(Sent::payload)
+                .containsExactly(fake.sent().stream().filter(m -> m.topic().equals(config)).findFirst()
+                        .orElseThrow().payload(), "");
+        assertThat(fake.sent().subList(before, fake.sent().size())).extracting(Sent::topic)
+                .noneMatch(t -> t.startsWith("meters/pulse/house/") && !t.endsWith("/info")
+                        && !t.endsWith("/status"));
+    }
+
+    @Test
     void homeAssistantComingOnlineGetsDiscoveryAgain() {
         FakeConnections fake = new FakeConnections().autoAck(true);
         MqttPublisher p = publisher(fake, settings().build());

@@ -21,6 +21,8 @@ public final class Layouts {
     public static final String PREFIX = "mqtt.";
     public static final String KEY_LAYOUTS = "mqtt.layouts";
     public static final String KEY_LAYOUT = "mqtt.layout.";
+    /** {@code false}: the device is published only in its layouts (no own topics, no Home Assistant discovery). */
+    public static final String KEY_OWN_TOPICS = "mqtt.own.topics";
 
     /** KPM33B channels of the meters' MQTT_ENY_NOW message (minute level); all others come in MQTT_RT_DATA. */
     private static final Set<String> KPM33B_MINUTES = Set.of("energy_import", "energy_export",
@@ -105,9 +107,19 @@ public final class Layouts {
             if (!key.startsWith(PREFIX) || key.equals(KEY_LAYOUTS)) {
                 continue;
             }
+            if (key.equals(KEY_OWN_TOPICS)) {
+                String v = e.getValue() == null ? "" : e.getValue().trim();
+                if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+                    problems.add(key + ": must be true or false, got '" + v + "'");
+                } else if (v.equalsIgnoreCase("false") && list(config.get(KEY_LAYOUTS)).isEmpty()) {
+                    problems.add(key + " = false publishes the device only in its layouts, but mqtt.layouts names "
+                            + "none (layouts: " + String.join(", ", ALL.keySet()) + ")");
+                }
+                continue;
+            }
             if (!key.startsWith(KEY_LAYOUT)) {
-                problems.add("unknown key '" + key + "' (the MQTT output knows mqtt.layouts and mqtt.layout.<name>."
-                        + "<setting>)");
+                problems.add("unknown key '" + key + "' (the MQTT output knows mqtt.layouts, mqtt.own.topics and "
+                        + "mqtt.layout.<name>.<setting>)");
                 continue;
             }
             String rest = key.substring(KEY_LAYOUT.length());
@@ -168,6 +180,20 @@ public final class Layouts {
                 break;
         }
         return java.util.Optional.empty();
+    }
+
+    /**
+     * Whether the device is also published in its own topics (per channel, state, Home Assistant discovery): true
+     * unless {@code mqtt.own.topics = false} in its {@code .cfg} (or suggested by its driver, the {@code .cfg} winning)
+     * and it has a layout to be published in instead.
+     */
+    public static boolean ownTopics(Map<String, String> config, Map<String, String> attributes,
+            List<BoundLayout> bound) {
+        String v = blankToNull(config.get(KEY_OWN_TOPICS));
+        if (v == null) {
+            v = blankToNull(attributes.get(KEY_OWN_TOPICS));
+        }
+        return bound.isEmpty() || v == null || !v.trim().equalsIgnoreCase("false");
     }
 
     /**

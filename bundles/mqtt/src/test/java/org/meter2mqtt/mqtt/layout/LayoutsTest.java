@@ -34,7 +34,7 @@ class LayoutsTest {
                 Arguments.of(Map.of("mqtt.layouts", "emdc,kpm33b_proxy"), List.of("mqtt.layouts: no layout "
                         + "'kpm33b_proxy' (layouts: emdc, kamstrup2mqtt, kpm33b-proxy)")),
                 Arguments.of(Map.of("mqtt.layout", "emdc"), List.of("unknown key 'mqtt.layout' (the MQTT output knows "
-                        + "mqtt.layouts and mqtt.layout.<name>.<setting>)")),
+                        + "mqtt.layouts, mqtt.own.topics and mqtt.layout.<name>.<setting>)")),
                 Arguments.of(Map.of("mqtt.layout.influx.topic", "x"), List.of("unknown key 'mqtt.layout.influx.topic': "
                         + "no layout 'influx' (layouts: emdc, kamstrup2mqtt, kpm33b-proxy)")),
                 Arguments.of(Map.of("mqtt.layout.emdc.topik", "x"), List.of("unknown key 'mqtt.layout.emdc.topik' "
@@ -50,7 +50,14 @@ class LayoutsTest {
                 Arguments.of(Map.of("mqtt.layout.kpm33b-proxy.zone", "Mars/Olympus"), List.of(
                         "mqtt.layout.kpm33b-proxy.zone: 'Mars/Olympus' is not a time zone (e.g. Europe/Vienna)")),
                 // keys not under mqtt. are the driver's business
-                Arguments.of(Map.of("port", "/dev/ttyUSB0", "mqtt.layouts", "emdc"), List.of()));
+                Arguments.of(Map.of("port", "/dev/ttyUSB0", "mqtt.layouts", "emdc"), List.of()),
+                Arguments.of(Map.of("mqtt.layouts", "emdc", "mqtt.own.topics", "false"), List.of()),
+                Arguments.of(Map.of("mqtt.own.topics", "TRUE"), List.of()),
+                Arguments.of(Map.of("mqtt.own.topics", "no"), List.of("mqtt.own.topics: must be true or false, got "
+                        + "'no'")),
+                Arguments.of(Map.of("mqtt.own.topics", "false"), List.of("mqtt.own.topics = false publishes the "
+                        + "device only in its layouts, but mqtt.layouts names none (layouts: emdc, kamstrup2mqtt, "
+                        + "kpm33b-proxy)")));
     }
 
     @ParameterizedTest
