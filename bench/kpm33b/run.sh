@@ -100,8 +100,12 @@ gateway_start() { # internal: embedded | mosquitto
       "$OUT/gw/system/org/meter2mqtt/org.meter2mqtt.$b/0.1.0-SNAPSHOT/" || exit 1
   done
   sed -i "s/^sshPort = .*/sshPort = $SSH/" "$e/org.apache.karaf.shell.cfg"
-  # $2 = proxy: without the shared MQTT output (HA layout), so only the kpm33b_proxy mapping runs, as in Node-RED
-  [ "${2:-}" = proxy ] && sed -i '/^ *meter2mqtt-mqtt\/.*\\$/d' "$e/org.apache.karaf.features.cfg"
+  # $2 = proxy: the devices are published only in the kpm33b-proxy layout (mqtt.own.topics = false: no
+  # meters/... topics, no Home Assistant discovery), so only the kpm33b_proxy mapping runs, as in Node-RED.
+  # The layout is the MQTT output's since issue 16 (the driver no longer publishes), so the output stays installed.
+  local own=""
+  [ "${2:-}" = proxy ] && own='mqtt.own.topics = false
+'
   if [ "$1" = embedded ]; then
     sed -i "s/^port *=.*/port = $INTERNAL/" "$e/org.meter2mqtt.broker.cfg"
   else
@@ -115,7 +119,7 @@ gateway_start() { # internal: embedded | mosquitto
     "$e/org.meter2mqtt.driver.kpm33b.cfg"
   sed -i "s#^url *=.*#url = tcp://127.0.0.1:$CENTRAL#; s#^gateway.id *=.*#gateway.id = bench#" "$e/org.meter2mqtt.mqtt.cfg"
   for i in $(seq 0 $((METERS - 1))); do
-    printf 'driver = kpm33b\nmeter.id = 33B1225%06d\n%s' $((950027 + i)) "${DEVICE_EXTRA:-}" > "$e/org.meter2mqtt.device-m$i.cfg"
+    printf 'driver = kpm33b\nmeter.id = 33B1225%06d\n%s%s' $((950027 + i)) "$own" "${DEVICE_EXTRA:-}" > "$e/org.meter2mqtt.device-m$i.cfg"
   done
   # PROFILE=throughput: bin/setenv's throughput profile instead of the small-footprint default
   METER2MQTT_PROFILE="${PROFILE:-small}" "$OUT/gw/bin/start"
