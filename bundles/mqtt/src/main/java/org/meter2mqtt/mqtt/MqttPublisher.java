@@ -157,6 +157,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         String layoutProblems = "";
         /** False with mqtt.own.topics = false: only the layouts, no own topics and no discovery. */
         boolean ownTopics = true;
+        boolean noLayoutWarned;
         /** state.layout = json: text channels' latest values (numbers are in lastValues). */
         final Map<String, String> texts = new HashMap<>();
         /** The meter time of the last batch taken, and the info payload last queued (retained). */
@@ -667,6 +668,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             LOG.info("Device {} is published {}", d.id(), own ? "in its own topics again"
                     : "only in its layouts (mqtt.own.topics = false): no own topics, no Home Assistant entities");
         }
+        boolean noLayout = bound.isEmpty() && Layouts.onlyLayoutsAsked(d.config(), d.attributes());
+        if (noLayout && !e.noLayoutWarned) {
+            LOG.warn("Device {}: mqtt.own.topics = false but it has no layout (mqtt.layouts): published in its own "
+                    + "topics", d.id());
+        }
+        e.noLayoutWarned = noLayout;
         e.ownTopics = own;
         if (statusChanged || changed) {
             for (BoundLayout l : bound) {

@@ -109,11 +109,9 @@ public final class Layouts {
             }
             if (key.equals(KEY_OWN_TOPICS)) {
                 String v = e.getValue() == null ? "" : e.getValue().trim();
+                // with false, the layouts may also come from the driver (KPM33B proxy.*): checked when bound
                 if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
                     problems.add(key + ": must be true or false, got '" + v + "'");
-                } else if (v.equalsIgnoreCase("false") && list(config.get(KEY_LAYOUTS)).isEmpty()) {
-                    problems.add(key + " = false publishes the device only in its layouts, but mqtt.layouts names "
-                            + "none (layouts: " + String.join(", ", ALL.keySet()) + ")");
                 }
                 continue;
             }
@@ -189,11 +187,16 @@ public final class Layouts {
      */
     public static boolean ownTopics(Map<String, String> config, Map<String, String> attributes,
             List<BoundLayout> bound) {
+        return bound.isEmpty() || !onlyLayoutsAsked(config, attributes);
+    }
+
+    /** {@code mqtt.own.topics = false} in the {@code .cfg} or, without it there, suggested by the driver. */
+    public static boolean onlyLayoutsAsked(Map<String, String> config, Map<String, String> attributes) {
         String v = blankToNull(config.get(KEY_OWN_TOPICS));
         if (v == null) {
             v = blankToNull(attributes.get(KEY_OWN_TOPICS));
         }
-        return bound.isEmpty() || v == null || !v.trim().equalsIgnoreCase("false");
+        return v != null && v.trim().equalsIgnoreCase("false");
     }
 
     /**
