@@ -230,6 +230,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private LastTotals lastValues;
     /** The highest total handed to the broker per channel, journaled before it is: no replay goes below it. */
     private DeliveredTotals deliveredTotals;
+    /** Totals handed to the broker, announced to it as retained marks before each batch that raises them. */
+    private final SentTotals sentTotals = new SentTotals();
     private volatile long staleTotals;
     private volatile MqttAsyncClient client;
     private boolean connected;
@@ -747,6 +749,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         lastTotals.forget(d.id());
         lastValues.forget(d.id());
         deliveredTotals.forget(d.id());
+        sentTotals.forget(d.id());
+        controlOut.put(topics.sentMarks() + d.id(), new Outgoing(EMPTY, 1, true, null));
         // an acknowledgement still on its way must not bring the forgotten totals back
         for (Pending p : pending) {
             if (p.batch != null && p.batch.device().equals(d.id())) {
@@ -909,6 +913,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             } catch (MqttException e) {
                 LOG.warn("Cannot subscribe to {} ({}); discovery is not re-sent when Home Assistant restarts",
                         topics.haStatus(), describe(e));
+            }
+        }
+        if (queue.pending() > 0) {
+            // a replay follows: what subscribers may have seen already bounds its totals (see SentTotals)
+            try {
+                MarkReader.apply(c, topics.sentMarks(), 5_000, sentTotals, deliveredTotals);
+            } catch (MqttException e) {
+                LOG.warn("Cannot read the replay marks back ({}); replayed totals are checked against the "
+                        + "acknowledged ones only", describe(e));
             }
         }
     }
@@ -1176,6 +1189,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     last = new Pending(null, o.record, null);
                     pending.add(last);
                 } else {
+                    byte[] mark = sentTotals.before(o.batch, this::isTotal);
+                    if (mark != null) {
+                        // before the batch: the broker holding this mark bounds what subscribers saw
+                        pending.add(new Pending(handToPaho(topics.sentMarks() + o.batch.device(), mark, 1, true),
+                                false));
+                    }
                     last = publish(o.batch);
                     last.record = o.record;
                     last.batch = o.batch;

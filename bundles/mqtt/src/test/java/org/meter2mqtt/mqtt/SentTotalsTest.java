@@ -1,0 +1,95 @@
+package org.meter2mqtt.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The replay marks without a broker: when a mark is due, what it says, and how a read-back mark bounds a replay. */
+class SentTotalsTest {
+
+    @TempDir
+    Path tmp;
+
+    private static Batch batch(String device, String... channelValues) {
+        List<Batch.Value> values = new ArrayList<>();
+        for (int i = 0; i < channelValues.length; i += 2) {
+            values.add(new Batch.Value(channelValues[i], new BigDecimal(channelValues[i + 1]), null));
+        }
+        return new Batch("pulse", device, PublisherTest.T0, values);
+    }
+
+    private static boolean total(String device, String channel) {
+        return channel.endsWith("_energy");
+    }
+
+    private static String text(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aMarkOnlyWhenATotalRises() {
+        SentTotals s = new SentTotals();
+        assertThat(text(s.before(batch("m1", "active_energy", "1.000", "active_power", "50"), SentTotalsTest::total)))
+                .isEqualTo("{\"active_energy\":\"1.000\"}");
+        // power alone, or the same total again: the last mark still bounds it
+        assertThat(s.before(batch("m1", "active_power", "60"), SentTotalsTest::total)).isNull();
+        assertThat(s.before(batch("m1", "active_energy", "1.000"), SentTotalsTest::total)).isNull();
+        // every total of the device in the mark, the risen one and the others
+        assertThat(text(s.before(batch("m1", "reactive_energy", "0.5"), SentTotalsTest::total)))
+                .isEqualTo("{\"active_energy\":\"1.000\",\"reactive_energy\":\"0.5\"}");
+        // a lower one (a replay) raises nothing
+        assertThat(s.before(batch("m1", "active_energy", "0.9"), SentTotalsTest::total)).isNull();
+        // per device
+        assertThat(text(s.before(batch("m2", "active_energy", "0.1"), SentTotalsTest::total)))
+                .isEqualTo("{\"active_energy\":\"0.1\"}");
+    }
+
+    @Test
+    void aReadBackMarkIsTheFloorOfTheReplayAndOfLaterMarks() throws Exception {
+        SentTotals s = new SentTotals();
+        s.before(batch("m1", "active_energy", "9.000"), SentTotalsTest::total);
+        // the broker's word replaces what an earlier connection handed
+        s.reset();
+        Map<String, BigDecimal> floor = s.readBack("m1", "{\"active_energy\":\"5.000\"}".getBytes(
+                StandardCharsets.UTF_8));
+        assertThat(floor).containsOnlyKeys("active_energy");
+        assertThat(floor.get("active_energy")).isEqualByComparingTo("5.000");
+        // the next mark never says less than the broker's
+        assertThat(s.before(batch("m1", "active_energy", "4.000"), SentTotalsTest::total)).isNull();
+        assertThat(text(s.before(batch("m1", "active_energy", "5.001"), SentTotalsTest::total)))
+                .isEqualTo("{\"active_energy\":\"5.001\"}");
+
+        try (DeliveredTotals d = new DeliveredTotals(tmp.resolve("delivered-totals.log"))) {
+            d.delivered(batch("m1", "active_energy", "3.000"), c -> true);
+            floor.forEach((c, v) -> d.floor("m1", c, v));
+            List<Batch.Value> dropped = new ArrayList<>();
+            // below the floor: left out; at it: sent again (not lower); other channels untouched
+            assertThat(d.admit(batch("m1", "active_energy", "4.000", "active_power", "7"), c -> c.endsWith("_energy"),
+                    dropped::add).values()).extracting(Batch.Value::channel).containsExactly("active_power");
+            assertThat(dropped).extracting(Batch.Value::number).containsExactly(new BigDecimal("4.000"));
+            Batch equal = batch("m1", "active_energy", "5.000");
+            assertThat(d.admit(equal, c -> true, dropped::add)).isSameAs(equal);
+            // a floor is not an acknowledgement: never journaled, gone with the device
+            assertThat(d.get("m1", "active_energy")).isEqualByComparingTo("3.000");
+            d.forget("m1");
+            assertThat(d.known("m1", "active_energy")).isFalse();
+        }
+    }
+
+    @Test
+    void whatIsNotAMarkGivesNoFloor() {
+        assertThat(SentTotals.parse("not json".getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(SentTotals.parse("[1,2]".getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(SentTotals.parse("{\"a\":\"x\",\"b\":\"2.5\"}".getBytes(StandardCharsets.UTF_8)))
+                .containsOnlyKeys("b");
+        assertThat(SentTotals.parse(new byte[0])).isEmpty();
+    }
+}
