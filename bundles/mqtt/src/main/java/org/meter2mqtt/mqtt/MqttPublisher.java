@@ -149,6 +149,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Batch batch;
         final Runnable onAck;
         boolean fromMemory;
+        /** A replay mark: not a reading's message, so not in {@link MqttPublisher#published()}. */
+        boolean uncounted;
 
         Pending(IMqttDeliveryToken token, SegmentQueue.Record record, Runnable onAck) {
             this.token = token;
@@ -584,6 +586,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             lastTotals.forget(id);
             lastValues.forget(id);
             deliveredTotals.forget(id);
+            sentTotals.forget(id);
+            controlOut.put(topics.sentMarks() + id, new Outgoing(EMPTY, 1, true, null));
             LOG.info("Device {} no longer exists (its .cfg was removed while the gateway was stopped): retracting "
                     + "its status and {} Home Assistant entities", id, entities);
         }
@@ -1182,6 +1186,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     o.batch = deliveredTotals.admit(o.batch, ch -> isTotal(o.batch.device(), ch), this::staleTotal);
                 }
             }
+            // ahead of the turn's batches: a mark the broker holds bounds what subscribers saw (see SentTotals)
+            List<Batch> turn = new ArrayList<>(ready.size());
+            ready.stream().filter(o -> o.batch != null).forEach(o -> turn.add(o.batch));
+            for (Map.Entry<String, byte[]> m : sentTotals.before(turn, this::isTotal).entrySet()) {
+                Pending mark = new Pending(handToPaho(topics.sentMarks() + m.getKey(), m.getValue(), 1, true), false);
+                mark.uncounted = true;
+                pending.add(mark);
+            }
             for (Outbound o : ready) {
                 Pending last;
                 if (o.batch == null) {
@@ -1189,12 +1201,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     last = new Pending(null, o.record, null);
                     pending.add(last);
                 } else {
-                    byte[] mark = sentTotals.before(o.batch, this::isTotal);
-                    if (mark != null) {
-                        // before the batch: the broker holding this mark bounds what subscribers saw
-                        pending.add(new Pending(handToPaho(topics.sentMarks() + o.batch.device(), mark, 1, true),
-                                false));
-                    }
                     last = publish(o.batch);
                     last.record = o.record;
                     last.batch = o.batch;
@@ -1334,7 +1340,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     lost = p.token.getException();
                     return true;
                 }
-                published.incrementAndGet();
+                if (!p.uncounted) {
+                    published.incrementAndGet();
+                }
             }
             pending.poll();
             any = true;

@@ -3,6 +3,8 @@ package org.meter2mqtt.mqtt;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiPredicate;
@@ -13,7 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The highest total of every device handed to the broker, announced to the broker itself before the batch that
  * raises it: a retained message {@code <prefix>/gateway/<gateway id>/sent/<device>} ({@code {"channel":"value"}}),
- * published over the output's one connection just ahead of the batch.
+ * published over the output's one connection at the start of the send turn that hands the batch.
  *
  * <p>Why: {@link DeliveredTotals} knows only what the output saw acknowledged. A {@code kill -9} right after a burst
  * leaves dozens of batches that the broker had already passed on (subscribers saw their totals) but whose PUBACKs
@@ -27,7 +29,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * later total covers an earlier one for energy accounting. A relay that swallowed the batches swallowed the marks
  * too: the floor stays where the broker's knowledge ends, and everything after it is delivered (issue 16).
  *
- * <p>Cost: one small retained message per device and send turn, only when a total rose. Not thread-safe: the
+ * <p>Cost: one small retained message per device and send turn, only when a total rose (under load a turn carries
+ * many batches of a device, and one mark covers them all). Not thread-safe: the
  * publisher thread owns it.
  */
 final class SentTotals {
@@ -35,23 +38,28 @@ final class SentTotals {
     private final Map<String, Map<String, BigDecimal>> handed = new HashMap<>();
 
     /**
-     * The mark to publish before handing this batch, or null when none of its totals rises above what was announced
-     * before (then the last mark still bounds it).
+     * The marks to publish before handing this turn's batches, by device: one per device whose totals rise above
+     * what was announced before, with the highest of the turn (a device with several batches in the turn gets one
+     * mark ahead of all of them). None for a device whose last mark still bounds its batches.
      */
-    byte[] before(Batch b, BiPredicate<String, String> isTotal) {
-        Map<String, BigDecimal> high = null;
-        for (Batch.Value v : b.values()) {
-            if (v.number() == null || !isTotal.test(b.device(), v.channel())) {
-                continue;
-            }
-            Map<String, BigDecimal> m = handed.computeIfAbsent(b.device(), k -> new HashMap<>());
-            BigDecimal old = m.get(v.channel());
-            if (old == null || v.number().compareTo(old) > 0) {
-                m.put(v.channel(), v.number());
-                high = m;
+    Map<String, byte[]> before(List<Batch> turn, BiPredicate<String, String> isTotal) {
+        Map<String, Map<String, BigDecimal>> risen = new LinkedHashMap<>();
+        for (Batch b : turn) {
+            for (Batch.Value v : b.values()) {
+                if (v.number() == null || !isTotal.test(b.device(), v.channel())) {
+                    continue;
+                }
+                Map<String, BigDecimal> m = handed.computeIfAbsent(b.device(), k -> new HashMap<>());
+                BigDecimal old = m.get(v.channel());
+                if (old == null || v.number().compareTo(old) > 0) {
+                    m.put(v.channel(), v.number());
+                    risen.put(b.device(), m);
+                }
             }
         }
-        return high == null ? null : payload(high);
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        risen.forEach((device, totals) -> out.put(device, payload(totals)));
+        return out;
     }
 
     /**

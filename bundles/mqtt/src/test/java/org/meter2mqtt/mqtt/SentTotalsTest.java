@@ -34,28 +34,47 @@ class SentTotalsTest {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
+    /** The mark of the one device of a one-batch turn, or null. */
+    private static String mark(SentTotals s, Batch b) {
+        Map<String, byte[]> marks = s.before(List.of(b), SentTotalsTest::total);
+        assertThat(marks.keySet()).isSubsetOf(b.device());
+        return text(marks.get(b.device()));
+    }
+
     @Test
     void aMarkOnlyWhenATotalRises() {
         SentTotals s = new SentTotals();
-        assertThat(text(s.before(batch("m1", "active_energy", "1.000", "active_power", "50"), SentTotalsTest::total)))
+        assertThat(mark(s, batch("m1", "active_energy", "1.000", "active_power", "50")))
                 .isEqualTo("{\"active_energy\":\"1.000\"}");
         // power alone, or the same total again: the last mark still bounds it
-        assertThat(s.before(batch("m1", "active_power", "60"), SentTotalsTest::total)).isNull();
-        assertThat(s.before(batch("m1", "active_energy", "1.000"), SentTotalsTest::total)).isNull();
+        assertThat(mark(s, batch("m1", "active_power", "60"))).isNull();
+        assertThat(mark(s, batch("m1", "active_energy", "1.000"))).isNull();
         // every total of the device in the mark, the risen one and the others
-        assertThat(text(s.before(batch("m1", "reactive_energy", "0.5"), SentTotalsTest::total)))
+        assertThat(mark(s, batch("m1", "reactive_energy", "0.5")))
                 .isEqualTo("{\"active_energy\":\"1.000\",\"reactive_energy\":\"0.5\"}");
         // a lower one (a replay) raises nothing
-        assertThat(s.before(batch("m1", "active_energy", "0.9"), SentTotalsTest::total)).isNull();
+        assertThat(mark(s, batch("m1", "active_energy", "0.9"))).isNull();
         // per device
-        assertThat(text(s.before(batch("m2", "active_energy", "0.1"), SentTotalsTest::total)))
+        assertThat(mark(s, batch("m2", "active_energy", "0.1")))
                 .isEqualTo("{\"active_energy\":\"0.1\"}");
+    }
+
+    @Test
+    void oneMarkPerDeviceAheadOfATurn() {
+        SentTotals s = new SentTotals();
+        Map<String, byte[]> marks = s.before(List.of(batch("m1", "active_energy", "1.000"),
+                batch("m2", "active_energy", "7.0"), batch("m1", "active_energy", "1.002"),
+                batch("m1", "active_power", "9")), SentTotalsTest::total);
+        // the turn's highest per device, in the order the devices first appear
+        assertThat(marks.keySet()).containsExactly("m1", "m2");
+        assertThat(text(marks.get("m1"))).isEqualTo("{\"active_energy\":\"1.002\"}");
+        assertThat(text(marks.get("m2"))).isEqualTo("{\"active_energy\":\"7.0\"}");
     }
 
     @Test
     void aReadBackMarkIsTheFloorOfTheReplayAndOfLaterMarks() throws Exception {
         SentTotals s = new SentTotals();
-        s.before(batch("m1", "active_energy", "9.000"), SentTotalsTest::total);
+        mark(s, batch("m1", "active_energy", "9.000"));
         // the broker's word replaces what an earlier connection handed
         s.reset();
         Map<String, BigDecimal> floor = s.readBack("m1", "{\"active_energy\":\"5.000\"}".getBytes(
@@ -63,8 +82,8 @@ class SentTotalsTest {
         assertThat(floor).containsOnlyKeys("active_energy");
         assertThat(floor.get("active_energy")).isEqualByComparingTo("5.000");
         // the next mark never says less than the broker's
-        assertThat(s.before(batch("m1", "active_energy", "4.000"), SentTotalsTest::total)).isNull();
-        assertThat(text(s.before(batch("m1", "active_energy", "5.001"), SentTotalsTest::total)))
+        assertThat(mark(s, batch("m1", "active_energy", "4.000"))).isNull();
+        assertThat(mark(s, batch("m1", "active_energy", "5.001")))
                 .isEqualTo("{\"active_energy\":\"5.001\"}");
 
         try (DeliveredTotals d = new DeliveredTotals(tmp.resolve("delivered-totals.log"))) {
