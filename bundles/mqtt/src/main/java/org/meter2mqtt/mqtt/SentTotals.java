@@ -30,8 +30,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * too: the floor stays where the broker's knowledge ends, and everything after it is delivered (issue 16).
  *
  * <p>Cost: one small retained message per device and send turn, only when a total rose (under load a turn carries
- * many batches of a device, and one mark covers them all). Not thread-safe: the
- * publisher thread owns it.
+ * many batches of a device, and one mark covers them all). Not thread-safe: the publisher thread owns it.
  */
 final class SentTotals {
 
