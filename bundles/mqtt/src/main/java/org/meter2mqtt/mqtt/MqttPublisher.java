@@ -1190,7 +1190,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             List<Batch> turn = new ArrayList<>(ready.size());
             ready.stream().filter(o -> o.batch != null).forEach(o -> turn.add(o.batch));
             for (Map.Entry<String, byte[]> m : sentTotals.before(turn, this::isTotal).entrySet()) {
-                Pending mark = new Pending(handToPaho(topics.sentMarks() + m.getKey(), m.getValue(), 1, true), false);
+                Pending mark = new Pending(handToPaho(topics.sentMarks() + m.getKey(), m.getValue(), 0, true), false);
                 mark.uncounted = true;
                 pending.add(mark);
             }
