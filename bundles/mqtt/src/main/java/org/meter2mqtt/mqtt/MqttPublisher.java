@@ -900,6 +900,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         everConnected = true;
         status(State.CONNECTED, s.url());
         pending.clear();
+        sentTotals.connected();
         queue.rewind();
         fullSync();
         if (s.discovery()) {
@@ -1052,6 +1053,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         // Unacknowledged in-memory batches go to the (then empty) disk buffer: sent first after the reconnect.
         spill();
         pending.clear();
+        sentTotals.connected();
         controlOut.clear();
         if (queue != null) {
             queue.rewind();
@@ -1350,6 +1352,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (p.batch != null) {
                 Batch b = p.batch;
                 deliveredTotals.delivered(b, ch -> isTotal(b.device(), ch));
+                sentTotals.acked(b);
             }
             if (p.onAck != null) {
                 p.onAck.run();

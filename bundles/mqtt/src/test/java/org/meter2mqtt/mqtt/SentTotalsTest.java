@@ -42,21 +42,32 @@ class SentTotalsTest {
     }
 
     @Test
-    void aMarkOnlyWhenATotalRises() {
+    void aMarkOnlyWhileAnotherBatchOfTheDeviceIsInFlightAndATotalRises() {
         SentTotals s = new SentTotals();
-        assertThat(mark(s, batch("m1", "active_energy", "1.000", "active_power", "50")))
-                .isEqualTo("{\"active_energy\":\"1.000\"}");
+        Batch first = batch("m1", "active_energy", "1.000", "active_power", "50");
+        // alone in flight: a replay would send it again, an equal value; no mark
+        assertThat(mark(s, first)).isNull();
+        // a second one while the first is unacknowledged: the broker must know how high it may go
+        assertThat(mark(s, batch("m1", "active_energy", "1.001"))).isEqualTo("{\"active_energy\":\"1.001\"}");
         // power alone, or the same total again: the last mark still bounds it
         assertThat(mark(s, batch("m1", "active_power", "60"))).isNull();
-        assertThat(mark(s, batch("m1", "active_energy", "1.000"))).isNull();
+        assertThat(mark(s, batch("m1", "active_energy", "1.001"))).isNull();
         // every total of the device in the mark, the risen one and the others
         assertThat(mark(s, batch("m1", "reactive_energy", "0.5")))
-                .isEqualTo("{\"active_energy\":\"1.000\",\"reactive_energy\":\"0.5\"}");
+                .isEqualTo("{\"active_energy\":\"1.001\",\"reactive_energy\":\"0.5\"}");
         // a lower one (a replay) raises nothing
         assertThat(mark(s, batch("m1", "active_energy", "0.9"))).isNull();
-        // per device
-        assertThat(mark(s, batch("m2", "active_energy", "0.1")))
-                .isEqualTo("{\"active_energy\":\"0.1\"}");
+        // another device alone in flight: none
+        assertThat(mark(s, batch("m2", "active_energy", "0.1"))).isNull();
+        // all of m1's six batches acknowledged: the next one is alone again
+        for (int i = 0; i < 6; i++) {
+            s.acked(first);
+        }
+        assertThat(mark(s, batch("m1", "active_energy", "2.000"))).isNull();
+        // a new connection: nothing of the old one counts as in flight
+        assertThat(mark(s, batch("m2", "active_energy", "0.2"))).isEqualTo("{\"active_energy\":\"0.2\"}");
+        s.connected();
+        assertThat(mark(s, batch("m2", "active_energy", "0.3"))).isNull();
     }
 
     @Test
@@ -64,18 +75,19 @@ class SentTotalsTest {
         SentTotals s = new SentTotals();
         Map<String, byte[]> marks = s.before(List.of(batch("m1", "active_energy", "1.000"),
                 batch("m2", "active_energy", "7.0"), batch("m1", "active_energy", "1.002"),
-                batch("m1", "active_power", "9")), SentTotalsTest::total);
-        // the turn's highest per device, in the order the devices first appear
-        assertThat(marks.keySet()).containsExactly("m1", "m2");
+                batch("m1", "active_power", "9"), batch("m3", "active_energy", "3.0"),
+                batch("m3", "active_power", "1")), SentTotalsTest::total);
+        // m1: two batches with totals, the turn's highest; m2 alone; m3's second batch raises no total
+        assertThat(marks.keySet()).containsExactly("m1");
         assertThat(text(marks.get("m1"))).isEqualTo("{\"active_energy\":\"1.002\"}");
-        assertThat(text(marks.get("m2"))).isEqualTo("{\"active_energy\":\"7.0\"}");
     }
 
     @Test
     void aReadBackMarkIsTheFloorOfTheReplayAndOfLaterMarks() throws Exception {
         SentTotals s = new SentTotals();
-        mark(s, batch("m1", "active_energy", "9.000"));
-        // the broker's word replaces what an earlier connection handed
+        mark(s, batch("m1", "active_energy", "8.000"));
+        assertThat(mark(s, batch("m1", "active_energy", "9.000"))).isEqualTo("{\"active_energy\":\"9.000\"}");
+        // the broker's word replaces what an earlier connection announced
         s.reset();
         Map<String, BigDecimal> floor = s.readBack("m1", "{\"active_energy\":\"5.000\"}".getBytes(
                 StandardCharsets.UTF_8));
