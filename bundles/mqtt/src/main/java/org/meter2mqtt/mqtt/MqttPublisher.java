@@ -232,7 +232,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private LastTotals lastValues;
     /** The highest total handed to the broker per channel, journaled before it is: no replay goes below it. */
     private DeliveredTotals deliveredTotals;
-    /** Totals handed to the broker, announced to it as retained marks before each batch that raises them. */
+    /** Retained replay marks: what subscribers may have seen while a device has several batches in flight. */
     private final SentTotals sentTotals = new SentTotals();
     private volatile long staleTotals;
     private volatile MqttAsyncClient client;
