@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * is saved only every 30 s, so it cannot tell. A queued value below the highest acknowledged one is a duplicate of a
  * delivered reading and is not sent again. Values equal to it pass (not lower). Only acknowledged values count: a
  * reading that was handed to the broker but never acknowledged (a relay that swallowed it) may never have arrived,
- * and must still be delivered after the restart. What this cannot rule out: two or more messages that the broker
- * delivered but whose acknowledgements the output had not reaped when it was killed (milliseconds).
+ * and must still be delivered after the restart. Messages that the broker delivered but whose acknowledgements the
+ * output had not reaped when it was killed (after a burst, dozens) are covered by the floors read back from the
+ * broker's retained marks ({@link SentTotals}, {@link #floor}).
  *
  * <p>One line per raised total, {@code device TAB channel TAB value}, appended (the page cache survives a process
  * crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose the buffer's own
@@ -44,6 +45,7 @@ final class DeliveredTotals implements AutoCloseable {
 
     private final Path file;
     private final Map<String, Map<String, BigDecimal>> byDevice = new HashMap<>();
+    private final Map<String, Map<String, BigDecimal>> floors = new HashMap<>();
     private final StringBuilder unwritten = new StringBuilder();
     private FileChannel journal;
     private long journalBytes;
@@ -104,9 +106,26 @@ final class DeliveredTotals implements AutoCloseable {
         return m == null ? null : m.get(channel);
     }
 
-    /** True when a total was delivered for this channel (so it was monotonic then). */
+    /**
+     * A total that subscribers may have seen although its acknowledgement never reached the output (read back from
+     * the broker, see {@link SentTotals}): replayed totals below it are left out too. Kept in memory only: the
+     * broker keeps the mark until a higher one replaces it.
+     */
+    void floor(String device, String channel, BigDecimal value) {
+        floors.computeIfAbsent(device, k -> new HashMap<>()).merge(channel, value, BigDecimal::max);
+    }
+
+    /** What a replayed total must not fall below: the highest delivered or seen, or null. */
+    private BigDecimal bound(String device, String channel) {
+        BigDecimal d = get(device, channel);
+        Map<String, BigDecimal> f = floors.get(device);
+        BigDecimal seen = f == null ? null : f.get(channel);
+        return d == null ? seen : seen == null ? d : d.max(seen);
+    }
+
+    /** True when a total was delivered or seen for this channel (so it was monotonic then). */
     boolean known(String device, String channel) {
-        return get(device, channel) != null;
+        return bound(device, channel) != null;
     }
 
     /**
@@ -122,7 +141,7 @@ final class DeliveredTotals implements AutoCloseable {
             Batch.Value v = values.get(i);
             boolean keep = true;
             if (v.number() != null && monotonic.test(v.channel())) {
-                BigDecimal delivered = get(b.device(), v.channel());
+                BigDecimal delivered = bound(b.device(), v.channel());
                 if (delivered != null && v.number().compareTo(delivered) < 0) {
                     keep = false;
                     dropped.accept(v);
@@ -152,6 +171,7 @@ final class DeliveredTotals implements AutoCloseable {
 
     /** The device was removed: a device added again under its id starts afresh. */
     void forget(String device) {
+        floors.remove(device);
         if (byDevice.remove(device) != null) {
             unwritten.append("-\t").append(device).append('\n');
         }

@@ -132,6 +132,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Batch batch;
         final Runnable onAck;
         boolean fromMemory;
+        /** A replay mark: not a reading's message, so not in {@link MqttPublisher#published()}. */
+        boolean uncounted;
 
         Pending(Delivery token, SegmentQueue.Record record, Runnable onAck) {
             this.token = token;
@@ -206,6 +208,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private LastTotals lastValues;
     /** The highest total handed to the broker per channel, journaled before it is: no replay goes below it. */
     private DeliveredTotals deliveredTotals;
+    /** Retained replay marks: what subscribers may have seen while a device has several batches in flight. */
+    private final SentTotals sentTotals = new SentTotals();
+    /** While replay marks are read back after a connect: where the connection's messages for them go. */
+    private volatile MarkReader markReader;
     private volatile long staleTotals;
     /** The connection (connecting or connected), or null between attempts. */
     private volatile MqttConnection client;
@@ -568,6 +574,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             lastTotals.forget(id);
             lastValues.forget(id);
             deliveredTotals.forget(id);
+            sentTotals.forget(id);
+            outbox.clear(topics.sentMarks() + id);
             LOG.info("Device {} no longer exists (its .cfg was removed while the gateway was stopped): retracting "
                     + "its status and {} Home Assistant entities", id, entities);
         }
@@ -746,6 +754,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         lastTotals.forget(d.id());
         lastValues.forget(d.id());
         deliveredTotals.forget(d.id());
+        sentTotals.forget(d.id());
+        outbox.clear(topics.sentMarks() + d.id());
         // an acknowledgement still on its way must not bring the forgotten totals back
         for (Pending p : pending) {
             if (p.batch != null && p.batch.device().equals(d.id())) {
@@ -867,6 +877,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         everConnected = true;
         status(State.CONNECTED, s.url());
         pending.clear();
+        sentTotals.connected();
         queue.rewind();
         fullSync();
         if (s.discovery()) {
@@ -875,6 +886,19 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             } catch (Failure e) {
                 LOG.warn("Cannot subscribe to {} ({}); discovery is not re-sent when Home Assistant restarts",
                         topics.haStatus(), e.getMessage());
+            }
+        }
+        if (queue.pending() > 0) {
+            // a replay follows: what subscribers may have seen already bounds its totals (see SentTotals)
+            MarkReader reader = new MarkReader(topics.sentMarks());
+            markReader = reader;
+            try {
+                reader.apply(c, 5_000, sentTotals, deliveredTotals);
+            } catch (Failure e) {
+                LOG.warn("Cannot read the replay marks back ({}); replayed totals are checked against the "
+                        + "acknowledged ones only", e.getMessage());
+            } finally {
+                markReader = null;
             }
         }
     }
@@ -980,6 +1004,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         // Unacknowledged in-memory batches go to the (then empty) disk buffer: sent first after the reconnect.
         spill();
         pending.clear();
+        sentTotals.connected();
         outbox.clear();
         if (queue != null) {
             queue.rewind();
@@ -1085,6 +1110,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 if (o.batch != null) {
                     o.batch = deliveredTotals.admit(o.batch, ch -> isTotal(o.batch.device(), ch), this::staleTotal);
                 }
+            }
+            // ahead of the turn's batches: a mark the broker holds bounds what subscribers saw (see SentTotals)
+            List<Batch> turn = new ArrayList<>(ready.size());
+            ready.stream().filter(o -> o.batch != null).forEach(o -> turn.add(o.batch));
+            for (Map.Entry<String, byte[]> m : sentTotals.before(turn, this::isTotal).entrySet()) {
+                Pending mark = new Pending(handOver(topics.sentMarks() + m.getKey(), m.getValue(), 0, true), false);
+                mark.uncounted = true;
+                pending.add(mark);
             }
             for (Outbound o : ready) {
                 Pending last;
@@ -1244,7 +1277,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 if (!p.token.done()) {
                     break;
                 }
-                published.incrementAndGet();
+                if (!p.uncounted) {
+                    published.incrementAndGet();
+                }
             }
             pending.poll();
             any = true;
@@ -1252,6 +1287,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (p.batch != null) {
                 Batch b = p.batch;
                 deliveredTotals.delivered(b, ch -> isTotal(b.device(), ch));
+                sentTotals.acked(b);
             }
             if (p.onAck != null) {
                 p.onAck.run();
@@ -1383,6 +1419,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
         @Override
         public void message(String topic, byte[] payload) {
+            MarkReader reader = markReader;
+            if (reader != null && reader.offer(topic, payload)) {
+                return;
+            }
             if (topic.equals(haStatus) && "online".equals(new String(payload, StandardCharsets.UTF_8))) {
                 haOnline(birthDelayMax);
             } else {

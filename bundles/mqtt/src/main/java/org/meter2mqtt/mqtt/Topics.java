@@ -108,6 +108,11 @@ public final class Topics {
         return prefix + "/gateway/" + gatewayId + "/status";
     }
 
+    /** Where the output's retained replay marks live, {@code <prefix>/gateway/<id>/sent/} (see SentTotals). */
+    public String sentMarks() {
+        return prefix + "/gateway/" + gatewayId + "/sent/";
+    }
+
     public String haStatus() {
         return haPrefix + "/status";
     }

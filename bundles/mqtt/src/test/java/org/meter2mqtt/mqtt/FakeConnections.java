@@ -252,6 +252,14 @@ final class FakeConnections implements MqttConnection.Factory {
 
         @Override
         public Delivery send(String topic, byte[] payload, int qos, boolean retain) throws Failure {
+            boolean echo;
+            synchronized (FakeConnections.this) {
+                echo = up && subscriptions.contains(topic);
+            }
+            if (echo) {
+                // a subscriber of its own topic gets it back, as from a broker (the replay marks' probe)
+                listener.message(topic, payload);
+            }
             synchronized (FakeConnections.this) {
                 if (!up) {
                     throw new Failure("not connected", false);
@@ -276,6 +284,16 @@ final class FakeConnections implements MqttConnection.Factory {
                     throw new Failure("not connected", false);
                 }
                 subscriptions.add(filter);
+            }
+        }
+
+        @Override
+        public void unsubscribe(String filter) throws Failure {
+            synchronized (FakeConnections.this) {
+                if (!up) {
+                    throw new Failure("not connected", false);
+                }
+                subscriptions.remove(filter);
             }
         }
 

@@ -116,6 +116,9 @@ public interface MqttConnection extends AutoCloseable {
     /** Subscribes now (on a connection from {@link #connect}); messages arrive at {@link Listener#message}. */
     void subscribe(String filter, int qos) throws Failure;
 
+    /** Ends a subscription made with {@link #subscribe}. */
+    void unsubscribe(String filter) throws Failure;
+
     /**
      * Writes a socket flush that a coalescing connection ({@link ConnectionSettings#coalesce()}) has held back for
      * longer than {@code heldNanos}, a safety net for a count that ran ahead; true if it wrote one.

@@ -232,6 +232,19 @@ public final class PahoConnection implements MqttConnection {
     }
 
     @Override
+    public void unsubscribe(String filter) throws Failure {
+        MqttAsyncClient c = client;
+        if (c == null) {
+            throw new Failure("not connected", false);
+        }
+        try {
+            c.unsubscribe(filter);
+        } catch (MqttException e) {
+            throw new Failure(describe(e), false);
+        }
+    }
+
+    @Override
     public boolean flushHeld(long heldNanos) {
         CoalescingOutputStream s = out;
         try {
