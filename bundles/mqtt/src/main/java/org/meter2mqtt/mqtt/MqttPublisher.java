@@ -206,7 +206,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private LastTotals lastTotals;
     /** state.layout = json: every channel's latest numeric value, so the state JSON never lacks a field. */
     private LastTotals lastValues;
-    /** The highest total handed to the broker per channel, journaled before it is: no replay goes below it. */
+    /** The highest total the broker acknowledged per channel, and the floors read back from the replay marks. */
     private DeliveredTotals deliveredTotals;
     /** Retained replay marks: what subscribers may have seen while a device has several batches in flight. */
     private final SentTotals sentTotals = new SentTotals();
