@@ -62,6 +62,35 @@ class EmbeddedBrokerTest {
         return c;
     }
 
+    /**
+     * A client that connects with these options (a persistent session: what the broker kept for it arrives at once)
+     * and queues "topic payload" lines; the callback is set before the connect so nothing is missed.
+     */
+    private LinkedBlockingQueue<String> reconnect(int port, String id, MqttConnectOptions o) throws MqttException {
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        MqttClient back = new MqttClient("tcp://127.0.0.1:" + port, id, new MemoryPersistence());
+        back.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, MqttMessage m) {
+                got.add(topic + " " + new String(m.getPayload(), StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        back.connect(o);
+        open.add(0, () -> {
+            back.disconnect();
+            back.close();
+        });
+        return got;
+    }
+
     private static MqttMessage message(String payload, boolean retained) {
         MqttMessage m = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
         m.setQos(1);
@@ -145,27 +174,7 @@ class EmbeddedBrokerTest {
 
         EmbeddedBroker again = start(BrokerSettings.of("127.0.0.1", port, null, null, data));
         client(again, "gateway", null, null).publish("meters/demo/house/energy", message("12.5", false));
-        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
-        MqttClient back = new MqttClient("tcp://127.0.0.1:" + port, "ha-persistent", new MemoryPersistence());
-        back.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
-            @Override
-            public void connectionLost(Throwable cause) {
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage m) {
-                got.add(topic + " " + new String(m.getPayload(), StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
-            }
-        });
-        back.connect(o);
-        open.add(0, () -> {
-            back.disconnect();
-            back.close();
-        });
+        LinkedBlockingQueue<String> got = reconnect(port, "ha-persistent", o);
         assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("meters/demo/house/energy 12.5");
     }
 
@@ -197,28 +206,8 @@ class EmbeddedBrokerTest {
 
         EmbeddedBroker again = start(BrokerSettings.of("127.0.0.1", port, null, null, data));
         for (String id : ids) {
-            LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
-            MqttClient back = new MqttClient("tcp://127.0.0.1:" + port, id, new MemoryPersistence());
-            back.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
-                @Override
-                public void connectionLost(Throwable cause) {
-                }
-
-                @Override
-                public void messageArrived(String topic, MqttMessage m) {
-                    got.add(new String(m.getPayload(), StandardCharsets.UTF_8));
-                }
-
-                @Override
-                public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
-                }
-            });
-            back.connect(persistent);
-            open.add(0, () -> {
-                back.disconnect();
-                back.close();
-            });
-            assertThat(got.poll(5, TimeUnit.SECONDS)).as("queued for " + id).isEqualTo("for " + id);
+            LinkedBlockingQueue<String> got = reconnect(port, id, persistent);
+            assertThat(got.poll(5, TimeUnit.SECONDS)).as("queued for " + id).isEqualTo("queued/" + id + " for " + id);
         }
     }
 

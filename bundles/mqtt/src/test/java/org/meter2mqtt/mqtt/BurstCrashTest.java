@@ -14,10 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.api.DeviceInfo;
 
 /**
@@ -28,25 +25,9 @@ import org.meter2mqtt.api.DeviceInfo;
  * the subscriber, who watched the whole time, must never see a total below the highest one it saw before, and the
  * readings after the restart must still arrive.
  */
-class BurstCrashTest {
+class BurstCrashTest extends OnMosquitto {
 
     private static final String ENERGY = "meters/demo/e1/energy_import";
-
-    @TempDir
-    static Path tmp;
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new TestBroker.Mosquitto(tmp.resolve("broker"));
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
 
     /** The child: a publisher to {@code args[1]} on data folder {@code args[0]}, fed bursts until killed. */
     public static void main(String[] args) throws Exception {

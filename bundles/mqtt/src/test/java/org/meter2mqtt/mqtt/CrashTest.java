@@ -13,10 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.api.DeviceInfo;
 
 /**
@@ -24,25 +21,9 @@ import org.meter2mqtt.api.DeviceInfo;
  * acknowledged (a {@link Relay} that swallows what it receives), or while the broker is unreachable, and is killed
  * with SIGKILL more than a second later. A new publisher on the same data folder delivers every batch, in order.
  */
-class CrashTest {
+class CrashTest extends OnMosquitto {
 
     private static final String STATE = "meters/demo/e1/state";
-
-    @TempDir
-    static Path tmp;
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new TestBroker.Mosquitto(tmp.resolve("broker"));
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
 
     /** The child: a publisher to {@code args[1]} on data folder {@code args[0]}, fed {@code args[2]} batches. */
     public static void main(String[] args) throws Exception {

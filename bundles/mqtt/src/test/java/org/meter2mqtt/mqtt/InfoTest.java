@@ -2,13 +2,9 @@ package org.meter2mqtt.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Clock;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceState;
 
@@ -19,23 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Assistant diagnostic sensor on it, announced also while the device has no channels (CONFIG_ERROR), since that is
  * when it matters; both retracted with the device.
  */
-class InfoTest {
-
-    @TempDir
-    static Path tmp;
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new TestBroker.Mosquitto(tmp.resolve("broker"));
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
+class InfoTest extends OnMosquitto {
 
     @Test
     void stateReasonVersionAndLastReading() throws Exception {

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Clock;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.api.DeviceInfo;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,23 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * {@code state.layout = json}: one message per batch, the state JSON with every channel's latest value (also
  * across a restart), Home Assistant reading it with a value_template; no per-channel topics.
  */
-class JsonStateTest {
-
-    @TempDir
-    static Path tmp;
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new TestBroker.Mosquitto(tmp.resolve("broker"));
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
+class JsonStateTest extends OnMosquitto {
 
     private static MqttPublisher start(Path dir) {
         MqttPublisher p = new MqttPublisher(dir, "0.1.0", Clock.systemUTC());

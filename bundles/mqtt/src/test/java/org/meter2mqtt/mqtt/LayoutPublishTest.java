@@ -2,16 +2,12 @@ package org.meter2mqtt.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceState;
@@ -22,25 +18,9 @@ import org.meter2mqtt.api.Units;
  * and kW, kamstrup2mqtt's per-parameter topics and its retained status (online, offline when the device is not
  * available, offline at a normal stop), next to the output's own topics.
  */
-class LayoutPublishTest {
+class LayoutPublishTest extends OnMosquitto {
 
     static final Instant T0 = Instant.parse("2024-03-01T10:15:30Z");
-
-    @TempDir
-    static Path tmp;
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new TestBroker.Mosquitto(tmp.resolve("broker"));
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
 
     private static final Channel ACTIVE_ENERGY = Channel.builder("active_energy").unit(Units.KWH)
             .stateClass(Channel.StateClass.TOTAL_INCREASING).build();

@@ -14,10 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
 
@@ -29,28 +26,12 @@ import org.meter2mqtt.api.DeviceInfo;
  * the kill may come again: at least once); a channel marked {@link Channel#resets()} is sent again as it is, which
  * proves that the replay really happened.
  */
-class TotalsAfterCrashTest {
+class TotalsAfterCrashTest extends OnMosquitto {
 
     private static final String ENERGY = "meters/demo/e1/energy_import";
     private static final String PERIOD = "meters/demo/e1/period";
     static final Channel PERIOD_CH = Channel.builder("period").name("This period").unit("kWh")
             .stateClass(Channel.StateClass.TOTAL_INCREASING).resets(true).build();
-
-    @TempDir
-    static Path tmp;
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new TestBroker.Mosquitto(tmp.resolve("broker"));
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
 
     static MqttPublisher publisher(Path data) {
         MqttPublisher p = new MqttPublisher(data, "0.1.0", Clock.systemUTC());

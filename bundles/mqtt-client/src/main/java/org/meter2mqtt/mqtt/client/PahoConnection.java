@@ -261,6 +261,11 @@ public final class PahoConnection implements MqttConnection {
 
     @Override
     public void abort() {
+        shut(false);
+    }
+
+    /** Stops for good: a DISCONNECT that waits for what is in flight ({@code graceful}) or a forced one, then close. */
+    private void shut(boolean graceful) {
         closed = true;
         connected = false;
         MqttAsyncClient c = client;
@@ -270,11 +275,19 @@ public final class PahoConnection implements MqttConnection {
         }
         try {
             if (c.isConnected()) {
-                c.disconnectForcibly(0, 1000);
+                if (graceful) {
+                    c.disconnect(1_000).waitForCompletion(2_000);
+                } else {
+                    c.disconnectForcibly(0, 1000);
+                }
             }
+        } catch (MqttException e) {
+            LOG.debug("{}: disconnect from {}: {}", purpose, settings.url(), e.getMessage());
+        }
+        try {
             c.close(true);
         } catch (MqttException e) {
-            LOG.debug("{}: closing: {}", purpose, e.toString());
+            LOG.debug("{}: close: {}", purpose, e.getMessage());
         }
     }
 
@@ -334,25 +347,7 @@ public final class PahoConnection implements MqttConnection {
 
     @Override
     public void close() {
-        closed = true;
-        connected = false;
-        MqttAsyncClient c = client;
-        client = null;
-        if (c == null) {
-            return;
-        }
-        try {
-            if (c.isConnected()) {
-                c.disconnect(1_000).waitForCompletion(2_000);
-            }
-        } catch (MqttException e) {
-            LOG.debug("{}: disconnect from {}: {}", purpose, settings.url(), e.getMessage());
-        }
-        try {
-            c.close(true);
-        } catch (MqttException e) {
-            LOG.debug("{}: close: {}", purpose, e.getMessage());
-        }
+        shut(true);
     }
 
     private final class Callback implements MqttCallbackExtended {
