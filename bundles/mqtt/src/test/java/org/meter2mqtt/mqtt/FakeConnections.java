@@ -288,6 +288,12 @@ final class FakeConnections implements MqttConnection.Factory {
         }
 
         @Override
+        public void ack(int id, int qos) {
+            // the output never asks for manual acknowledgements
+            throw new UnsupportedOperationException("ack");
+        }
+
+        @Override
         public void unsubscribe(String filter) throws Failure {
             synchronized (FakeConnections.this) {
                 if (!up) {

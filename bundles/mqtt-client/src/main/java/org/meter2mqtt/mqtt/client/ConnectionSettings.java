@@ -16,16 +16,28 @@ import javax.net.SocketFactory;
  * @param coalesce tcp:// with {@code sockets} null: PUBLISHes queued in Paho are written together
  *        ({@link CoalescingOutputStream}); only for an owner that sends from one thread with
  *        {@link MqttConnection#send}, which keeps the count the stream needs
+ * @param manualAcks a persistent session (clean session off: the broker keeps QoS 1 messages while the client is
+ *        away) whose received messages are acknowledged only by {@link MqttConnection#ack}, for an owner that must
+ *        store a message before the broker may forget it (the pulse driver)
  */
 public record ConnectionSettings(String url, String clientId, String username, String password,
         int keepAliveSeconds, int maxInflight, SocketFactory sockets, Duration retryInitial, Duration retryMax,
-        boolean hostnameVerification, boolean coalesce) {
+        boolean hostnameVerification, boolean coalesce, boolean manualAcks) {
+
+    /** Clean session, automatic acknowledgements. */
+    public ConnectionSettings(String url, String clientId, String username, String password, int keepAliveSeconds,
+            int maxInflight, SocketFactory sockets, Duration retryInitial, Duration retryMax,
+            boolean hostnameVerification, boolean coalesce) {
+        this(url, clientId, username, password, keepAliveSeconds, maxInflight, sockets, retryInitial, retryMax,
+                hostnameVerification, coalesce, false);
+    }
+
 
     /** With hostname verification and without coalescing. */
     public ConnectionSettings(String url, String clientId, String username, String password, int keepAliveSeconds,
             int maxInflight, SocketFactory sockets, Duration retryInitial, Duration retryMax) {
         this(url, clientId, username, password, keepAliveSeconds, maxInflight, sockets, retryInitial, retryMax, true,
-                false);
+                false, false);
     }
 
     public ConnectionSettings {

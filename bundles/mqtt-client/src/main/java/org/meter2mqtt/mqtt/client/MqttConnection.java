@@ -33,6 +33,14 @@ public interface MqttConnection extends AutoCloseable {
         default void message(String topic, byte[] payload) {
         }
 
+        /**
+         * The same, with what {@link MqttConnection#ack} needs when the settings ask for manual acknowledgements:
+         * the message id and its QoS. By default handed to {@link #message(String, byte[])}.
+         */
+        default void message(String topic, byte[] payload, int id, int qos) {
+            message(topic, payload);
+        }
+
         /** A message was acknowledged (QoS 1 and 2) or written (QoS 0): a wake-up, the owner polls its deliveries. */
         default void delivered() {
         }
@@ -113,8 +121,17 @@ public interface MqttConnection extends AutoCloseable {
      */
     Delivery send(String topic, byte[] payload, int qos, boolean retain) throws Failure;
 
-    /** Subscribes now (on a connection from {@link #connect}); messages arrive at {@link Listener#message}. */
+    /**
+     * Subscribes now (on a connection from {@link #connect}) and waits for the broker's answer (up to 10 s);
+     * messages arrive at {@link Listener#message}.
+     */
     void subscribe(String filter, int qos) throws Failure;
+
+    /**
+     * Acknowledges a received message (with {@link ConnectionSettings#manualAcks()}): the broker may forget it now.
+     * Only on the connection it came on; a message id of an earlier connection names another message.
+     */
+    void ack(int id, int qos) throws Failure;
 
     /** Ends a subscription made with {@link #subscribe}. */
     void unsubscribe(String filter) throws Failure;

@@ -74,6 +74,7 @@ public final class PahoConnection implements MqttConnection {
         try {
             MqttAsyncClient c = new MqttAsyncClient(settings.url(), settings.clientId(), new MemoryPersistence());
             c.setCallback(new Callback());
+            c.setManualAcks(settings.manualAcks());
             client = c;
         } catch (MqttException | IllegalArgumentException e) {
             lastProblem = "cannot use " + settings.url() + ": " + e.getMessage();
@@ -86,7 +87,7 @@ public final class PahoConnection implements MqttConnection {
     /** The options of every attempt; package-private for tests. */
     MqttConnectOptions options() {
         MqttConnectOptions o = new MqttConnectOptions();
-        o.setCleanSession(true);
+        o.setCleanSession(!settings.manualAcks());
         Will w = will;
         o.setAutomaticReconnect(!owned);
         o.setMaxReconnectDelay((int) Math.max(1, settings.retryMax().toSeconds()));
@@ -187,6 +188,7 @@ public final class PahoConnection implements MqttConnection {
             throw new Failure("invalid url '" + settings.url() + "': " + e.getMessage(), true);
         }
         c.setCallback(new Callback());
+        c.setManualAcks(settings.manualAcks());
         client = c;
         will = lastWill;
         owned = true;
@@ -225,7 +227,20 @@ public final class PahoConnection implements MqttConnection {
             throw new Failure("not connected", false);
         }
         try {
-            c.subscribe(filter, qos);
+            c.subscribe(filter, qos).waitForCompletion(10_000);
+        } catch (MqttException e) {
+            throw new Failure(describe(e), false);
+        }
+    }
+
+    @Override
+    public void ack(int id, int qos) throws Failure {
+        MqttAsyncClient c = client;
+        if (c == null || !c.isConnected()) {
+            throw new Failure("not connected", false);
+        }
+        try {
+            c.messageArrivedComplete(id, qos);
         } catch (MqttException e) {
             throw new Failure(describe(e), false);
         }
@@ -390,7 +405,7 @@ public final class PahoConnection implements MqttConnection {
         @Override
         public void messageArrived(String topic, MqttMessage message) {
             try {
-                listener.message(topic, message.getPayload());
+                listener.message(topic, message.getPayload(), message.getId(), message.getQos());
             } catch (RuntimeException e) {
                 // an exception here would make Paho drop the connection
                 LOG.error("{}: message on {} failed", purpose, topic, e);

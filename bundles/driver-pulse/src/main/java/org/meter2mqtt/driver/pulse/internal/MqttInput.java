@@ -1,33 +1,37 @@
 package org.meter2mqtt.driver.pulse.internal;
 
 import java.time.Clock;
-import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.meter2mqtt.mqtt.client.ConnectionSettings;
+import org.meter2mqtt.mqtt.client.MqttConnection;
+import org.meter2mqtt.mqtt.client.MqttConnection.Failure;
+import org.meter2mqtt.mqtt.client.PahoConnection;
+import org.meter2mqtt.mqtt.client.Tls;
 
 /**
- * An MQTT subscription with QoS 1 and manual acknowledgements: the PUBACK of a pulse goes out only after it is
- * on disk. A persistent session (clean session off, a fixed client id) makes the broker keep pulses while the
- * gateway is away and resend the unacknowledged ones. The gateway's own broker is reached the same way, as a
- * client on its address: the in-process listener has no acknowledgement, so a crash between delivery and
- * the disk write would lose a pulse.
+ * An MQTT subscription with QoS 1 and manual acknowledgements, on the gateway's one MQTT client layer: the PUBACK of
+ * a pulse goes out only after it is on disk. A persistent session (clean session off, a fixed client id) makes the
+ * broker keep pulses while the gateway is away and resend the unacknowledged ones. The gateway's own broker is
+ * reached the same way, as a client on its address: the in-process listener has no acknowledgement, so a crash
+ * between delivery and the disk write would lose a pulse. One connection per session: a lost one ends the session
+ * and the core opens a new one with backoff.
  */
 final class MqttInput implements Input {
+
+    private static final long CONNECT_TIMEOUT_MS = 15_000;
 
     private final Settings s;
     private final String url;
     private final Sink sink;
     private final Clock clock;
+    /** Which connection a delivery came on: its message id names another message on a later one. */
     private final AtomicInteger connection = new AtomicInteger();
-    private volatile MqttAsyncClient client;
+    private volatile MqttConnection client;
     private volatile boolean closing;
 
     MqttInput(Settings s, String url, Sink sink, Clock clock) {
@@ -39,68 +43,61 @@ final class MqttInput implements Input {
 
     @Override
     public void start() throws Exception {
-        MqttAsyncClient c = new MqttAsyncClient(url, s.clientId, new MemoryPersistence());
-        c.setManualAcks(true);
-        client = c;
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setCleanSession(false);
-        o.setAutomaticReconnect(false);
-        o.setKeepAliveInterval(30);
-        o.setConnectionTimeout(10);
-        if (s.username != null) {
-            o.setUserName(s.username);
-            o.setPassword(s.password == null ? new char[0] : s.password.toCharArray());
-        }
-        if (url.startsWith("ssl:")) {
-            o.setSocketFactory(Tls.context(s.caFile).getSocketFactory());
-            o.setHttpsHostnameVerificationEnabled(s.verifyHost);
-        }
-        c.setCallback(new MqttCallbackExtended() {
+        ConnectionSettings cs = new ConnectionSettings(url, s.clientId, s.username, s.password, 30, 1000,
+                url.startsWith("ssl:") ? Tls.socketFactory(blankToNull(s.caFile), null, null) : null,
+                Duration.ofSeconds(1), Duration.ofSeconds(30), s.verifyHost, false, true);
+        CountDownLatch up = new CountDownLatch(1);
+        MqttConnection c = PahoConnection.FACTORY.open("pulse input " + s.clientId, cs, new MqttConnection.Listener() {
             @Override
-            public void connectComplete(boolean reconnect, String serverURI) {
+            public void connected(boolean reconnect) {
                 connection.incrementAndGet();
+                up.countDown();
             }
 
             @Override
-            public void connectionLost(Throwable cause) {
+            public void lost(String why) {
                 if (!closing) {
-                    sink.lost("MQTT connection lost: " + (cause == null ? "unknown" : cause.getMessage()), cause);
+                    sink.lost("MQTT " + why, null);
                 }
             }
 
             @Override
-            public void messageArrived(String topic, MqttMessage m) {
-                sink.delivered(new Delivery(m.getPayload(), topic, m.getId(), connection.get(), m.getQos(),
-                        clock.millis()));
-            }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-                // we never publish
+            public void message(String topic, byte[] payload, int id, int qos) {
+                sink.delivered(new Delivery(payload, topic, id, connection.get(), qos, clock.millis()));
             }
         });
-        c.connect(o).waitForCompletion(15_000);
-        if (closing) {
-            // the session closed while we connected: close() may have run before the connection existed
-            close();
-            throw new MqttException(MqttException.REASON_CODE_CLIENT_CLOSED);
+        client = c;
+        MqttConnection.Delivery connect = c.connect(null);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS);
+        while (!connect.done() && connect.failure() == null && System.nanoTime() < deadline) {
+            up.await(50, TimeUnit.MILLISECONDS);
         }
-        int[] qos = new int[s.topics.size()];
-        Arrays.fill(qos, 1);
-        c.subscribe(s.topics.toArray(new String[0]), qos).waitForCompletion(15_000);
+        if (connect.failure() != null) {
+            close();
+            throw connect.failure();
+        }
+        if (!connect.done() || closing) {
+            // not connected in time, or the session closed while we connected (close() may have run before)
+            close();
+            throw new Failure(closing ? "closed while connecting" : "no connection to " + Settings.masked(url)
+                    + " within " + CONNECT_TIMEOUT_MS / 1000 + " s", false);
+        }
+        for (String topic : s.topics) {
+            c.subscribe(topic, 1);
+        }
     }
 
     @Override
     public void ack(List<Delivery> done) {
-        MqttAsyncClient c = client;
+        MqttConnection c = client;
         int current = connection.get();
         for (Delivery d : done) {
-            if (c == null || !c.isConnected() || !Integer.valueOf(current).equals(d.link()) || d.qos() == 0) {
+            if (c == null || !c.connected() || !Integer.valueOf(current).equals(d.link()) || d.qos() == 0) {
                 continue; // a message id of an older connection names another message now
             }
             try {
-                c.messageArrivedComplete((int) d.tag(), d.qos());
-            } catch (MqttException e) {
+                c.ack((int) d.tag(), d.qos());
+            } catch (Failure e) {
                 return; // resent by the broker on the next connection, recognised then
             }
         }
@@ -120,21 +117,13 @@ final class MqttInput implements Input {
     @Override
     public void close() {
         closing = true;
-        MqttAsyncClient c = client;
-        if (c == null) {
-            return;
+        MqttConnection c = client;
+        if (c != null) {
+            c.close();
         }
-        try {
-            if (c.isConnected()) {
-                c.disconnect(1_000).waitForCompletion(2_000);
-            }
-        } catch (MqttException e) {
-            // closing anyway
-        }
-        try {
-            c.close(true);
-        } catch (MqttException e) {
-            // nothing left to release
-        }
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v;
     }
 }
