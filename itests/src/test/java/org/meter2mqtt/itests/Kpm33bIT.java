@@ -150,7 +150,10 @@ public class Kpm33bIT extends GatewayTestSupport {
 
             // what the central broker got over the whole run: the clean topics, each of them, and nothing raw
             onCentral.awaitQuiet(1500, 10);
+            // (the output's replay marks, meters/gateway/<id>/sent/<device>, come only when a device has two
+            // batches in flight at once: bookkeeping of the MQTT output, see bundles/mqtt/README.md, not counted)
             Set<String> seen = onCentral.messages().stream().map(m -> m.topic)
+                    .filter(t -> !t.startsWith("meters/gateway/" + GW + "/sent/"))
                     .collect(Collectors.toCollection(TreeSet::new));
             List<String> raws = seen.stream().filter(t -> t.startsWith("MQTT_")).collect(Collectors.toList());
             assertEquals("raw meter topics on the central broker", List.of(), raws);
