@@ -84,8 +84,10 @@ scenario() { # label filter pids
   measure "$1-warmup" "$2" 2000 20 "$3" > /dev/null
   measure "$1-warmup" "$2" 8000 10 "$3" > /dev/null
   # JFR=1: a flight recording of the first watched process (a JVM) over the measurements, for profiling
-  [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.start name=bench settings=profile > /dev/null
+  [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.start name=bench settings=${JFR_SETTINGS:-profile} > /dev/null
   measure "$1" "$2" $FIXED "$FIXED_S" "$3"
+  # NMT=1 (with -XX:NativeMemoryTracking=summary in EXTRA_JAVA_OPTS): where the memory went, after the fixed load
+  [ -n "${NMT:-}" ] && jcmd "${3%%,*}" VM.native_memory summary > "$OUT/$1.nmt" 2>&1
   for r in $STEPS; do measure "$1" "$2" "$r" "$STEP_S" "$3"; done
   [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.stop name=bench filename="$PWD/$OUT/$1.jfr" > /dev/null
 }

@@ -1,14 +1,13 @@
 package org.meter2mqtt.mqtt;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,7 +17,12 @@ import java.util.List;
  */
 public final class Batch {
 
-    private static final int FORMAT = 1;
+    /** Format 1 (the first releases): every number as text. Still read: a buffer outlives an upgrade. */
+    private static final int FORMAT_1 = 1;
+    private static final int FORMAT = 2;
+    private static final int TEXT = 0;
+    private static final int DECIMAL = 1;
+    private static final int COMPACT = 2;
 
     /** One channel value: a number (plain decimal) or a text. */
     public static final class Value {
@@ -88,24 +92,112 @@ public final class Batch {
         return values;
     }
 
+    /**
+     * The record on disk (format 2): numbers as scale and unscaled long where they fit, so buffering a batch
+     * formats no number (the per-channel topics format theirs when they are published, if at all); strings in
+     * {@link DataOutputStream#writeUTF}'s encoding. Written straight into one array: this runs for every batch.
+     */
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + values.size() * 24);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT);
-            out.writeUTF(driver);
-            out.writeUTF(device);
-            out.writeLong(timestamp.getEpochSecond());
-            out.writeInt(timestamp.getNano());
-            out.writeShort(values.size());
-            for (Value v : values) {
-                out.writeUTF(v.channel);
-                out.writeBoolean(v.number != null);
-                out.writeUTF(v.formatted());
+        Out out = new Out(32 + driver.length() + device.length() + values.size() * 32);
+        out.put(FORMAT);
+        out.utf(driver);
+        out.utf(device);
+        out.putLong(timestamp.getEpochSecond());
+        out.putInt(timestamp.getNano());
+        out.putShort(values.size());
+        for (Value v : values) {
+            out.utf(v.channel);
+            BigDecimal n = v.number;
+            if (n == null) {
+                out.put(TEXT);
+                out.utf(v.text);
+            } else if (n.precision() <= 18 && n.scale() >= Short.MIN_VALUE && n.scale() <= Short.MAX_VALUE) {
+                // at most 18 digits: the unscaled value fits a long
+                out.put(COMPACT);
+                out.putShort(n.scale());
+                out.putLong(n.unscaledValue().longValue());
+            } else {
+                // BigDecimal's own text keeps the scale, so the round trip is exact (1E+40000 stays short too)
+                out.put(DECIMAL);
+                out.utf(n.toString());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to memory cannot fail", e);
         }
-        return bytes.toByteArray();
+        return out.bytes();
+    }
+
+    /** A growing byte array with the big-endian writes of {@link DataOutputStream}. */
+    private static final class Out {
+        private byte[] buf;
+        private int pos;
+
+        Out(int size) {
+            buf = new byte[size];
+        }
+
+        private void room(int n) {
+            if (pos + n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+            }
+        }
+
+        void put(int b) {
+            room(1);
+            buf[pos++] = (byte) b;
+        }
+
+        void putShort(int v) {
+            room(2);
+            buf[pos++] = (byte) (v >>> 8);
+            buf[pos++] = (byte) v;
+        }
+
+        void putInt(int v) {
+            room(4);
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                buf[pos++] = (byte) (v >>> shift);
+            }
+        }
+
+        void putLong(long v) {
+            room(8);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                buf[pos++] = (byte) (v >>> shift);
+            }
+        }
+
+        /** Modified UTF-8 with a two-byte length, exactly as {@link DataOutputStream#writeUTF}. */
+        void utf(String s) {
+            int len = s.length();
+            int start = pos;
+            room(2 + len);
+            pos += 2;
+            for (int i = 0; i < len; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x0001 && c <= 0x007F) {
+                    room(1);
+                    buf[pos++] = (byte) c;
+                } else if (c <= 0x07FF) {
+                    room(2);
+                    buf[pos++] = (byte) (0xC0 | c >> 6);
+                    buf[pos++] = (byte) (0x80 | c & 0x3F);
+                } else {
+                    room(3);
+                    buf[pos++] = (byte) (0xE0 | c >> 12);
+                    buf[pos++] = (byte) (0x80 | c >> 6 & 0x3F);
+                    buf[pos++] = (byte) (0x80 | c & 0x3F);
+                }
+            }
+            int n = pos - start - 2;
+            if (n > 0xFFFF) {
+                throw new IllegalArgumentException("a text of " + n + " bytes cannot be buffered (at most 65535)");
+            }
+            buf[start] = (byte) (n >>> 8);
+            buf[start + 1] = (byte) n;
+        }
+
+        byte[] bytes() {
+            return pos == buf.length ? buf : Arrays.copyOf(buf, pos);
+        }
     }
 
     /**
@@ -114,7 +206,7 @@ public final class Batch {
     public static Batch decode(byte[] data) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
         int format = in.readUnsignedByte();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_1) {
             throw new IOException("unknown buffer record format " + format);
         }
         String driver = in.readUTF();
@@ -124,12 +216,25 @@ public final class Batch {
         List<Value> values = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             String channel = in.readUTF();
-            boolean numeric = in.readBoolean();
-            String s = in.readUTF();
-            try {
-                values.add(numeric ? new Value(channel, new BigDecimal(s), null) : new Value(channel, null, s));
-            } catch (NumberFormatException e) {
-                throw new IOException("damaged number '" + s + "' for channel " + channel, e);
+            int kind = format == FORMAT_1 ? (in.readBoolean() ? DECIMAL : TEXT) : in.readUnsignedByte();
+            switch (kind) {
+                case TEXT:
+                    values.add(new Value(channel, null, in.readUTF()));
+                    break;
+                case COMPACT:
+                    int scale = in.readShort();
+                    values.add(new Value(channel, BigDecimal.valueOf(in.readLong(), scale), null));
+                    break;
+                case DECIMAL:
+                    String s = in.readUTF();
+                    try {
+                        values.add(new Value(channel, new BigDecimal(s), null));
+                    } catch (NumberFormatException e) {
+                        throw new IOException("damaged number '" + s + "' for channel " + channel, e);
+                    }
+                    break;
+                default:
+                    throw new IOException("damaged record: value kind " + kind + " for channel " + channel);
             }
         }
         return new Batch(driver, device, ts, values);

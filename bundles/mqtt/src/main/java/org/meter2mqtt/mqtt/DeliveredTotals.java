@@ -135,14 +135,22 @@ final class DeliveredTotals implements AutoCloseable {
      * @param dropped counts and reports each value left out
      */
     Batch admit(Batch b, Predicate<String> monotonic, java.util.function.Consumer<Batch.Value> dropped) {
+        Map<String, BigDecimal> delivered = byDevice.get(b.device());
+        Map<String, BigDecimal> seen = floors.get(b.device());
+        if (delivered == null && seen == null) {
+            return b;
+        }
         List<Batch.Value> kept = null;
         List<Batch.Value> values = b.values();
         for (int i = 0; i < values.size(); i++) {
             Batch.Value v = values.get(i);
             boolean keep = true;
-            if (v.number() != null && monotonic.test(v.channel())) {
-                BigDecimal delivered = bound(b.device(), v.channel());
-                if (delivered != null && v.number().compareTo(delivered) < 0) {
+            if (v.number() != null) {
+                BigDecimal d = delivered == null ? null : delivered.get(v.channel());
+                BigDecimal f = seen == null ? null : seen.get(v.channel());
+                BigDecimal bound = d == null ? f : f == null ? d : d.max(f);
+                // the predicate last: it is a lookup, and only a value below a bound needs it
+                if (bound != null && v.number().compareTo(bound) < 0 && monotonic.test(v.channel())) {
                     keep = false;
                     dropped.accept(v);
                 }
@@ -161,11 +169,25 @@ final class DeliveredTotals implements AutoCloseable {
 
     /** The broker acknowledged this batch: its totals raise the reference; call {@link #write()} after. */
     void delivered(Batch b, Predicate<String> monotonic) {
+        Map<String, BigDecimal> m = null;
         for (Batch.Value v : b.values()) {
-            if (v.number() != null && monotonic.test(v.channel()) && raise(b.device(), v.channel(), v.number())) {
-                unwritten.append(b.device()).append('\t').append(v.channel()).append('\t')
-                        .append(v.number().toPlainString()).append('\n');
+            if (v.number() == null) {
+                continue;
             }
+            if (m == null) {
+                m = byDevice.get(b.device());
+            }
+            BigDecimal old = m == null ? null : m.get(v.channel());
+            // a value not above the last one raises nothing (and needs no lookup of whether it is a total)
+            if (old != null && old.compareTo(v.number()) >= 0 || !monotonic.test(v.channel())) {
+                continue;
+            }
+            if (m == null) {
+                m = byDevice.computeIfAbsent(b.device(), k -> new HashMap<>());
+            }
+            m.put(v.channel(), v.number());
+            unwritten.append(b.device()).append('\t').append(v.channel()).append('\t')
+                    .append(v.number().toPlainString()).append('\n');
         }
     }
 

@@ -25,6 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLSocketFactory;
@@ -167,9 +169,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         Instant infoReading;
         byte[] infoPayload;
         final Map<String, BigDecimal> totals;
+        /** Which of the device's channels are totals (made once: it is asked for every value of every batch). */
+        final Predicate<String> isTotal;
 
-        DeviceEntry(Map<String, BigDecimal> totals) {
+        DeviceEntry(Map<String, BigDecimal> totals, Predicate<String> isTotal) {
             this.totals = totals;
+            this.isTotal = isTotal;
         }
     }
 
@@ -210,6 +215,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private DeliveredTotals deliveredTotals;
     /** Retained replay marks: what subscribers may have seen while a device has several batches in flight. */
     private final SentTotals sentTotals = new SentTotals();
+    private final Consumer<Batch.Value> staleTotal = this::staleTotal;
     /** While replay marks are read back after a connect: where the connection's messages for them go. */
     private volatile MarkReader markReader;
     private volatile long staleTotals;
@@ -604,7 +610,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     private void deviceChangedNow(DeviceInfo d) {
-        DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry(lastTotals.of(k)));
+        DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry(lastTotals.of(k), ch -> isTotal(k, ch)));
         e.info = d;
         Map<String, Channel> channels = new HashMap<>();
         for (Channel ch : d.channels()) {
@@ -1108,13 +1114,17 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             any |= !ready.isEmpty();
             for (Outbound o : ready) {
                 if (o.batch != null) {
-                    o.batch = deliveredTotals.admit(o.batch, ch -> isTotal(o.batch.device(), ch), this::staleTotal);
+                    o.batch = deliveredTotals.admit(o.batch, totalsOf(o.batch.device()), staleTotal);
                 }
             }
             // ahead of the turn's batches: a mark the broker holds bounds what subscribers saw (see SentTotals)
             List<Batch> turn = new ArrayList<>(ready.size());
-            ready.stream().filter(o -> o.batch != null).forEach(o -> turn.add(o.batch));
-            for (Map.Entry<String, byte[]> m : sentTotals.before(turn, this::isTotal).entrySet()) {
+            for (Outbound o : ready) {
+                if (o.batch != null) {
+                    turn.add(o.batch);
+                }
+            }
+            for (Map.Entry<String, byte[]> m : sentTotals.before(turn, this::totalsOf).entrySet()) {
                 Pending mark = new Pending(handOver(topics.sentMarks() + m.getKey(), m.getValue(), 0, true), false);
                 mark.uncounted = true;
                 pending.add(mark);
@@ -1144,6 +1154,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
      * Whether a channel is a total that must not go down: as the device says, or, for a device not (yet) known in
      * this run (a replay right after a restart), whether a total was sent for it before.
      */
+    /** The device's totals predicate (no allocation for a known device). */
+    private Predicate<String> totalsOf(String device) {
+        DeviceEntry e = devices.get(device);
+        return e != null ? e.isTotal : ch -> isTotal(device, ch);
+    }
+
     private boolean isTotal(String device, String channel) {
         DeviceEntry e = devices.get(device);
         Channel ch = e == null ? null : e.channels.get(channel);
@@ -1286,7 +1302,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             forward.acked(p.record, p.fromMemory);
             if (p.batch != null) {
                 Batch b = p.batch;
-                deliveredTotals.delivered(b, ch -> isTotal(b.device(), ch));
+                deliveredTotals.delivered(b, totalsOf(b.device()));
                 sentTotals.acked(b);
             }
             if (p.onAck != null) {

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.BiPredicate;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,33 +50,53 @@ final class SentTotals {
      * mark for each device that has another batch in flight when one of its batches raises a total above its last
      * mark, with the highest totals of the turn (one mark ahead of all the device's batches of the turn).
      */
-    Map<String, byte[]> before(List<Batch> turn, BiPredicate<String, String> isTotal) {
-        Map<String, Map<String, BigDecimal>> highest = new HashMap<>();
-        Set<String> due = new LinkedHashSet<>();
+    Map<String, byte[]> before(List<Batch> turn, Function<String, Predicate<String>> totalsOf) {
+        Set<String> due = null;
         for (Batch b : turn) {
-            Map<String, BigDecimal> high = highest.computeIfAbsent(b.device(), k -> new HashMap<>());
-            Map<String, BigDecimal> marked = announced.getOrDefault(b.device(), Map.of());
-            boolean rises = false;
-            for (Batch.Value v : b.values()) {
-                if (v.number() == null || !isTotal.test(b.device(), v.channel())) {
-                    continue;
+            // the usual case (meters in turn, acknowledgements within milliseconds): nothing in flight, nothing to do
+            Integer n = inflight.get(b.device());
+            if (n != null && (due == null || !due.contains(b.device()))
+                    && rises(b, totalsOf.apply(b.device()), announced.getOrDefault(b.device(), Map.of()))) {
+                if (due == null) {
+                    due = new LinkedHashSet<>();
                 }
-                high.merge(v.channel(), v.number(), BigDecimal::max);
-                BigDecimal m = marked.get(v.channel());
-                rises |= m == null || v.number().compareTo(m) > 0;
-            }
-            if (rises && inflight.getOrDefault(b.device(), 0) > 0) {
                 due.add(b.device());
             }
             inflight.merge(b.device(), 1, Integer::sum);
         }
+        if (due == null) {
+            return Map.of();
+        }
+        // a device's mark carries the highest totals of all its batches of the turn
         Map<String, byte[]> out = new LinkedHashMap<>();
         for (String device : due) {
+            Predicate<String> isTotal = totalsOf.apply(device);
             Map<String, BigDecimal> m = announced.computeIfAbsent(device, k -> new HashMap<>());
-            highest.get(device).forEach((c, v) -> m.merge(c, v, BigDecimal::max));
+            for (Batch b : turn) {
+                if (!b.device().equals(device)) {
+                    continue;
+                }
+                for (Batch.Value v : b.values()) {
+                    if (v.number() != null && isTotal.test(v.channel())) {
+                        m.merge(v.channel(), v.number(), BigDecimal::max);
+                    }
+                }
+            }
             out.put(device, payload(m));
         }
         return out;
+    }
+
+    private static boolean rises(Batch b, Predicate<String> isTotal, Map<String, BigDecimal> marked) {
+        for (Batch.Value v : b.values()) {
+            if (v.number() != null && isTotal.test(v.channel())) {
+                BigDecimal m = marked.get(v.channel());
+                if (m == null || v.number().compareTo(m) > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The broker acknowledged a batch handed on this connection. */

@@ -26,8 +26,8 @@ class SentTotalsTest {
         return new Batch("pulse", device, PublisherTest.T0, values);
     }
 
-    private static boolean total(String device, String channel) {
-        return channel.endsWith("_energy");
+    private static java.util.function.Predicate<String> totalsOf(String device) {
+        return channel -> channel.endsWith("_energy");
     }
 
     private static String text(byte[] b) {
@@ -36,7 +36,7 @@ class SentTotalsTest {
 
     /** The mark of the one device of a one-batch turn, or null. */
     private static String mark(SentTotals s, Batch b) {
-        Map<String, byte[]> marks = s.before(List.of(b), SentTotalsTest::total);
+        Map<String, byte[]> marks = s.before(List.of(b), SentTotalsTest::totalsOf);
         assertThat(marks.keySet()).isSubsetOf(b.device());
         return text(marks.get(b.device()));
     }
@@ -76,7 +76,7 @@ class SentTotalsTest {
         Map<String, byte[]> marks = s.before(List.of(batch("m1", "active_energy", "1.000"),
                 batch("m2", "active_energy", "7.0"), batch("m1", "active_energy", "1.002"),
                 batch("m1", "active_power", "9"), batch("m3", "active_energy", "3.0"),
-                batch("m3", "active_power", "1")), SentTotalsTest::total);
+                batch("m3", "active_power", "1")), SentTotalsTest::totalsOf);
         // m1: two batches with totals, the turn's highest; m2 alone; m3's second batch raises no total
         assertThat(marks.keySet()).containsExactly("m1");
         assertThat(text(marks.get("m1"))).isEqualTo("{\"active_energy\":\"1.002\"}");

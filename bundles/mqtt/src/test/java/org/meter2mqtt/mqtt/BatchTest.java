@@ -1,0 +1,97 @@
+package org.meter2mqtt.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** The disk record of a batch: exact round trips, and records of the first format still read after an upgrade. */
+class BatchTest {
+
+    private static final String NASTY = "a\u0000b é \u20ac \ud83d\ude00 \"q\"";
+
+    @Test
+    void everyKindOfValueSurvivesTheRoundTripExactly() throws IOException {
+        List<Batch.Value> values = new ArrayList<>();
+        for (String n : new String[] { "0", "-0.000", "1234.500", "1E-7", "1.5E+10", "-9223372036854775808",
+                "922337203685477580.7", "99999999999999999999999.123456789", "1E+40000", "123E-32768" }) {
+            values.add(new Batch.Value("n" + values.size(), new BigDecimal(n), null));
+        }
+        values.add(new Batch.Value("text", null, NASTY));
+        values.add(new Batch.Value("kanal_\u00e4\u20ac", new BigDecimal("2.5"), null));
+        Batch b = new Batch("dr\u00efver", "device " + NASTY, Instant.parse("2024-03-01T10:15:30.123456789Z"), values);
+
+        Batch back = Batch.decode(b.encode());
+
+        assertThat(back.driver()).isEqualTo(b.driver());
+        assertThat(back.device()).isEqualTo(b.device());
+        assertThat(back.timestamp()).isEqualTo(b.timestamp());
+        assertThat(back.values()).hasSameSizeAs(values);
+        for (int i = 0; i < values.size(); i++) {
+            Batch.Value want = values.get(i);
+            Batch.Value got = back.values().get(i);
+            assertThat(got.channel()).isEqualTo(want.channel());
+            assertThat(got.text()).isEqualTo(want.text());
+            // equals, not compareTo: the scale (trailing zeros the meter sent) is kept too
+            assertThat(got.number()).isEqualTo(want.number());
+            assertThat(got.formatted()).isEqualTo(want.formatted());
+        }
+    }
+
+    @Test
+    void stringsAreWrittenAsDataOutputWritesThem() throws IOException {
+        Batch b = new Batch(NASTY, "d", Instant.EPOCH, List.of());
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(expected)) {
+            out.writeUTF(NASTY);
+        }
+        byte[] record = b.encode();
+        byte[] want = expected.toByteArray();
+        byte[] got = new byte[want.length];
+        System.arraycopy(record, 1, got, 0, want.length);
+        assertThat(got).isEqualTo(want);
+    }
+
+    @Test
+    void aRecordOfTheFirstFormatIsStillRead() throws IOException {
+        // as the first releases wrote it: format 1, every number as its plain text behind a "numeric" flag
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeUTF("dsmr");
+            out.writeUTF("e1");
+            out.writeLong(1_709_288_130L);
+            out.writeInt(5);
+            out.writeShort(2);
+            out.writeUTF("energy_import");
+            out.writeBoolean(true);
+            out.writeUTF("1234.500");
+            out.writeUTF("equipment_id");
+            out.writeBoolean(false);
+            out.writeUTF("E0043");
+        }
+        Batch b = Batch.decode(bytes.toByteArray());
+        assertThat(b.device()).isEqualTo("e1");
+        assertThat(b.timestamp()).isEqualTo(Instant.ofEpochSecond(1_709_288_130L, 5));
+        assertThat(b.values().get(0).number()).isEqualTo(new BigDecimal("1234.500"));
+        assertThat(b.values().get(1).text()).isEqualTo("E0043");
+    }
+
+    @Test
+    void aDamagedRecordIsRefusedWithAReason() {
+        byte[] record = new Batch("d", "e", Instant.EPOCH, List.of(new Batch.Value("c", BigDecimal.ONE, null))).encode();
+        record[record.length - 11] = 9; // the value kind
+        assertThatThrownBy(() -> Batch.decode(record)).isInstanceOf(IOException.class).hasMessageContaining("kind 9");
+        byte[] unknown = record.clone();
+        unknown[0] = 7;
+        assertThatThrownBy(() -> Batch.decode(unknown)).hasMessageContaining("format 7");
+    }
+}
