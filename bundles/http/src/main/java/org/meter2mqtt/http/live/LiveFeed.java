@@ -39,11 +39,15 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
         void closed();
     }
 
+    /**
+     * A device's row, updated in place under {@code latest}'s lock: a reading batch costs a map put per value, not
+     * a new row (this runs for every batch of every device, page open or not).
+     */
     private static final class Row {
-        final DeviceInfo info;
+        DeviceInfo info;
         final Map<String, Reading> latest;
-        final Instant last;
-        final long readings;
+        Instant last;
+        long readings;
 
         Row(DeviceInfo info, Map<String, Reading> latest, Instant last, long readings) {
             this.info = info;
@@ -81,10 +85,15 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
 
     @Override
     public void deviceChanged(DeviceInfo device) {
-        devices.compute(device.id(), (id, old) -> new Row(device,
-                old == null ? new HashMap<>(device.latest()) : old.latest,
-                old == null || old.last == null ? device.lastReading() : old.last,
-                Math.max(device.readingCount(), old == null ? 0 : old.readings)));
+        Row r = devices.computeIfAbsent(device.id(),
+                id -> new Row(device, new HashMap<>(device.latest()), device.lastReading(), device.readingCount()));
+        synchronized (r.latest) {
+            r.info = device;
+            if (r.last == null) {
+                r.last = device.lastReading();
+            }
+            r.readings = Math.max(device.readingCount(), r.readings);
+        }
         removed.remove(device.id());
         changed.add(device.id());
     }
@@ -92,17 +101,20 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
     @Override
     public void readings(DeviceInfo device, List<Reading> batch) {
         Instant now = clock.instant();
-        devices.compute(device.id(), (id, old) -> {
-            Map<String, Reading> latest = old == null ? new HashMap<>(device.latest()) : old.latest;
-            synchronized (latest) { // flush() reads it under the same lock
-                for (Reading r : batch) {
-                    latest.put(r.channel(), r);
-                }
+        Row r = devices.get(device.id());
+        if (r == null) {
+            // the device's latest values include this batch already
+            r = devices.computeIfAbsent(device.id(),
+                    id -> new Row(device, new HashMap<>(device.latest()), null, device.readingCount() - batch.size()));
+        }
+        synchronized (r.latest) { // flush() reads it under the same lock
+            for (Reading reading : batch) {
+                r.latest.put(reading.channel(), reading);
             }
+            r.last = now;
             // the snapshot handed with a batch may carry no counters: count the batches here as well
-            return new Row(old == null ? device : old.info, latest, now,
-                    Math.max(device.readingCount(), (old == null ? 0 : old.readings) + batch.size()));
-        });
+            r.readings = Math.max(device.readingCount(), r.readings + batch.size());
+        }
         dirty.add(device.id());
     }
 
@@ -163,10 +175,10 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
             Row r = devices.get(id);
             if (r != null) {
                 ObjectNode v = values.addObject();
-                v.put("id", id).put("readings", r.readings).put("last_reading", r.last == null ? null
-                        : r.last.toString());
-                ObjectNode byChannel = v.putObject("values");
                 synchronized (r.latest) {
+                    v.put("id", id).put("readings", r.readings).put("last_reading", r.last == null ? null
+                            : r.last.toString());
+                    ObjectNode byChannel = v.putObject("values");
                     for (Reading reading : r.latest.values()) {
                         if (reading.hasValue()) {
                             byChannel.put(reading.channel(), reading.formatted());
