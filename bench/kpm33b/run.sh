@@ -88,6 +88,8 @@ scenario() { # label filter pids
   measure "$1" "$2" $FIXED "$FIXED_S" "$3"
   # NMT=1 (with -XX:NativeMemoryTracking=summary in EXTRA_JAVA_OPTS): where the memory went, after the fixed load
   [ -n "${NMT:-}" ] && jcmd "${3%%,*}" VM.native_memory summary > "$OUT/$1.nmt" 2>&1
+  # HISTO=1: the heap's live objects by class after the fixed load (a full collection: not during a measurement)
+  [ -n "${HISTO:-}" ] && jcmd "${3%%,*}" GC.class_histogram 2>&1 | head -45 > "$OUT/$1.histo"
   for r in $STEPS; do measure "$1" "$2" "$r" "$STEP_S" "$3"; done
   [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.stop name=bench filename="$PWD/$OUT/$1.jfr" > /dev/null
 }

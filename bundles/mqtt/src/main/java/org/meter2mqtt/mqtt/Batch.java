@@ -98,7 +98,12 @@ public final class Batch {
      * {@link DataOutputStream#writeUTF}'s encoding. Written straight into one array: this runs for every batch.
      */
     public byte[] encode() {
-        Out out = new Out(32 + driver.length() + device.length() + values.size() * 32);
+        // exact for ASCII names and numbers that fit a long (the usual batch): no copy at the end
+        int size = 19 + driver.length() + device.length();
+        for (Value v : values) {
+            size += 3 + v.channel.length() + (v.number != null ? 10 : 2 + v.text.length());
+        }
+        Out out = new Out(size);
         out.put(FORMAT);
         out.utf(driver);
         out.utf(device);
