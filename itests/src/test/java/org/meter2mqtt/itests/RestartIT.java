@@ -181,6 +181,7 @@ public class RestartIT {
                 Thread.sleep(500);
             }
         }
+        gateway.threadDump("it did not deliver within 90 s");
         throw new AssertionError("the gateway did not deliver within 90 s; last: " + last + "; log:\n"
                 + tail(gateway.log(), Math.max(0, gateway.log().size() - 40)).stream().collect(Collectors.joining("\n")),
                 last);
