@@ -61,6 +61,10 @@ public class RestartIT {
         // 1st start, on a fresh data/: a retained message and a persistent session with a subscription
         gateway.start();
         awaitDelivering(null, null);
+        // the first boot refreshes no logging, ConfigAdmin or features-service bundle (docs/first-boot.md): had it
+        // restarted pax-logging, karaf.log would show "Disabling ... API support" before the first stop
+        assertEquals("pax-logging restarted during the first boot", List.of(),
+                matching(gateway.log(), "pax-logging-api .*Disabling .* support"));
         try (Client c = Client.connect(port, "itest-publisher", true, null, null)) {
             c.publish("itest/kept", "before the first stop", true);
         }
