@@ -152,13 +152,20 @@ final class Distribution implements AutoCloseable {
                 + " =====\n";
         String dump;
         try {
+            // into a file, so a jcmd that cannot attach is given up after 30 s instead of blocking a pipe read
+            Path out = home.resolve("thread-dump.tmp");
             Process jcmd = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(pid), "Thread.print", "-l").redirectErrorStream(true).start();
-            byte[] out = jcmd.getInputStream().readAllBytes();
-            if (!jcmd.waitFor(30, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
-                throw new IOException("jcmd failed: " + new String(out, StandardCharsets.UTF_8));
+                    Long.toString(pid), "Thread.print", "-l").redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start();
+            boolean done = jcmd.waitFor(30, TimeUnit.SECONDS);
+            if (!done) {
+                jcmd.destroyForcibly();
             }
-            dump = new String(out, StandardCharsets.UTF_8);
+            dump = Files.readString(out, StandardCharsets.UTF_8);
+            Files.deleteIfExists(out);
+            if (!done || jcmd.exitValue() != 0) {
+                throw new IOException("jcmd failed: " + dump);
+            }
         } catch (IOException | InterruptedException e) {
             // the JVM writes a SIGQUIT thread dump to its own stdout, which is karaf-console.log
             dump = "(" + e.getMessage() + "; sent SIGQUIT instead: the JVM prints the dump below)\n";
