@@ -115,8 +115,7 @@ final class Distribution implements AutoCloseable {
         List<ProcessHandle> all = new ArrayList<>();
         process.descendants().forEach(all::add);
         all.add(process.toHandle());
-        Optional<ProcessHandle> jvm = all.stream()
-                .filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst();
+        Optional<ProcessHandle> jvm = jvm();
         for (ProcessHandle h : jvm.map(List::of).orElse(all)) {
             if (forcibly) {
                 h.destroyForcibly();
@@ -125,6 +124,7 @@ final class Distribution implements AutoCloseable {
             }
         }
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            threadDump("it did not stop within 60 s of " + (forcibly ? "SIGKILL" : "SIGTERM"));
             all.forEach(ProcessHandle::destroyForcibly);
             process.waitFor(10, TimeUnit.SECONDS);
             throw new AssertionError("the gateway did not stop within 60 s");
@@ -133,6 +133,65 @@ final class Distribution implements AutoCloseable {
             h.onExit().toCompletableFuture().join();
         }
         process = null;
+    }
+
+    /**
+     * A thread dump of the Karaf JVM, for a gateway that did not come up or did not stop in time: call it before
+     * killing the process, so the failure shows where it hung. Taken with {@code jcmd <pid> Thread.print} of the
+     * JDK that runs the test (and Karaf), appended to {@code karaf-console.log} and printed to the test output; if
+     * jcmd cannot attach, SIGQUIT makes the JVM print the dump into {@code karaf-console.log} itself.
+     */
+    synchronized void threadDump(String why) {
+        Optional<ProcessHandle> jvm = jvm();
+        if (jvm.isEmpty()) {
+            System.out.println("Distribution " + home + ": no Karaf JVM to take a thread dump of (" + why + ")");
+            return;
+        }
+        long pid = jvm.get().pid();
+        String header = "\n===== thread dump of the Karaf JVM (pid " + pid + ") at " + java.time.Instant.now() + ": " + why
+                + " =====\n";
+        String dump;
+        try {
+            // into a file, so a jcmd that cannot attach is given up after 30 s instead of blocking a pipe read
+            Path out = home.resolve("thread-dump.tmp");
+            Process jcmd = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "Thread.print", "-l").redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start();
+            boolean done = jcmd.waitFor(30, TimeUnit.SECONDS);
+            if (!done) {
+                jcmd.destroyForcibly();
+            }
+            dump = Files.readString(out, StandardCharsets.UTF_8);
+            Files.deleteIfExists(out);
+            if (!done || jcmd.exitValue() != 0) {
+                throw new IOException("jcmd failed: " + dump);
+            }
+        } catch (IOException | InterruptedException e) {
+            // the JVM writes a SIGQUIT thread dump to its own stdout, which is karaf-console.log
+            dump = "(" + e.getMessage() + "; sent SIGQUIT instead: the JVM prints the dump below)\n";
+            try {
+                new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS);
+            } catch (IOException | InterruptedException e2) {
+                dump += "(SIGQUIT failed too: " + e2 + ")\n";
+            }
+        }
+        try {
+            Files.writeString(home.resolve("karaf-console.log"), header + dump, StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            System.out.println("could not append the thread dump to karaf-console.log: " + e);
+        }
+        System.out.println("Distribution " + home + ":" + header + dump);
+    }
+
+    private Optional<ProcessHandle> jvm() {
+        if (process == null || !process.isAlive()) {
+            return Optional.empty();
+        }
+        List<ProcessHandle> all = new ArrayList<>();
+        process.descendants().forEach(all::add);
+        all.add(process.toHandle());
+        return all.stream().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst();
     }
 
     boolean running() {

@@ -200,13 +200,16 @@ public class PulseCrashIT {
         return Distribution.freePort();
     }
 
-    private static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
+    private void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {
                 return;
             }
             Thread.sleep(100);
+        }
+        if (karaf != null && karaf.running()) {
+            karaf.threadDump("timed out after " + seconds + " s waiting for " + what);
         }
         throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
     }

@@ -61,6 +61,10 @@ public class RestartIT {
         // 1st start, on a fresh data/: a retained message and a persistent session with a subscription
         gateway.start();
         awaitDelivering(null, null);
+        // the first boot refreshes no logging, ConfigAdmin or features-service bundle (docs/first-boot.md): had it
+        // restarted pax-logging, karaf.log would show "Disabling ... API support" before the first stop
+        assertEquals("pax-logging restarted during the first boot", List.of(),
+                matching(gateway.log(), "pax-logging-api .*Disabling .* support"));
         try (Client c = Client.connect(port, "itest-publisher", true, null, null)) {
             c.publish("itest/kept", "before the first stop", true);
         }
@@ -181,6 +185,7 @@ public class RestartIT {
                 Thread.sleep(500);
             }
         }
+        gateway.threadDump("it did not deliver within 90 s");
         throw new AssertionError("the gateway did not deliver within 90 s; last: " + last + "; log:\n"
                 + tail(gateway.log(), Math.max(0, gateway.log().size() - 40)).stream().collect(Collectors.joining("\n")),
                 last);
