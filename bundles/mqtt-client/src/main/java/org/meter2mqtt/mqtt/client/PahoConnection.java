@@ -29,6 +29,10 @@ public final class PahoConnection implements MqttConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(PahoConnection.class);
 
+    static {
+        PahoLogging.install();
+    }
+
     private final String purpose;
     private final ConnectionSettings settings;
     private final Subscriptions subscriptions;
