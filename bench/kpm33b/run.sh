@@ -158,6 +158,14 @@ for s in $SCENARIOS; do
       if [ $s = mosquitto-ha ]; then MP=$(mosq $INTERNAL internal); gateway_start mosquitto; else gateway_start embedded; fi
       scenario gateway-$s 'kpm33b/+/seconds' "$GW${MP:+,$MP}"
       gateway_stop gateway-$s; [ -n "$MP" ] && kill "$MP" ;;
+    idle)
+      # issue 17: CPU of the gateway with 1000 configured meters and no message at all, over IDLE_S seconds
+      INPUT=$INTERNAL; gateway_start embedded proxy
+      sleep 20; t0=$(ticks "$GW"); s0=$(date +%s.%N); sleep "${IDLE_S:-60}"; t1=$(ticks "$GW"); s1=$(date +%s.%N)
+      line=$(printf 'gateway-idle meters=%s cpu=%.2f%% rss=%dMiB' "$METERS" "$(echo "($t1 - $t0) / ($s1 - $s0)" | bc -l)" \
+        $(( $(rss_kib "$GW") / 1024 )))
+      echo "$line"; echo "$line" > "$OUT/gateway-idle.result"
+      gateway_stop gateway-idle > /dev/null ;;
     bridge)
       INPUT=$INTERNAL
       BP=$(mosq $INTERNAL bridge "connection central
