@@ -483,12 +483,12 @@ final class Device {
             boolean recentErrors = recentBadData != null
                     && Duration.between(recentBadData, now).compareTo(degradedWindow()) < 0;
             notify = recentErrors ? setState(DeviceState.DEGRADED, lastError) : setState(DeviceState.ONLINE, null);
+            if (added != null && notify == NOTHING) {
+                notify = announceLocked();
+            }
             info = outputInfo();
         }
         notify.run();
-        if (added != null && notify == NOTHING) {
-            manager.notifyChanged(info);
-        }
         if (!out.isEmpty()) {
             manager.notifyReadings(info, out);
         }
@@ -505,16 +505,16 @@ final class Device {
     }
 
     void onAnnounce(int g, Channel c) {
-        DeviceInfo info;
+        Runnable notify;
         synchronized (this) {
             if (g != generation || c.equals(channels.get(c.id()))) {
                 return;
             }
             channels.put(c.id(), c);
             outputInfo = null;
-            info = outputInfo();
+            notify = announceLocked();
         }
-        manager.notifyChanged(info);
+        notify.run();
     }
 
     void onError(int g, String why) {
@@ -563,12 +563,12 @@ final class Device {
         }
         if (ConfigValidator.outputKey(key, manager.outputKeys())) {
             // a driver's suggestion for an output (e.g. mqtt.layouts): outputs see it in the device snapshot
-            DeviceInfo info;
+            Runnable notify;
             synchronized (this) {
                 outputInfo = null;
-                info = outputInfo();
+                notify = announceLocked();
             }
-            manager.notifyChanged(info);
+            notify.run();
         }
     }
 
@@ -624,6 +624,12 @@ final class Device {
     private static final Runnable NOTHING = () -> {
     };
 
+    /** Guarded by this: the number of the last snapshot handed out for announcing (see announceLocked). */
+    private long announceSeq;
+    private final Object announceLock = new Object();
+    /** Guarded by announceLock: the number of the last snapshot the outputs got. */
+    private long announcedSeq;
+
     /** Sets the state; returns the notification to run outside the lock (NOTHING when unchanged). */
     private Runnable setState(DeviceState next, String why) {
         // the first state is always announced: a device that stays STARTING (a meter that never sends) must
@@ -645,8 +651,31 @@ final class Device {
                 LOG.info("Device {}: {} -> {}{}", id, previous, next, why == null ? "" : ": " + why);
             }
         }
+        return announceLocked();
+    }
+
+    /**
+     * Caller holds the lock: the notification of the current snapshot, to run outside the lock. Notifications run
+     * on several threads (the device's worker, the config thread, the timer) after their locks are released, so two
+     * of them can overtake each other; each carries a sequence number, and one older than a snapshot the outputs
+     * already have is dropped. Without that, a STARTING snapshot delivered after the ONLINE one left an output
+     * showing the device offline until its next change (seen in CI as a retained layout status that stayed
+     * "offline").
+     */
+    private Runnable announceLocked() {
         DeviceInfo info = outputInfo();
-        return () -> manager.notifyChanged(info);
+        long seq = ++announceSeq;
+        return () -> announce(seq, info);
+    }
+
+    private void announce(long seq, DeviceInfo info) {
+        synchronized (announceLock) {
+            if (seq <= announcedSeq) {
+                return;
+            }
+            announcedSeq = seq;
+            manager.notifyChanged(info);
+        }
     }
 
     synchronized DeviceState state() {

@@ -407,8 +407,8 @@ public final class SegmentQueue implements Closeable {
         long lost = s.records - (seq == commitSeq ? committedInSegment : 0);
         dropped += lost;
         LOG.warn("{} full ({} MiB): dropped {} unsent batches, the oldest; {} dropped so far. "
-                + "The {} has been unreachable too long for buffer.max.mb", name, maxBytes >> 20, lost, dropped,
-                receiver);
+                + "The {} has been unreachable, or slower than the readings, too long for buffer.max.mb", name,
+                maxBytes >> 20, lost, dropped, receiver);
         long next = segments.higherKey(seq);
         if (readSeq == seq) {
             readSeq = next;
