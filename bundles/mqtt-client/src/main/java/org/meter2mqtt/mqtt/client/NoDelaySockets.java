@@ -1,6 +1,7 @@
 package org.meter2mqtt.mqtt.client;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -11,7 +12,8 @@ import javax.net.SocketFactory;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * Socket factories that switch Nagle's algorithm off (TCP_NODELAY). Paho writes every MQTT packet with its own
+ * Socket factories that switch Nagle's algorithm off (TCP_NODELAY) and, for tcp://, read the socket in large chunks
+ * ({@link ReadAheadInputStream}). Paho writes every MQTT packet with its own
  * flush and never sets the option, so with Nagle a small publish can wait for the broker's delayed ACK
  * (up to 40 ms on Linux) whenever an earlier segment is unacknowledged. Paho 1.2.5 calls {@code createSocket()}
  * and connects itself, for tcp:// and ssl:// alike; the other methods are there for completeness.
@@ -32,7 +34,7 @@ public final class NoDelaySockets {
         return new Plain() {
             @Override
             public Socket createSocket() throws IOException {
-                return noDelay(new Socket() {
+                return noDelay(new ReadAheadSocket() {
                     private CoalescingOutputStream out;
 
                     @Override
@@ -63,10 +65,23 @@ public final class NoDelaySockets {
         return s;
     }
 
+    /** A socket whose input is read in large chunks ({@link ReadAheadInputStream}). */
+    private static class ReadAheadSocket extends Socket {
+        private InputStream in;
+
+        @Override
+        public synchronized InputStream getInputStream() throws IOException {
+            if (in == null) {
+                in = new ReadAheadInputStream(super.getInputStream(), 16 * 1024);
+            }
+            return in;
+        }
+    }
+
     private static class Plain extends SocketFactory {
         @Override
         public Socket createSocket() throws IOException {
-            return noDelay(new Socket());
+            return noDelay(new ReadAheadSocket());
         }
 
         @Override
