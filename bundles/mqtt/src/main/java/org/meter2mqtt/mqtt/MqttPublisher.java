@@ -172,9 +172,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         /** Which of the device's channels are totals (made once: it is asked for every value of every batch). */
         final Predicate<String> isTotal;
 
-        DeviceEntry(Map<String, BigDecimal> totals, Predicate<String> isTotal) {
+        /**
+         * @param unknownTotal for a channel the device does not (yet) list: whether a total was sent for it before
+         */
+        DeviceEntry(Map<String, BigDecimal> totals, Predicate<String> unknownTotal) {
             this.totals = totals;
-            this.isTotal = isTotal;
+            this.isTotal = ch -> {
+                Channel c = channels.get(ch);
+                return c != null ? c.monotonic() : unknownTotal.test(ch);
+            };
         }
     }
 
@@ -610,7 +616,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     private void deviceChangedNow(DeviceInfo d) {
-        DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry(lastTotals.of(k), ch -> isTotal(k, ch)));
+        DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry(lastTotals.of(k), ch -> deliveredTotals.known(k, ch)));
         e.info = d;
         Map<String, Channel> channels = new HashMap<>();
         for (Channel ch : d.channels()) {
