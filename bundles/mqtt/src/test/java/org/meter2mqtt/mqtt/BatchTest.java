@@ -94,4 +94,39 @@ class BatchTest {
         unknown[0] = 7;
         assertThatThrownBy(() -> Batch.decode(unknown)).hasMessageContaining("format 7");
     }
+
+    @Test
+    void namesReadWithOneTableAreTheSameStrings() throws IOException {
+        Batch.Names names = new Batch.Names();
+        List<Batch> back = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            // more devices than the table has slots: a full bucket keeps its names, never mixes names up
+            List<Batch.Value> values = List.of(new Batch.Value("active_power", BigDecimal.valueOf(i), null),
+                    new Batch.Value("k\u00e4lte", BigDecimal.ONE, null), new Batch.Value("note", null, "n" + i));
+            back.add(Batch.decode(new Batch("kpm33b", "m" + i, Instant.EPOCH, values).encode(), names));
+        }
+        for (int i = 0; i < back.size(); i++) {
+            Batch b = back.get(i);
+            assertThat(b.device()).isEqualTo("m" + i);
+            assertThat(b.values().get(0).number()).isEqualTo(BigDecimal.valueOf(i));
+            assertThat(b.values().get(1).channel()).isEqualTo("k\u00e4lte");
+            assertThat(b.values().get(2).text()).isEqualTo("n" + i);
+        }
+        // the same instance: lookups by name find it by identity, hash already computed
+        assertThat(back.get(2999).driver()).isSameAs(back.get(0).driver());
+        assertThat(back.get(2999).values().get(0).channel()).isSameAs(back.get(0).values().get(0).channel());
+        Batch again = Batch.decode(new Batch("kpm33b", "m0", Instant.EPOCH, List.of()).encode(), names);
+        assertThat(again.device()).isSameAs(back.get(0).device());
+        assertThat(again.driver()).isSameAs(back.get(0).driver());
+    }
+
+    @Test
+    void aTruncatedRecordIsRefusedWithAReason() {
+        byte[] record = new Batch("d", "e", Instant.EPOCH, List.of(new Batch.Value("c", BigDecimal.ONE, null))).encode();
+        for (int cut = 1; cut < record.length; cut++) {
+            byte[] part = java.util.Arrays.copyOf(record, cut);
+            assertThatThrownBy(() -> Batch.decode(part)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("ends early");
+        }
+    }
 }

@@ -53,6 +53,8 @@ public final class ForwardBuffer {
     private final Object where;
     private final ArrayDeque<MemoryBatch> unsent = new ArrayDeque<>();
     private final ArrayDeque<MemoryBatch> inflight = new ArrayDeque<>();
+    /** Names of the records read back, shared between batches (see {@link Batch#decode(byte[], Batch.Names)}). */
+    private final Batch.Names names = new Batch.Names();
     private int memoryMessages;
     private long errors;
     private long spilled;
@@ -152,7 +154,7 @@ public final class ForwardBuffer {
             }
             Batch b;
             try {
-                b = Batch.decode(r.payload());
+                b = Batch.decode(r.payload(), names);
             } catch (IOException e) {
                 errors++;
                 LOG.warn("Skipping a damaged record in the MQTT buffer: {}", e.getMessage());
