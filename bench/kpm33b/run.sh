@@ -122,6 +122,9 @@ gateway_start() { # internal: embedded | mosquitto
   sed -i "s#^url *=.*#url = $url#; s#^proxy.url *=.*#proxy.url = tcp://127.0.0.1:$CENTRAL#; s#^meter.timezone *=.*#meter.timezone = UTC#" \
     "$e/org.meter2mqtt.driver.kpm33b.cfg"
   sed -i "s#^url *=.*#url = tcp://127.0.0.1:$CENTRAL#; s#^gateway.id *=.*#gateway.id = bench#" "$e/org.meter2mqtt.mqtt.cfg"
+  # STATE_LAYOUT=json (the -ha-json scenarios): Home Assistant reads every channel from the state JSON
+  # (one message per batch, no topic per channel); the shipped setting is channels
+  [ -n "${STATE_LAYOUT:-}" ] && sed -i "s#^state.layout *=.*#state.layout = $STATE_LAYOUT#" "$e/org.meter2mqtt.mqtt.cfg"
   for i in $(seq 0 $((METERS - 1))); do
     printf 'driver = kpm33b\nmeter.id = 33B1225%06d\n%s%s' $((950027 + i)) "$own" "${DEVICE_EXTRA:-}" > "$e/org.meter2mqtt.device-m$i.cfg"
   done
@@ -143,6 +146,7 @@ gateway_stop() {
 echo "load $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 mosq $CENTRAL central > /dev/null
 for s in $SCENARIOS; do
+  STATE_LAYOUT=""
   case $s in
     embedded)
       INPUT=$INTERNAL; gateway_start embedded proxy
@@ -152,10 +156,11 @@ for s in $SCENARIOS; do
       INPUT=$INTERNAL; MP=$(mosq $INTERNAL internal); gateway_start mosquitto proxy
       scenario gateway-mosquitto 'kpm33b/+/seconds' "$GW,$MP"
       gateway_stop gateway-mosquitto; kill "$MP" ;;
-    embedded-ha|mosquitto-ha)
-      # as shipped: the shared MQTT output also publishes every batch (state JSON + one message per channel)
-      INPUT=$INTERNAL; MP=""
-      if [ $s = mosquitto-ha ]; then MP=$(mosq $INTERNAL internal); gateway_start mosquitto; else gateway_start embedded; fi
+    embedded-ha|mosquitto-ha|embedded-ha-json|mosquitto-ha-json)
+      # as shipped: the shared MQTT output also publishes every batch (state JSON + one message per channel);
+      # -json: with state.layout = json (the state JSON only, Home Assistant reads it with value_templates)
+      INPUT=$INTERNAL; MP=""; [ "${s%-json}" != "$s" ] && STATE_LAYOUT=json
+      if [ "${s#mosquitto}" != "$s" ]; then MP=$(mosq $INTERNAL internal); gateway_start mosquitto; else gateway_start embedded; fi
       scenario gateway-$s 'kpm33b/+/seconds' "$GW${MP:+,$MP}"
       gateway_stop gateway-$s; [ -n "$MP" ] && kill "$MP" ;;
     idle)
@@ -202,8 +207,8 @@ echo "load $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 
 # The table: highest step with zero loss, no broker drop, the full send rate and no backlog (drain < 1 s).
 echo
-printf '%-20s %12s %9s %9s %14s %9s\n' scenario "sustained/s" "p50 ms" "p99 ms" "CPU @2000" "RSS MiB"
-for s in bridge pyproxy gateway-embedded gateway-mosquitto gateway-embedded-ha gateway-mosquitto-ha nodered; do
+printf '%-26s %12s %9s %9s %14s %9s\n' scenario "sustained/s" "p50 ms" "p99 ms" "CPU @2000" "RSS MiB"
+for s in bridge pyproxy gateway-embedded gateway-mosquitto gateway-embedded-ha gateway-mosquitto-ha gateway-embedded-ha-json gateway-mosquitto-ha-json nodered; do
   f="$OUT/$s.result"; [ -f "$f" ] || continue
   awk -v name="$s" -v fixed=$FIXED '
     function v(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
@@ -213,5 +218,5 @@ for s in bridge pyproxy gateway-embedded gateway-mosquitto gateway-embedded-ha g
       if (!ok && rate > fixed) broken = 1
       if (ok && !broken && rate > best) best = rate
       if (v("rss_max") + 0 > maxrss) maxrss = v("rss_max") + 0 }
-    END { printf "%-20s %12s %9s %9s %14s %9s\n", name, best ? best : "<" fixed, p50, p99, cpu, maxrss }' "$f"
+    END { printf "%-26s %12s %9s %9s %14s %9s\n", name, best ? best : "<" fixed, p50, p99, cpu, maxrss }' "$f"
 done
