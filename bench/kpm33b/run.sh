@@ -43,6 +43,12 @@ sys_counter() { # port topic-suffix
 # Every run gets meter times after all earlier ones, so the gateway's duplicate filter never sees a repeat.
 BASE=$(( $(date +%s) - 43200 ))
 
+# Context switches of all threads of a process so far (voluntary: a thread waited, e.g. for a hand-off; the
+# others: preempted). Per message they show how many thread hand-offs and wake-ups a message costs.
+ctxsw() { # pid
+  cat /proc/"$1"/task/*/status 2> /dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+
 # One measurement: sink on the central broker, load into port $INPUT; prints a RESULT line with the CPU % and
 # maximum RSS of the watched pids (comma separated: first is "the system", others shown after it).
 measure() { # label filter rate seconds pids
@@ -55,12 +61,14 @@ measure() { # label filter rate seconds pids
   r0c=$(sys_counter $CENTRAL publish/messages/received)
   local -a before; local p i=0
   for p in ${pids//,/ }; do before[i++]=$(ticks "$p"); done
+  local cs0; cs0=$(ctxsw "${pids%%,*}")
   local t0; t0=$(date +%s.%N)
   $JAVA_RIG -cp "$CP" org.meter2mqtt.bench.kpm33b.LoadGen 127.0.0.1 "$INPUT" "$METERS" "$CONNS" "$rate" "$secs" "$BASE" \
     "$sendfile" > "$OUT/load.out" 2> "$OUT/load.err" & local lp=$!
   local maxrss=0 r first=${pids%%,*}
   while kill -0 $lp 2> /dev/null; do r=$(rss_kib "$first"); [ "${r:-0}" -gt "$maxrss" ] && maxrss=$r; sleep 0.5; done
   local t1; t1=$(date +%s.%N)
+  local cs1; cs1=$(ctxsw "${pids%%,*}")
   local cpu="" c; i=0
   for p in ${pids//,/ }; do
     c=$(echo "($(ticks "$p") - ${before[i]}) / ($t1 - $t0)" | bc -l); i=$((i + 1))
@@ -72,9 +80,10 @@ measure() { # label filter rate seconds pids
   local d1c d1i r1c; d1c=$(sys_counter $CENTRAL publish/messages/dropped); d1i=$(sys_counter $INPUT publish/messages/dropped)
   r1c=$(sys_counter $CENTRAL publish/messages/received)
   local line
-  line=$(printf '%s rate=%s %s %s broker_dropped=%s central_in=%s cpu=%s rss_max=%dMiB' "$label" "$rate" \
-    "$(grep -o 'send_rate=[0-9]*' "$OUT/load.out")" "$(sed 's/^RESULT //' "$OUT/sink.out" | grep -v READY)" \
-    "$(( d1c - d0c + d1i - d0i ))" "$(( r1c - r0c ))" "${cpu%,}" $((maxrss / 1024)))
+  line=$(printf '%s rate=%s %s %s broker_dropped=%s central_in=%s cpu=%s rss_max=%dMiB cs_per_msg=%.1f' "$label" \
+    "$rate" "$(grep -o 'send_rate=[0-9]*' "$OUT/load.out")" "$(sed 's/^RESULT //' "$OUT/sink.out" | grep -v READY)" \
+    "$(( d1c - d0c + d1i - d0i ))" "$(( r1c - r0c ))" "${cpu%,}" $((maxrss / 1024)) \
+    "$(echo "($cs1 - $cs0) / ($rate * $secs)" | bc -l)")
   echo "$line"; echo "$line" >> "$OUT/$label.result"
 }
 
