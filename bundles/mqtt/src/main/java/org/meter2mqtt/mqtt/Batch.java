@@ -211,13 +211,14 @@ public final class Batch {
      * @throws IOException when the bytes are not a batch of a known format (a damaged buffer file)
      */
     public static Batch decode(byte[] data) throws IOException {
-        return decode(data, new Names());
+        return decode(data, null);
     }
 
     /**
      * As {@link #decode(byte[])}, with driver, device and channel names shared through {@code names}: the same
      * name comes back as the same {@code String}, so the publisher's lookups by name find it by identity with its
      * hash already computed (with fresh strings they were a fifth of the publisher's time while it read the disk).
+     * {@code names} may be null: every name is then a new string.
      *
      * @throws IOException when the bytes are not a batch of a known format (a damaged buffer file)
      */
@@ -335,7 +336,7 @@ public final class Batch {
             return v;
         }
 
-        /** A writeUTF string; an ASCII one through {@code names}. */
+        /** A writeUTF string; an ASCII one through {@code names} when there is one. */
         String name(Names names) throws IOException {
             return string(names);
         }
