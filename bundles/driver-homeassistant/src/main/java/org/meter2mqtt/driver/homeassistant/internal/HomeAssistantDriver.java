@@ -77,6 +77,11 @@ public final class HomeAssistantDriver implements MeterDriver {
         }
         Discovery discovery = new Discovery(c.getList(KEY_ENTITIES));
         String token = c.get(KEY_TOKEN);
+        if (token == null || token.isBlank()) {
+            // checked here, not left to HA's 401: an unreachable or slow HA would make it a retried OFFLINE
+            throw new ConfigException("'token' is required: create a long-lived access token in your Home "
+                    + "Assistant profile and set it as 'token' (or token = $[env:HA_TOKEN])");
+        }
         String gw = gatewayId.get();
         Set<String> keys = attributeKeys.computeIfAbsent(context.deviceId(), k -> ConcurrentHashMap.newKeySet());
         if ("poll".equals(c.get(KEY_MODE))) {

@@ -1,6 +1,7 @@
 package org.meter2mqtt.driver.homeassistant.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
@@ -29,12 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.meter2mqtt.api.Channel;
+import org.meter2mqtt.api.ConfigException;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.core.DeviceManager;
 import org.meter2mqtt.simulators.homeassistant.HaSimulator;
+import org.meter2mqtt.tck.RecordingContext;
 
 /**
  * The driver in the real core (DeviceManager) against the Home Assistant simulator (REST and WebSocket, written
@@ -298,6 +301,31 @@ class HomeAssistantDeviceTest {
         assertThat(r.timestamp()).isEqualTo(lastUpdated("sensor.total_power"));
         assertThat(sim.restRequests()).isGreaterThanOrEqualTo(2);
         assertThat(info("ha").attributes().get("ha.mode")).startsWith("poll every 1 s");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"push", "poll"})
+    void missingTokenIsAConfigErrorEvenWhenHomeAssistantIsUnreachable(String mode) throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        HomeAssistantDriver driver = new HomeAssistantDriver("1.0.0", () -> GW);
+        for (String token : new String[] {null, " "}) {
+            Map<String, String> m = new HashMap<>(Map.of("driver", "homeassistant", "mode", mode,
+                    "url", "http://127.0.0.1:" + closedPort));
+            if (token != null) {
+                m.put("token", token);
+            }
+            RecordingContext ctx = new RecordingContext("ha", driver.describe(), m, null);
+            try {
+                // the driver's own check, as a driver used without the core's validation (the compliance kit)
+                assertThatThrownBy(() -> driver.open(ctx)).isInstanceOf(ConfigException.class)
+                        .hasMessageContaining("'token' is required");
+            } finally {
+                ctx.release();
+            }
+        }
     }
 
     @ParameterizedTest
