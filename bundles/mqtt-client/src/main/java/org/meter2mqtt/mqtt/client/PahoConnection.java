@@ -10,6 +10,7 @@ import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttClientPersistence;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -76,7 +77,7 @@ public final class PahoConnection implements MqttConnection {
     @Override
     public void start() {
         try {
-            MqttAsyncClient c = new MqttAsyncClient(settings.url(), settings.clientId(), new MemoryPersistence());
+            MqttAsyncClient c = new MqttAsyncClient(settings.url(), settings.clientId(), persistence());
             c.setCallback(new Callback());
             c.setManualAcks(settings.manualAcks());
             client = c;
@@ -86,6 +87,11 @@ public final class PahoConnection implements MqttConnection {
             return;
         }
         timer.execute(this::attempt);
+    }
+
+    /** Paho's in-flight store: none for a clean session (see {@link NoPersistence}), in memory for a persistent one. */
+    MqttClientPersistence persistence() {
+        return settings.manualAcks() ? new MemoryPersistence() : new NoPersistence();
     }
 
     /** The options of every attempt; package-private for tests. */
@@ -187,7 +193,7 @@ public final class PahoConnection implements MqttConnection {
     public Delivery connect(Will lastWill) throws Failure {
         MqttAsyncClient c;
         try {
-            c = new MqttAsyncClient(settings.url(), settings.clientId(), new MemoryPersistence());
+            c = new MqttAsyncClient(settings.url(), settings.clientId(), persistence());
         } catch (MqttException | IllegalArgumentException e) {
             throw new Failure("invalid url '" + settings.url() + "': " + e.getMessage(), true);
         }

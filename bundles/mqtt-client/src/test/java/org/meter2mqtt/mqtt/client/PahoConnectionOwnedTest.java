@@ -112,6 +112,14 @@ class PahoConnectionOwnedTest {
             assertThat(new String(o.getWillMessage().getPayload(), StandardCharsets.US_ASCII)).isEqualTo("offline");
             assertThat(o.getWillMessage().isRetained()).isTrue();
             assertThat(o.isAutomaticReconnect()).isFalse();
+            // a clean session: the 50 went through without Paho keeping copies; a persistent one keeps them
+            assertThat(o.isCleanSession()).isTrue();
+            assertThat(((PahoConnection) c).persistence()).isInstanceOf(NoPersistence.class);
+            ConnectionSettings manual = new ConnectionSettings(url, "m", null, null, 30, 100, null,
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), true, false, true);
+            assertThat(manual.manualAcks()).isTrue();
+            assertThat(new PahoConnection("t", manual, null, null, null).persistence())
+                    .isInstanceOf(org.eclipse.paho.client.mqttv3.persist.MemoryPersistence.class);
         } finally {
             c.abort();
             witness.close();
