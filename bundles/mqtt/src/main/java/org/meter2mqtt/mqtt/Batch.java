@@ -122,7 +122,8 @@ public final class Batch {
                 // at most 18 digits: the unscaled value fits a long
                 out.put(COMPACT);
                 out.putShort(n.scale());
-                out.putLong(n.unscaledValue().longValue());
+                // scaleByPowerOfTen keeps the compact long (one object); unscaledValue() makes a BigInteger and array
+                out.putLong(n.scale() == 0 ? n.longValue() : n.scaleByPowerOfTen(n.scale()).longValue());
             } else {
                 // BigDecimal's own text keeps the scale, so the round trip is exact (1E+40000 stays short too)
                 out.put(DECIMAL);

@@ -126,12 +126,12 @@ final class Kpm33bSession implements DriverSession {
             // next backoff retry
             settings.forEach(IntervalSetting::meterAppeared);
         }
-        List<Reading> batch = new ArrayList<>(m.values().size());
-        for (Map.Entry<String, BigDecimal> e : m.values().entrySet()) {
-            Field f = Field.byTag(e.getKey());
+        List<Reading> batch = new ArrayList<>(m.size());
+        for (int i = 0; i < m.size(); i++) {
+            Field f = m.field(i);
             if (f == null) {
-                if (unknownTags.add(e.getKey())) {
-                    LOG.debug("KPM33B {}: tag '{}' is not known; not published", meterId, e.getKey());
+                if (unknownTags.add(m.tag(i))) {
+                    LOG.debug("KPM33B {}: tag '{}' is not known; not published", meterId, m.tag(i));
                 }
                 continue;
             }
@@ -142,7 +142,7 @@ final class Kpm33bSession implements DriverSession {
                 announced[f.ordinal()] = true;
                 context.announce(Kpm33bChannels.of(f));
             }
-            batch.add(Reading.of(f.channel(), e.getValue(), time));
+            batch.add(Reading.of(f.channel(), m.number(i), time));
         }
         if (!batch.isEmpty()) {
             context.publish(batch);

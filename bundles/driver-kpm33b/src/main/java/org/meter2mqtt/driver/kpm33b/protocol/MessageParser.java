@@ -2,8 +2,6 @@ package org.meter2mqtt.driver.kpm33b.protocol;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -28,7 +26,7 @@ public final class MessageParser {
         String id = null;
         String time = null;
         String isend = null;
-        Map<String, BigDecimal> values = new LinkedHashMap<>(64);
+        MeterMessage.Values values = new MeterMessage.Values(48); // a KPM33B sends 42 tags
         try (JsonParser p = JSON.createParser(payload, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return MeterMessage.failed(topic, null, "payload is not a JSON object");
@@ -40,7 +38,7 @@ public final class MessageParser {
                 switch (v) {
                     case VALUE_NUMBER_INT:
                     case VALUE_NUMBER_FLOAT:
-                        values.put(name, p.getDecimalValue());
+                        values.put(name, Field.byTag(name), p.getDecimalValue());
                         break;
                     case VALUE_STRING:
                         String s = p.getText();
@@ -53,7 +51,7 @@ public final class MessageParser {
                         } else if (Field.byTag(name) != null) {
                             // some firmware quotes numbers; a known measurement that is not a number is bad data
                             try {
-                                values.put(name, new BigDecimal(s.trim()));
+                                values.put(name, Field.byTag(name), new BigDecimal(s.trim()));
                             } catch (NumberFormatException e) {
                                 return MeterMessage.failed(topic, id, "tag '" + name + "' is not a number: '" + s
                                         + "'");
@@ -77,7 +75,7 @@ public final class MessageParser {
         if (id == null || id.isBlank()) {
             return MeterMessage.failed(topic, null, "message has no meter id");
         }
-        return new MeterMessage(topic, id, time, isend, values, null);
+        return values.message(topic, id, time, isend);
     }
 
     private static String firstLine(String s) {

@@ -35,7 +35,7 @@ public final class PacketAssembler {
         if (m.last()) {
             return m;
         }
-        if (m.values().size() > MAX_TAGS) {
+        if (m.size() > MAX_TAGS) {
             discarded++;
             return null;
         }

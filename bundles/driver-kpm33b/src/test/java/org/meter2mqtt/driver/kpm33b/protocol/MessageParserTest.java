@@ -77,6 +77,42 @@ class MessageParserTest {
     }
 
     @Test
+    void aRepeatedTagKeepsItsPlaceAndTakesTheLastValueAsAMapWould() {
+        MeterMessage m = MessageParser.parse("MQTT_RT_DATA", ("{\"id\":\"33B1225950027\",\"ua\":230.1,"
+                + "\"newtag\":1,\"ub\":231.0,\"ua\":\"229.9\",\"newtag\":2,\"time\":\"20260112163900\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(m.error()).isNull();
+        assertThat(m.size()).isEqualTo(3);
+        assertThat(m.values().keySet()).containsExactly("ua", "newtag", "ub");
+        assertThat(m.values().get("ua")).isEqualTo(new BigDecimal("229.9"));
+        assertThat(m.values().get("newtag")).isEqualTo(new BigDecimal("2"));
+        // the indexed view is the map's, with the known fields resolved and the unknown tag without one
+        for (int i = 0; i < m.size(); i++) {
+            assertThat(m.number(i)).isEqualTo(m.values().get(m.tag(i)));
+            assertThat(m.field(i)).isEqualTo(Field.byTag(m.tag(i)));
+        }
+        assertThat(m.field(1)).isNull();
+        assertThat(m.value(Field.UB)).isEqualTo(new BigDecimal("231.0"));
+        assertThat(m.value(Field.UC)).isNull();
+    }
+
+    @Test
+    void splitPacketsMergeInOrderWithTheLaterValueWinning() {
+        MeterMessage first = MessageParser.parse("MQTT_RT_DATA", ("{\"id\":\"33B1225950027\",\"ua\":230.1,"
+                + "\"ia\":1.5,\"x1\":7,\"time\":\"20260112163900\",\"isend\":\"0\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        MeterMessage second = MessageParser.parse("MQTT_RT_DATA", ("{\"id\":\"33B1225950027\",\"ib\":2.5,"
+                + "\"ua\":230.2,\"x1\":8,\"time\":\"20260112163900\",\"isend\":\"1\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        MeterMessage m = first.merged(second);
+        assertThat(m.values()).containsExactly(java.util.Map.entry("ua", new BigDecimal("230.2")),
+                java.util.Map.entry("ia", new BigDecimal("1.5")), java.util.Map.entry("x1", new BigDecimal("8")),
+                java.util.Map.entry("ib", new BigDecimal("2.5")));
+        assertThat(m.last()).isTrue();
+        assertThat(first.values()).hasSize(3).containsEntry("ua", new BigDecimal("230.1"));
+    }
+
+    @Test
     void configCommandAndReply() {
         String oprid = ConfigCommand.newOprid();
         assertThat(oprid).matches("[0-9a-f]{32}").isNotEqualTo(ConfigCommand.newOprid());
