@@ -174,7 +174,7 @@ public final class PahoConnection implements MqttConnection {
             return false;
         }
         try {
-            c.publish(topic, payload, qos, retain);
+            c.publish(topic, new UncopiedMessage(payload, qos, retain));
             return true;
         } catch (MqttException e) {
             lastProblem = "publish to " + topic + " failed: " + e.getMessage();
@@ -222,7 +222,7 @@ public final class PahoConnection implements MqttConnection {
             throw new Failure("not connected", false);
         }
         try {
-            IMqttDeliveryToken t = c.publish(topic, payload, qos, retain);
+            IMqttDeliveryToken t = c.publish(topic, new UncopiedMessage(payload, qos, retain));
             handed++;
             return new Token(t, null);
         } catch (MqttException e) {
