@@ -112,6 +112,13 @@ class HomeAssistantDeviceTest {
         manager.configure(id, m);
     }
 
+    /** A port nothing listens on (bound once, then released). */
+    private static int closedPort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     private DeviceInfo info(String id) {
         return manager.device(id).orElseThrow();
     }
@@ -306,10 +313,7 @@ class HomeAssistantDeviceTest {
     @ParameterizedTest
     @ValueSource(strings = {"push", "poll"})
     void missingTokenIsAConfigErrorEvenWhenHomeAssistantIsUnreachable(String mode) throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = closedPort();
         HomeAssistantDriver driver = new HomeAssistantDriver("1.0.0", () -> GW);
         for (String token : new String[] {null, " "}) {
             Map<String, String> m = new HashMap<>(Map.of("driver", "homeassistant", "mode", mode,
@@ -331,10 +335,7 @@ class HomeAssistantDeviceTest {
     @ParameterizedTest
     @ValueSource(strings = {"push", "poll"})
     void unreachableHomeAssistantIsOfflineAtOnceAndRetried(String mode) throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = closedPort();
         configure("ha", mode, "url", "http://127.0.0.1:" + closedPort);
         awaitState("ha", DeviceState.OFFLINE);
         assertThat(info("ha").reason()).contains("not reachable");

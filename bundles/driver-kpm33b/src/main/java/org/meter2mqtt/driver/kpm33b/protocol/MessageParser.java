@@ -34,11 +34,12 @@ public final class MessageParser {
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
+                Field known = Field.byTag(name);
                 JsonToken v = p.nextToken();
                 switch (v) {
                     case VALUE_NUMBER_INT:
                     case VALUE_NUMBER_FLOAT:
-                        values.put(name, Field.byTag(name), p.getDecimalValue());
+                        values.put(name, known, p.getDecimalValue());
                         break;
                     case VALUE_STRING:
                         String s = p.getText();
@@ -48,10 +49,10 @@ public final class MessageParser {
                             time = s;
                         } else if ("isend".equals(name)) {
                             isend = s;
-                        } else if (Field.byTag(name) != null) {
+                        } else if (known != null) {
                             // some firmware quotes numbers; a known measurement that is not a number is bad data
                             try {
-                                values.put(name, Field.byTag(name), new BigDecimal(s.trim()));
+                                values.put(name, known, new BigDecimal(s.trim()));
                             } catch (NumberFormatException e) {
                                 return MeterMessage.failed(topic, id, "tag '" + name + "' is not a number: '" + s
                                         + "'");
