@@ -233,6 +233,8 @@ public class RestartIT {
         private final MqttClient client;
         private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
 
+        private MqttConnectOptions options;
+
         private Client(MqttClient client) {
             this.client = client;
         }
@@ -267,13 +269,48 @@ public class RestartIT {
                 c.close();
                 throw e;
             }
+            client.options = o;
             return client;
         }
 
         void subscribe(String... filters) throws MqttException {
             int[] qos = new int[filters.length];
             java.util.Arrays.fill(qos, 1);
-            client.subscribe(filters, qos);
+            for (int attempt = 1;; attempt++) {
+                try {
+                    client.subscribe(filters, qos);
+                    return;
+                } catch (MqttException e) {
+                    // Moquette 0.17 (the embedded broker) drops a connection whose SUBSCRIBE arrives before it has
+                    // marked the session connected after the CONNACK; a client connects again, as real ones do.
+                    if (e.getReasonCode() != MqttException.REASON_CODE_CONNECTION_LOST || attempt == 3) {
+                        throw e;
+                    }
+                    connectAgain(e);
+                }
+            }
+        }
+
+        /** Connects once the lost connection is torn down (Paho refuses a connect while it is disconnecting). */
+        private void connectAgain(MqttException lost) throws MqttException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                try {
+                    client.connect(options);
+                    return;
+                } catch (MqttException e) {
+                    if (System.nanoTime() > deadline) {
+                        e.addSuppressed(lost);
+                        throw e;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
         }
 
         void publish(String topic, String payload, boolean retained) throws MqttException {
