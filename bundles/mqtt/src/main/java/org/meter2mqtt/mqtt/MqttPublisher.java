@@ -695,6 +695,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         e.noLayoutWarned = noLayout;
         e.ownTopics = own;
+        if (!own) {
+            e.lastBatch = null;
+        }
         if (statusChanged || changed) {
             for (BoundLayout l : bound) {
                 if (l.statusTopic() != null) {
@@ -1052,7 +1055,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         LOG.info("Home Assistant came online: re-sending discovery for {} devices", devices.size());
         fullSync();
         for (DeviceEntry e : devices.values()) {
-            if (e.lastBatch != null) {
+            if (e.lastBatch != null && e.ownTopics) {
                 for (Map.Entry<String, byte[]> m : messages(e.lastBatch).entrySet()) {
                     outbox.put(m.getKey(), m.getValue(), active.qos(), active.retain());
                 }
@@ -1194,7 +1197,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             last = publishOwn(b);
         }
         if (e != null) {
-            e.lastBatch = b;
+            // kept for Home Assistant's rebirth, which re-sends own topics only (and a value kept past a young
+            // collection is copied by it: 1000 layout-only meters would carry 18 values each for nothing)
+            e.lastBatch = e.ownTopics ? b : null;
             // The compatibility layouts over the same connection, after the device's own topics; the batch is
             // acknowledged (and its record committed) with its last message, whichever layout that is.
             for (BoundLayout l : e.layouts) {

@@ -155,6 +155,18 @@ class FakeConnectionPublisherTest {
         assertThat(fake.sent().subList(before, fake.sent().size())).extracting(Sent::topic)
                 .noneMatch(t -> t.startsWith("meters/pulse/house/") && !t.endsWith("/info")
                         && !t.endsWith("/status"));
+
+        // Home Assistant coming online re-sends latest states: none in the own topics of a layouts-only device
+        int beforeBirth = fake.sent().size();
+        fake.deliver("homeassistant/status", "online");
+        await("rebirth", () -> fake.sent().subList(beforeBirth, fake.sent().size()).stream()
+                .anyMatch(m -> m.topic().equals("homeassistant/binary_sensor/gw/status/config")));
+        p.readings(layoutsOnly, Devices.readings(T0.plusSeconds(2), "active_energy", "1.7"));
+        await("after rebirth", () -> fake.sent().subList(beforeBirth, fake.sent().size()).stream()
+                .anyMatch(m -> m.topic().equals("home/energy/active_energy") && m.payload().equals("1.7")));
+        assertThat(fake.sent().subList(beforeBirth, fake.sent().size())).extracting(Sent::topic)
+                .noneMatch(t -> t.startsWith("meters/pulse/house/") && !t.endsWith("/info")
+                        && !t.endsWith("/status"));
     }
 
     @Test
