@@ -26,6 +26,7 @@ import org.meter2mqtt.api.DriverDescription;
 import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.DriverSession;
 import org.meter2mqtt.api.ModelDescription;
+import org.meter2mqtt.api.LatestReadings;
 import org.meter2mqtt.api.Reading;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +68,8 @@ final class Device {
 
     // written by reading threads
     /** Guarded by this (a plain map: it is written for every reading, read rarely). */
-    private final Map<String, Reading> latest = new HashMap<>();
+    /** Primitives overwritten in place: a map of Readings made every young collection copy 1000 meters' values. */
+    private final LatestReadings latest = new LatestReadings();
     private final Map<String, String> attributes = new ConcurrentHashMap<>();
     private volatile long readingCount;
     private volatile long errorCount;
@@ -465,7 +467,7 @@ final class Device {
                     lastErrorTime = now;
                     continue;
                 }
-                latest.put(full.channel(), full);
+                latest.put(full);
                 List<Reading> c = capture;
                 if (c != null) {
                     c.add(full);
@@ -585,7 +587,7 @@ final class Device {
             g = generation;
             l = lane;
             if (driver.description().mode() != DriverDescription.Mode.POLLED) {
-                return new ArrayList<>(new TreeMap<>(latest).values());
+                return new ArrayList<>(new TreeMap<>(latest.toMap()).values());
             }
         }
         List<Reading> captured = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -716,7 +718,7 @@ final class Device {
             attrs.put("transient", "true (auto-discovered, no .cfg)");
         }
         // DeviceInfo copies the maps itself
-        return base().attributes(attrs).latest(latest).errorsByKind(errorsByKind)
+        return base().attributes(attrs).latest(latest.toMap()).errorsByKind(errorsByKind)
                 .counters(readingCount, errorCount, lastReading, lastError, lastErrorTime).build();
     }
 

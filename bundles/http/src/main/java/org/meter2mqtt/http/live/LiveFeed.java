@@ -3,7 +3,6 @@ package org.meter2mqtt.http.live;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +15,7 @@ import java.util.function.Supplier;
 
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.api.MeterOutput;
+import org.meter2mqtt.api.LatestReadings;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.http.health.OutputView;
 
@@ -40,18 +40,19 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
     }
 
     /**
-     * A device's row, updated in place under {@code latest}'s lock: a reading batch costs a map put per value, not
+     * A device's row, updated in place under {@code latest}'s lock: a reading batch overwrites its values, not
      * a new row (this runs for every batch of every device, page open or not).
      */
     private static final class Row {
         DeviceInfo info;
-        final Map<String, Reading> latest;
+        /** Primitives overwritten in place, not Reading objects that every young collection would copy. */
+        final LatestReadings latest = new LatestReadings();
         Instant last;
         long readings;
 
         Row(DeviceInfo info, Map<String, Reading> latest, Instant last, long readings) {
             this.info = info;
-            this.latest = latest;
+            this.latest.putAll(latest.values());
             this.last = last;
             this.readings = readings;
         }
@@ -86,7 +87,7 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
     @Override
     public void deviceChanged(DeviceInfo device) {
         Row r = devices.computeIfAbsent(device.id(),
-                id -> new Row(device, new HashMap<>(device.latest()), device.lastReading(), device.readingCount()));
+                id -> new Row(device, device.latest(), device.lastReading(), device.readingCount()));
         synchronized (r.latest) {
             r.info = device;
             if (r.last == null) {
@@ -105,12 +106,10 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
         if (r == null) {
             // the device's latest values include this batch already
             r = devices.computeIfAbsent(device.id(),
-                    id -> new Row(device, new HashMap<>(device.latest()), null, device.readingCount() - batch.size()));
+                    id -> new Row(device, device.latest(), null, device.readingCount() - batch.size()));
         }
         synchronized (r.latest) { // flush() reads it under the same lock
-            for (Reading reading : batch) {
-                r.latest.put(reading.channel(), reading);
-            }
+            r.latest.putAll(batch);
             r.last = now;
             // the snapshot handed with a batch may carry no counters: count the batches here as well
             r.readings = Math.max(device.readingCount(), r.readings + batch.size());
@@ -164,7 +163,7 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
             Row r = devices.get(id);
             if (r != null) {
                 synchronized (r.latest) {
-                    full.add(rows.row(r.info, r.latest, r.last, r.readings));
+                    full.add(rows.row(r.info, r.latest.toMap(), r.last, r.readings));
                 }
             }
         }
@@ -179,7 +178,7 @@ public final class LiveFeed implements MeterOutput, AutoCloseable {
                     v.put("id", id).put("readings", r.readings).put("last_reading", r.last == null ? null
                             : r.last.toString());
                     ObjectNode byChannel = v.putObject("values");
-                    for (Reading reading : r.latest.values()) {
+                    for (Reading reading : r.latest.toMap().values()) {
                         if (reading.hasValue()) {
                             byChannel.put(reading.channel(), reading.formatted());
                         }
