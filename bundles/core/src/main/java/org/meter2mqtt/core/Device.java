@@ -25,8 +25,8 @@ import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.DriverDescription;
 import org.meter2mqtt.api.DriverException;
 import org.meter2mqtt.api.DriverSession;
-import org.meter2mqtt.api.ModelDescription;
 import org.meter2mqtt.api.LatestReadings;
+import org.meter2mqtt.api.ModelDescription;
 import org.meter2mqtt.api.Reading;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,8 +67,10 @@ final class Device {
     private DeviceInfo outputInfo;
 
     // written by reading threads
-    /** Guarded by this (a plain map: it is written for every reading, read rarely). */
-    /** Primitives overwritten in place: a map of Readings made every young collection copy 1000 meters' values. */
+    /**
+     * Guarded by this; written for every reading, read rarely. Primitives overwritten in place: a map of Readings
+     * made every young collection copy 1000 meters' values.
+     */
     private final LatestReadings latest = new LatestReadings();
     private final Map<String, String> attributes = new ConcurrentHashMap<>();
     private volatile long readingCount;

@@ -1055,7 +1055,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         LOG.info("Home Assistant came online: re-sending discovery for {} devices", devices.size());
         fullSync();
         for (DeviceEntry e : devices.values()) {
-            if (e.lastBatch != null && e.ownTopics) {
+            if (e.lastBatch != null) { // kept only while the device has own topics
                 for (Map.Entry<String, byte[]> m : messages(e.lastBatch).entrySet()) {
                     outbox.put(m.getKey(), m.getValue(), active.qos(), active.retain());
                 }

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.meter2mqtt.api.DeviceInfo;
-import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.LatestReadings;
+import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.http.health.OutputView;
 
