@@ -48,6 +48,17 @@ BASE=$(( $(date +%s) - 43200 ))
 ctxsw() { # pid
   cat /proc/"$1"/task/*/status 2> /dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
+# THREADS=1: CPU ticks and context switches per thread (comm may hold spaces, so stat is read after its ")")
+tsnap() { # pid
+  for t in /proc/"$1"/task/*; do
+    echo "$(basename "$t") $(tr ' ' _ < "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12+$13}') $(awk '/^voluntary/{v=$2}/nonvoluntary/{n=$2}END{print v+n}' "$t/status")"
+  done 2> /dev/null | sort
+}
+tdiff() { # before after seconds: the threads above 0.5 % of a core or 100 switches/s, busiest first
+  join "$1" "$2" | awk -v w="$3" '{c = ($6 - $3) / w; s = ($7 - $4) / w; tc += c; ts += s
+    if (c >= 0.5 || s >= 100) printf "  %-30s cpu %5.1f %%  cs/s %6.0f\n", $2, c, s}
+    END {printf "  %-30s cpu %5.1f %%  cs/s %6.0f\n", "all threads", tc, ts}' | sort -k3 -nr
+}
 
 # One measurement: sink on the central broker, load into port $INPUT; prints a RESULT line with the CPU % and
 # maximum RSS of the watched pids (comma separated: first is "the system", others shown after it).
@@ -62,6 +73,7 @@ measure() { # label filter rate seconds pids
   local -a before; local p i=0
   for p in ${pids//,/ }; do before[i++]=$(ticks "$p"); done
   local cs0; cs0=$(ctxsw "${pids%%,*}")
+  [ -n "${THREADS:-}" ] && tsnap "${pids%%,*}" > "$OUT/threads0"
   local t0; t0=$(date +%s.%N)
   $JAVA_RIG -cp "$CP" org.meter2mqtt.bench.kpm33b.LoadGen 127.0.0.1 "$INPUT" "$METERS" "$CONNS" "$rate" "$secs" "$BASE" \
     "$sendfile" > "$OUT/load.out" 2> "$OUT/load.err" & local lp=$!
@@ -69,6 +81,10 @@ measure() { # label filter rate seconds pids
   while kill -0 $lp 2> /dev/null; do r=$(rss_kib "$first"); [ "${r:-0}" -gt "$maxrss" ] && maxrss=$r; sleep 0.5; done
   local t1; t1=$(date +%s.%N)
   local cs1; cs1=$(ctxsw "${pids%%,*}")
+  if [ -n "${THREADS:-}" ]; then
+    tsnap "${pids%%,*}" > "$OUT/threads1"
+    tdiff "$OUT/threads0" "$OUT/threads1" "$secs" > "$OUT/$label-$rate.threads"
+  fi
   local cpu="" c; i=0
   for p in ${pids//,/ }; do
     c=$(echo "($(ticks "$p") - ${before[i]}) / ($t1 - $t0)" | bc -l); i=$((i + 1))
