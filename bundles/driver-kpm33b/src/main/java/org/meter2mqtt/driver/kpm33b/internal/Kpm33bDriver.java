@@ -69,6 +69,11 @@ public final class Kpm33bDriver implements MeterDriver, DiscoveryService, AutoCl
         hub.configure(HubSettings.of(settings));
     }
 
+    /** Whether a device that opens is waiting for the driver's settings or link (for tests). */
+    boolean sessionWaiting() {
+        return hub.sessionWaiting();
+    }
+
     @Override
     public void close() {
         hub.close();

@@ -183,6 +183,11 @@ final class Kpm33bHub implements AutoCloseable {
         return settings;
     }
 
+    /** Whether a session that opens is waiting for the hub's link (for tests). */
+    boolean sessionWaiting() {
+        return gate.hasWaiters();
+    }
+
     /** Whether the link to the internal broker is up (for tests and meter:show). */
     boolean linkConnected() {
         InternalLink l = internal;
@@ -196,12 +201,18 @@ final class Kpm33bHub implements AutoCloseable {
     // ---- sessions ----
 
     /**
-     * Routes a meter's messages to a session.
+     * The settings the hub runs with, once its link is up. Inside the gateway the driver is made before its
+     * configuration arrives, so a session must not take its layout from {@link #settings()} before this: the
+     * defaults have no proxy.url, and a device opened at boot kept "no layout" for good.
      *
-     * @throws ConfigException when another device (with a .cfg) already has this meter id
      * @throws DriverException when the internal broker cannot be reached (the core retries with backoff)
      */
-    void register(Kpm33bSession s) throws DriverException {
+    HubSettings startedSettings() throws DriverException {
+        awaitLink();
+        return settings;
+    }
+
+    private InternalLink awaitLink() throws DriverException {
         InternalLink l;
         try {
             l = gate.await(() -> internal, () -> closed, CONNECT_WAIT_MS);
@@ -214,6 +225,19 @@ final class Kpm33bHub implements AutoCloseable {
             throw new DriverException(settings.embedded() ? why
                     : "internal MQTT broker " + settings.url + " not reachable: " + why);
         }
+        return l;
+    }
+
+    /**
+     * Routes a meter's messages to a session.
+     *
+     * @param used the settings and output url the session took its layout from: when either changed meanwhile, the
+     *            session is refused and the core opens it again (a change after this is told by {@link #lost})
+     * @throws ConfigException when another device (with a .cfg) already has this meter id
+     * @throws DriverException when the internal broker cannot be reached (the core retries with backoff)
+     */
+    void register(Kpm33bSession s, HubSettings used, String usedOutputUrl) throws DriverException {
+        awaitLink();
         Kpm33bSession superseded = null;
         synchronized (sessions) {
             Kpm33bSession old = sessions.get(s.meterId());
@@ -226,6 +250,18 @@ final class Kpm33bHub implements AutoCloseable {
                 }
             }
             sessions.put(s.meterId(), s);
+        }
+        // after the put: configure() and outputUrl() change the field first, then tell the registered sessions
+        if (!settings.sameProxy(used) || !java.util.Objects.equals(outputUrl, usedOutputUrl)) {
+            synchronized (sessions) {
+                // an auto-discovered device this one was to take over from keeps its place
+                if (superseded != null) {
+                    sessions.replace(s.meterId(), s, superseded);
+                } else {
+                    sessions.remove(s.meterId(), s);
+                }
+            }
+            throw new DriverException("the kpm33b_proxy settings changed while the device was opening");
         }
         if (superseded != null) {
             LOG.info("KPM33B {}: device {} (.cfg) takes over from the auto-discovered device {}", s.meterId(),

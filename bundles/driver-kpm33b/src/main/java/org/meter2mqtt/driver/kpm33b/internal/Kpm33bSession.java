@@ -84,10 +84,12 @@ final class Kpm33bSession implements DriverSession {
             c.find(key).ifPresent(v -> s.settings.add(s.new IntervalSetting(i, key, v)));
         }
         // the kpm33b_proxy layout of the driver-wide proxy.* settings is published by the MQTT output
-        for (Map.Entry<String, String> a : ProxyLayout.attributes(hub.settings(), hub.outputUrl()).entrySet()) {
+        HubSettings settings = hub.startedSettings();
+        String outputUrl = hub.outputUrl();
+        for (Map.Entry<String, String> a : ProxyLayout.attributes(settings, outputUrl).entrySet()) {
             context.attribute(a.getKey(), a.getValue());
         }
-        hub.register(s);
+        hub.register(s, settings, outputUrl);
         s.startConfiguration();
         LOG.debug("KPM33B {} opened as device {} (groups {})", meterId, context.deviceId(), groups);
         return s;

@@ -31,6 +31,16 @@ final class LinkGate {
         }
     }
 
+    /** Whether a session is waiting for the link (for tests). */
+    boolean hasWaiters() {
+        lock.lock();
+        try {
+            return lock.hasWaiters(changed);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Waits until {@code link} gives a connected link, the gate is {@code closed}, or {@code timeoutMillis} pass.
      *

@@ -542,6 +542,27 @@ class Kpm33bDeviceTest {
                 .containsEntry("mqtt.layout.kpm33b-proxy.topic", "kpm33b");
     }
 
+    /**
+     * Inside the gateway the driver is made before its settings arrive. A device that opens in between waits for
+     * them, and then takes its layout from them, not from the defaults (which have no proxy.url): seen at boot in
+     * the benchmark as 95 of 1000 meters published in their own topics instead of kpm33b/&lt;id&gt;/seconds.
+     */
+    @Test
+    void aDeviceOpenedBeforeTheDriverSettingsArriveGetsTheProxyLayout() throws Exception {
+        driver = new Kpm33bDriver("7.7.7", Clock.systemUTC());
+        driver.setLocalBroker(broker);
+        driver.setRegistry(manager);
+        manager.addDriver(driver);
+        manager.configure("office", cfg("33B1225950027"));
+        await().atMost(10, TimeUnit.SECONDS).until(driver::sessionWaiting);
+        driver.configure(Map.of("url", "embedded", "client.id", "gateway-test", "proxy.url",
+                "tcp://127.0.0.1:1883", "proxy.phases", "power"));
+        awaitState("office", DeviceState.STARTING);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> infos.get("office").attributes().containsKey("mqtt.layouts"));
+        assertThat(infos.get("office").attributes()).containsEntry("mqtt.layouts", "kpm33b-proxy")
+                .containsEntry("mqtt.layout.kpm33b-proxy.phases", "power");
+    }
+
     /** A proxy.url that names another broker than the output's cannot be honoured: CONFIG_ERROR with the way out. */
     @Test
     void proxyUrlOfAnotherBrokerIsRefused() throws Exception {
