@@ -34,6 +34,7 @@ import javax.net.ssl.SSLSocketFactory;
 import org.meter2mqtt.store.SegmentQueue;
 import org.meter2mqtt.api.Channel;
 import org.meter2mqtt.api.DeviceInfo;
+import org.meter2mqtt.api.DeviceState;
 import org.meter2mqtt.api.MeterOutput;
 import org.meter2mqtt.api.Reading;
 import org.meter2mqtt.api.util.Backoff;
@@ -689,11 +690,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     : "only in its layouts (mqtt.own.topics = false): no own topics, no Home Assistant entities");
         }
         boolean noLayout = bound.isEmpty() && Layouts.onlyLayoutsAsked(d.config(), d.attributes());
-        if (noLayout && !e.noLayoutWarned) {
+        // A driver suggests its layouts while the device opens, after the STARTING snapshot: warned only once the
+        // device is past that (1000 KPM33B devices with kpm33b_proxy gave 1000 false warnings at every start).
+        boolean opening = d.state() == DeviceState.STARTING || d.state() == DeviceState.WAITING_FOR_DRIVER;
+        if (noLayout && !opening && !e.noLayoutWarned) {
             LOG.warn("Device {}: mqtt.own.topics = false but it has no layout (mqtt.layouts): published in its own "
                     + "topics", d.id());
         }
-        e.noLayoutWarned = noLayout;
+        e.noLayoutWarned = noLayout && (e.noLayoutWarned || !opening);
         e.ownTopics = own;
         if (!own) {
             e.lastBatch = null;

@@ -563,6 +563,44 @@ class Kpm33bDeviceTest {
                 .containsEntry("mqtt.layout.kpm33b-proxy.phases", "power");
     }
 
+    /**
+     * A device published only in the driver's layout is not warned about as "without a layout" while it opens
+     * (its STARTING snapshot reaches the output before the driver's suggestion does).
+     */
+    @Test
+    void aDeviceInTheProxyLayoutIsNotWarnedAboutWhileItOpens() throws Exception {
+        startOnlyInLayouts(Map.of("proxy.url", "central"));
+        // the output takes device snapshots on its own thread: give a wrong warning the time to show
+        Thread.sleep(500);
+        assertThat(log.lines("WARN", "office", "has no layout")).isEmpty();
+    }
+
+    /** A device that asks for layouts only and has none is warned about once, when it reads. */
+    @Test
+    void aDeviceWithoutAnyLayoutIsWarnedAboutOnce() throws Exception {
+        startOnlyInLayouts(Map.of());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !log.lines("WARN", "office", "has no layout").isEmpty());
+        publishUntil("office", "active_power", true);
+        assertThat(log.lines("WARN", "office", "has no layout")).hasSize(1);
+    }
+
+    /** Device "office" with mqtt.own.topics = false, until it is ONLINE; "central" stands for the output's url. */
+    private void startOnlyInLayouts(Map<String, String> driverSettings) throws Exception {
+        EmbeddedBroker central = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        central.start();
+        open.add(central);
+        String url = "tcp://127.0.0.1:" + central.port();
+        output(url);
+        Map<String, String> s = new HashMap<>(driverSettings);
+        s.replaceAll((k, v) -> v.equals("central") ? url : v);
+        startDriver(s);
+        driver.setOutputUrl(url);
+        simulate(1);
+        manager.configure("office", cfg(sim.meters().get(0).id(), "mqtt.own.topics", "false"));
+        publishUntil("office", "active_power", true);
+        awaitState("office", DeviceState.ONLINE);
+    }
+
     /** A proxy.url that names another broker than the output's cannot be honoured: CONFIG_ERROR with the way out. */
     @Test
     void proxyUrlOfAnotherBrokerIsRefused() throws Exception {
