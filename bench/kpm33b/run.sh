@@ -105,8 +105,8 @@ measure() { # label filter rate seconds pids
 
 scenario() { # label filter pids
   echo "== $1: warm-up, then $FIXED msg/s for ${FIXED_S}s, then steps of ${STEP_S}s: $STEPS"
-  # JIT warm-up (the gateway burns a core compiling for the first minute); not reported
-  measure "$1-warmup" "$2" 2000 20 "$3" > /dev/null
+  # JIT warm-up, not reported: the gateway's C2 compiles the message path for 2-3 minutes of load (WARM_S)
+  measure "$1-warmup" "$2" 2000 "${WARM_S:-150}" "$3" > /dev/null
   measure "$1-warmup" "$2" 8000 10 "$3" > /dev/null
   # JFR=1: a flight recording of the first watched process (a JVM) over the measurements, for profiling
   [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.start name=bench settings=${JFR_SETTINGS:-profile} > /dev/null
