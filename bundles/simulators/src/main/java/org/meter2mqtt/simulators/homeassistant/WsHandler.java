@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -98,8 +97,10 @@ final class WsHandler extends SimpleChannelInboundHandler<WebSocketFrame> implem
         }
         ObjectNode invalid = EntityTable.JSON.createObjectNode().put("type", "auth_invalid")
                 .put("message", "Invalid access token or password");
-        channel.writeAndFlush(new TextWebSocketFrame(invalid.toString()))
-                .addListener(ChannelFutureListener.CLOSE);
+        // Home Assistant ends the session with a close frame (code 1000), not a bare TCP close; a client
+        // that only sees the TCP close may never report it (the JDK's client missed it 2 times in 5)
+        channel.write(new TextWebSocketFrame(invalid.toString()));
+        handshaker.close(channel, new CloseWebSocketFrame(1000, ""));
     }
 
     private void command(JsonNode m) {
