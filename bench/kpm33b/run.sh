@@ -110,7 +110,14 @@ scenario() { # label filter pids
   measure "$1-warmup" "$2" 8000 10 "$3" > /dev/null
   # JFR=1: a flight recording of the first watched process (a JVM) over the measurements, for profiling
   [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.start name=bench settings=${JFR_SETTINGS:-profile} > /dev/null
+  # TRACE=1: per-message latency of the fixed load (sink) beside the JVM's GC and safepoint pauses (and the
+  # survivors by age), on one clock
+  if [ -n "${TRACE:-}" ]; then
+    jcmd "${3%%,*}" VM.log output="$PWD/$OUT/$1.pauses" what=gc,gc+age=trace,safepoint=info decorators=timenanos > /dev/null 2>&1
+    export SINK_TRACE="$PWD/$OUT/$1.latency"
+  fi
   measure "$1" "$2" $FIXED "$FIXED_S" "$3"
+  unset SINK_TRACE
   # NMT=1 (with -XX:NativeMemoryTracking=summary in EXTRA_JAVA_OPTS): where the memory went, after the fixed load
   [ -n "${NMT:-}" ] && jcmd "${3%%,*}" VM.native_memory summary > "$OUT/$1.nmt" 2>&1
   # HISTO=1: the heap's live objects by class after the fixed load (a full collection: not during a measurement)
@@ -123,9 +130,10 @@ scenario() { # label filter pids
 gateway_start() { # internal: embedded | mosquitto
   rm -rf "$OUT/gw"; cp -r "$DIST" "$OUT/gw"; rm -rf "$OUT/gw/data"
   local e="$OUT/gw/etc" b
-  # BUNDLES="driver.kpm33b mqtt": those bundles from ~/.m2 replace the distribution's (to measure changes)
+  # BUNDLES="driver.kpm33b mqtt": those bundles from the local Maven repository (M2_REPO, default ~/.m2/repository)
+  # replace the distribution's (to measure changes)
   for b in ${BUNDLES:-}; do
-    cp ~/.m2/repository/org/meter2mqtt/org.meter2mqtt.$b/0.1.0-SNAPSHOT/org.meter2mqtt.$b-0.1.0-SNAPSHOT.jar \
+    cp "${M2_REPO:-$HOME/.m2/repository}"/org/meter2mqtt/org.meter2mqtt.$b/0.1.0-SNAPSHOT/org.meter2mqtt.$b-0.1.0-SNAPSHOT.jar \
       "$OUT/gw/system/org/meter2mqtt/org.meter2mqtt.$b/0.1.0-SNAPSHOT/" || exit 1
   done
   sed -i "s/^sshPort = .*/sshPort = $SSH/" "$e/org.apache.karaf.shell.cfg"

@@ -18,7 +18,8 @@ import java.util.Arrays;
  * RESULT received lost duplicates unmatched p50_ms p99_ms max_ms drain_ms
  * </pre>
  *
- * {@code drain_ms}: from the last message sent to the last received; a backlog shows here first.
+ * {@code drain_ms}: from the last message sent to the last received; a backlog shows here first. With
+ * {@code SINK_TRACE=file} in the environment it also writes each message's send time and latency there.
  *
  * <pre>
  * java ... Sink host port topicFilter meters baseEpochSecond sendFile idleMs
@@ -118,6 +119,18 @@ public final class Sink {
             }
         }
         long beyond = received - n; // numbers the load generator never sent: the rig is broken
+        String trace = System.getenv("SINK_TRACE");
+        if (trace != null && !trace.isEmpty()) {
+            // send time and latency per message, in System.nanoTime (CLOCK_MONOTONIC, shared by every process
+            // here): lines up with a JVM log decorated with timenanos, to see what the slow messages waited for
+            StringBuilder out = new StringBuilder();
+            for (int k = 0; k < sent.length; k++) {
+                if (k < recv.length && recv[k] != 0 && sent[k] != 0) {
+                    out.append(sent[k]).append(' ').append(recv[k] - sent[k]).append('\n');
+                }
+            }
+            Files.writeString(Path.of(trace), out);
+        }
         Arrays.sort(lat, 0, n);
         System.out.printf("RESULT sent=%d received=%d lost=%d duplicates=%d unmatched=%d p50_ms=%.3f p99_ms=%.3f "
                 + "max_ms=%.3f drain_ms=%.0f%n", sent.length, n, sent.length - n, duplicates, unmatched + beyond,
