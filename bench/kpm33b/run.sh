@@ -112,8 +112,9 @@ scenario() { # label filter pids
   [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.start name=bench settings=${JFR_SETTINGS:-profile} > /dev/null
   # TRACE=1: per-message latency of the fixed load (sink) beside the JVM's GC and safepoint pauses (and the
   # survivors by age), on one clock
+  # (jcmd only on a JVM: it signals the process with SIGQUIT to attach, which ends Node-RED or Python)
   if [ -n "${TRACE:-}" ]; then
-    jcmd "${3%%,*}" VM.log output="$PWD/$OUT/$1.pauses" what=gc,gc+age=trace,safepoint=info decorators=timenanos > /dev/null 2>&1
+    [ "$(cat /proc/"${3%%,*}"/comm 2> /dev/null)" = java ] && jcmd "${3%%,*}" VM.log output="$PWD/$OUT/$1.pauses" what=gc,gc+age=trace,safepoint=info decorators=timenanos > /dev/null 2>&1
     export SINK_TRACE="$PWD/$OUT/$1.latency"
   fi
   measure "$1" "$2" $FIXED "$FIXED_S" "$3"
