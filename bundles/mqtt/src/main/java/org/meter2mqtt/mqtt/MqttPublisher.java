@@ -203,8 +203,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private volatile boolean running;
     /**
      * Whether an acknowledgement must wake the publisher: only when a full window holds it back. Otherwise acks
-     * are reaped on its next turn (the next batch, or {@link #REAP_MILLIS} at most): a wake-up per message
-     * saved, which under load was a fifth of the publisher's CPU.
+     * are reaped on its next turn (the next batch, or {@link #REAP_MILLIS} at most): at 2000 messages/s this
+     * saved 40 % of the publisher's context switches (bench/kpm33b, THREADS=1).
      */
     private volatile boolean wakeOnAck = true;
     private Thread thread;
