@@ -112,23 +112,22 @@ public final class Sink {
         long[] lat = new long[(int) received];
         int n = 0;
         long lastSent = 0;
+        // SINK_TRACE=file: send time and latency per message, in System.nanoTime (CLOCK_MONOTONIC, shared by every
+        // process here): lines up with a JVM log decorated with timenanos, to see what the slow messages waited for
+        String trace = System.getenv("SINK_TRACE");
+        trace = trace == null || trace.isEmpty() ? null : trace;
+        StringBuilder out = new StringBuilder();
         for (int k = 0; k < sent.length; k++) {
             lastSent = Math.max(lastSent, sent[k]);
             if (k < recv.length && recv[k] != 0 && sent[k] != 0) {
                 lat[n++] = recv[k] - sent[k];
-            }
-        }
-        long beyond = received - n; // numbers the load generator never sent: the rig is broken
-        String trace = System.getenv("SINK_TRACE");
-        if (trace != null && !trace.isEmpty()) {
-            // send time and latency per message, in System.nanoTime (CLOCK_MONOTONIC, shared by every process
-            // here): lines up with a JVM log decorated with timenanos, to see what the slow messages waited for
-            StringBuilder out = new StringBuilder();
-            for (int k = 0; k < sent.length; k++) {
-                if (k < recv.length && recv[k] != 0 && sent[k] != 0) {
+                if (trace != null) {
                     out.append(sent[k]).append(' ').append(recv[k] - sent[k]).append('\n');
                 }
             }
+        }
+        long beyond = received - n; // numbers the load generator never sent: the rig is broken
+        if (trace != null) {
             Files.writeString(Path.of(trace), out);
         }
         Arrays.sort(lat, 0, n);
