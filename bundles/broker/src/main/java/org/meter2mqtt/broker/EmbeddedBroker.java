@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.meter2mqtt.api.LocalBroker;
@@ -21,10 +24,12 @@ import io.moquette.BrokerConstants;
 import io.moquette.broker.Server;
 import io.moquette.broker.config.MemoryConfig;
 import io.moquette.broker.security.IAuthenticator;
+import io.moquette.broker.security.IAuthorizatorPolicy;
 import io.moquette.broker.security.PermitAllAuthorizatorPolicy;
 import io.moquette.interception.AbstractInterceptHandler;
 import io.moquette.interception.messages.InterceptConnectionLostMessage;
 import io.moquette.interception.messages.InterceptDisconnectMessage;
+import io.moquette.interception.messages.InterceptExceptionMessage;
 import io.moquette.interception.messages.InterceptPublishMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -35,6 +40,11 @@ import io.netty.handler.codec.mqtt.MqttQoS;
  * A Moquette 0.17 MQTT 3.1.1 broker in this JVM. Plain Java (no OSGi), so tests and the DS component use
  * the same class. Telemetry to Moquette's servers, websockets, metrics and bugsnag are off; TCP_NODELAY
  * and immediate flushing are on, because MQTT meters expect sub-millisecond forwarding.
+ * <p>
+ * Moquette 0.17 runs every client's commands on one of a few "session event loop" threads, and an exception in
+ * any command ends that thread for good: every client hashed to it then gets no answer (CONNECT, PUBLISH, PUBACK)
+ * until the broker restarts. So when a session thread dies this class restarts the broker on the same port, with
+ * its store and its in-process listeners; clients reconnect as they do after any broker restart.
  */
 public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
@@ -46,14 +56,30 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
     private static final long SHED_ABOVE = Long.getLong("meter2mqtt.broker.shedAboveBytes",
             Runtime.getRuntime().maxMemory() / 2);
 
+    /** Restarts after a dead session thread come at most this often, so a fault hit on every start cannot spin. */
+    private static final long RESTART_SPACING_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     private final BrokerSettings settings;
+    private final IAuthorizatorPolicy policy;
     private final AtomicLong dropped = new AtomicLong();
+    /** The {@link #listen} registrations, added again to the server a restart creates. */
+    private final List<Tap> taps = new CopyOnWriteArrayList<>();
+    private final AtomicInteger restarts = new AtomicInteger();
     private volatile long shedAbove = SHED_ABOVE;
     private Server server;
+    /** The instance being stopped on purpose: its session threads may end with errors then, which are no fault. */
+    private volatile Server stopping;
     private int boundPort;
+    private long lastRestart = System.nanoTime() - RESTART_SPACING_NANOS;
 
     public EmbeddedBroker(BrokerSettings settings) {
+        this(settings, new PermitAllAuthorizatorPolicy());
+    }
+
+    /** For tests: Moquette asks the policy on its session threads, so a throwing one ends such a thread. */
+    EmbeddedBroker(BrokerSettings settings, IAuthorizatorPolicy policy) {
         this.settings = settings;
+        this.policy = policy;
     }
 
     /**
@@ -66,6 +92,20 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
             return;
         }
         int port = settings.port() == 0 ? freePort(settings.host()) : settings.port();
+        server = launch(port);
+        boundPort = port;
+        LOG.info("Embedded MQTT broker listening on {}", BrokerSettings.of(settings.host(), port,
+                settings.username(), settings.password(), settings.dataDir(), settings.allowAnonymous()));
+        if (settings.exposed() && !settings.authenticated()) {
+            LOG.warn("Embedded MQTT broker accepts anonymous clients on {}:{} (allow.anonymous = true); set username "
+                    + "and password in etc/org.meter2mqtt.broker.cfg, or host=127.0.0.1 if no meter connects over "
+                    + "the network",
+                    settings.host(), port);
+        }
+    }
+
+    /** A started Moquette server on {@code port} with this broker's handlers and listeners attached. */
+    private Server launch(int port) throws IOException {
         Properties p = new Properties();
         p.setProperty(BrokerConstants.HOST_PROPERTY_NAME, settings.host());
         p.setProperty(BrokerConstants.PORT_PROPERTY_NAME, Integer.toString(port));
@@ -104,7 +144,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                 : null;
         Server s = new Server();
         try {
-            s.startServer(new MemoryConfig(p), List.of(), null, auth, new PermitAllAuthorizatorPolicy());
+            s.startServer(new MemoryConfig(p), List.of(), null, auth, policy);
         } catch (RuntimeException e) {
             // Moquette wraps bind failures in runtime exceptions; give the caller one checked, clear error.
             try {
@@ -118,15 +158,66 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                     e);
         }
         s.addInterceptHandler(new ConnectionLog());
-        server = s;
-        boundPort = port;
-        LOG.info("Embedded MQTT broker listening on {}", BrokerSettings.of(settings.host(), port,
-                settings.username(), settings.password(), settings.dataDir(), settings.allowAnonymous()));
-        if (settings.exposed() && !settings.authenticated()) {
-            LOG.warn("Embedded MQTT broker accepts anonymous clients on {}:{} (allow.anonymous = true); set username "
-                    + "and password in etc/org.meter2mqtt.broker.cfg, or host=127.0.0.1 if no meter connects over "
-                    + "the network",
-                    settings.host(), port);
+        s.addInterceptHandler(new LoopWatch(s));
+        for (Tap t : taps) {
+            s.addInterceptHandler(t);
+        }
+        return s;
+    }
+
+    /** How many times a dead session thread made the broker restart since {@link #start}. */
+    public int restarts() {
+        return restarts.get();
+    }
+
+    /**
+     * Called on the dying session thread: the restart runs on a thread of its own, since stopping the server
+     * joins the session threads.
+     */
+    private void sessionThreadDied(Server dead, Throwable error) {
+        if (dead == stopping) {
+            LOG.debug("Embedded MQTT broker: a session thread ended while stopping: {}", error.toString());
+            return;
+        }
+        LOG.error("Embedded MQTT broker: a session thread of Moquette ended on {}; the clients it served would get "
+                + "no answer until a restart, so the broker restarts on the same port (clients reconnect)",
+                rootCause(error), error);
+        Thread t = new Thread(() -> restart(dead), "meter2mqtt-broker-restart");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void restart(Server dead) {
+        for (int attempt = 1;; attempt++) {
+            long wait;
+            synchronized (this) {
+                wait = lastRestart + RESTART_SPACING_NANOS - System.nanoTime();
+            }
+            if (wait > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            synchronized (this) {
+                if (server != dead) {
+                    return; // closed, or restarted already
+                }
+                lastRestart = System.nanoTime();
+                stopQuietly(dead);
+                try {
+                    server = launch(boundPort);
+                    restarts.incrementAndGet();
+                    LOG.warn("Embedded MQTT broker restarted on port {} after a session thread ended", boundPort);
+                    return;
+                } catch (IOException e) {
+                    LOG.error("Embedded MQTT broker: restart attempt {} failed, trying again in 5 s: {}", attempt,
+                            e.getMessage());
+                    // keep the failed instance as the one to replace: close() still ends the attempts
+                }
+            }
         }
     }
 
@@ -148,16 +239,22 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
     @Override
     public AutoCloseable listen(List<String> filters, Listener listener) {
-        Server s;
-        synchronized (this) {
-            s = server;
-        }
-        if (s == null) {
-            throw new IllegalStateException("embedded MQTT broker is not running");
-        }
         Tap tap = new Tap(List.copyOf(filters), listener);
-        s.addInterceptHandler(tap);
-        return () -> s.removeInterceptHandler(tap);
+        synchronized (this) {
+            if (server == null) {
+                throw new IllegalStateException("embedded MQTT broker is not running");
+            }
+            taps.add(tap);
+            server.addInterceptHandler(tap);
+        }
+        return () -> {
+            synchronized (this) {
+                taps.remove(tap);
+                if (server != null) {
+                    server.removeInterceptHandler(tap);
+                }
+            }
+        };
     }
 
     /** For tests: the direct memory above which messages for listeners are dropped. */
@@ -271,8 +368,9 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
         @Override
         public void onSessionLoopError(Throwable error) {
-            LOG.warn("Embedded broker session loop error: {}", error.toString());
+            // not asked for (see getInterceptedMessageTypes): LoopWatch handles these
         }
+
     }
 
     /**
@@ -309,17 +407,56 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
         @Override
         public void onSessionLoopError(Throwable error) {
-            LOG.warn("Embedded broker session loop error: {}", error.toString());
+            // not asked for (see getInterceptedMessageTypes): LoopWatch handles these
+        }
+
+    }
+
+    /**
+     * Moquette reports a session thread that ended on an exception only to handlers that ask for
+     * {@link InterceptExceptionMessage}, on that thread, once.
+     */
+    private final class LoopWatch extends AbstractInterceptHandler {
+        private final Server owner;
+
+        LoopWatch(Server owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public String getID() {
+            return "meter2mqtt-session-thread-watch";
+        }
+
+        @Override
+        public Class<?>[] getInterceptedMessageTypes() {
+            return new Class<?>[] { InterceptExceptionMessage.class };
+        }
+
+        @Override
+        public void onSessionLoopError(Throwable error) {
+            sessionThreadDied(owner, error);
         }
     }
 
     /** Stops the listener; retained messages stay in the data folder if one is set. */
     @Override
     public synchronized void close() {
+        taps.clear();
         if (server != null) {
-            server.stopServer();
+            stopQuietly(server);
             server = null;
             LOG.info("Embedded MQTT broker on port {} stopped", boundPort);
+        }
+    }
+
+    /** Stops {@code s}; an instance a failed restart left behind is stopped already, which Moquette may refuse. */
+    private void stopQuietly(Server s) {
+        stopping = s;
+        try {
+            s.stopServer();
+        } catch (RuntimeException e) {
+            LOG.warn("Embedded MQTT broker: stopping an instance: {}", e.toString());
         }
     }
 

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.moquette.broker.security.IAuthorizatorPolicy;
+import io.moquette.broker.subscriptions.Topic;
+
 /** The embedded broker against independent Paho clients over real sockets. */
 class EmbeddedBrokerTest {
 
@@ -388,5 +391,61 @@ class EmbeddedBrokerTest {
         assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("kept");
         assertThat(got).isEmpty();
         assertThat(b.dropped()).isEqualTo(20);
+    }
+
+    /**
+     * Moquette 0.17 ends a session thread for good when one of its commands throws (seen in CI: an
+     * IllegalReferenceCountException on a PUBACK); every client hashed to that thread then got no answer, and the
+     * gateway stopped publishing. Here the authorisation policy, which Moquette asks on the session thread of the
+     * publishing client, throws for one topic: the broker must restart on its port with its store and listeners.
+     */
+    @Test
+    void aSessionThreadThatDiesRestartsTheBrokerWithItsStoreAndListeners() throws Exception {
+        IAuthorizatorPolicy faulty = new IAuthorizatorPolicy() {
+            @Override
+            public boolean canWrite(Topic topic, String user, String client) {
+                if (topic.toString().equals("fault/here")) {
+                    throw new IllegalStateException("a fault inside a session command");
+                }
+                return true;
+            }
+
+            @Override
+            public boolean canRead(Topic topic, String user, String client) {
+                return true;
+            }
+        };
+        EmbeddedBroker b = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", 0, null, null, data), faulty);
+        b.start();
+        open.add(b);
+        int port = b.port();
+        LinkedBlockingQueue<String> listened = new LinkedBlockingQueue<>();
+        b.listen(List.of("after/#"), (t, p) -> listened.add(t + " " + new String(p, StandardCharsets.UTF_8)));
+        MqttClient victim = client(b, "victim", null, null);
+        victim.publish(CONFIG_TOPIC, message("{\"kept\":true}", true));
+        assertThat(b.restarts()).isZero();
+
+        victim.publish("fault/here", "x".getBytes(StandardCharsets.UTF_8), 0, false);
+        org.awaitility.Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> b.restarts() == 1);
+
+        // the same client id hashes to the thread that died: it is served again, on the same port
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        subscribed(port, "victim", clean(), "#", 1, (t, m) -> got.add(t + " " + new String(m.getPayload(),
+                StandardCharsets.UTF_8)));
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo(CONFIG_TOPIC + " {\"kept\":true}");
+        client(b, "publisher", null, null).publish("after/restart", message("1", false));
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("after/restart 1");
+        assertThat(listened.poll(5, TimeUnit.SECONDS)).isEqualTo("after/restart 1");
+        assertThat(b.port()).isEqualTo(port);
+        assertThat(b.restarts()).isEqualTo(1);
+    }
+
+    @Test
+    void aNormalStopIsNoFault() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, data));
+        client(b, "gateway", null, null).publish("meters/x", message("1", false));
+        b.close();
+        assertThat(b.restarts()).isZero();
+        assertThat(b.running()).isFalse();
     }
 }
