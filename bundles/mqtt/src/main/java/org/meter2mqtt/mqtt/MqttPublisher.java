@@ -188,6 +188,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final Path dataDir;
     private final String gatewayVersion;
     private final Clock clock;
+    /** Buffered records appended before this are an earlier run's: replayed after a stop or crash. */
+    private final long startedMillis;
     private final AtomicReference<MqttSettings> wanted = new AtomicReference<>();
     private final ConcurrentLinkedQueue<DeviceEvent> control = new ConcurrentLinkedQueue<>();
     private final ArrayBlockingQueue<Incoming> data = new ArrayBlockingQueue<>(INBOX);
@@ -267,6 +269,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         this.dataDir = dataDir;
         this.gatewayVersion = gatewayVersion;
         this.clock = clock;
+        this.startedMillis = clock.millis();
         this.connections = connections;
     }
 
@@ -1127,7 +1130,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             any |= !ready.isEmpty();
             for (Outbound o : ready) {
                 if (o.batch != null) {
-                    o.batch = deliveredTotals.admit(o.batch, totalsOf(o.batch.device()), staleTotal);
+                    o.batch = deliveredTotals.admit(o.batch, totalsOf(o.batch.device()), staleTotal,
+                            !o.fromMemory && o.record != null && o.record.appendedMillis() < startedMillis);
                 }
             }
             // ahead of the turn's batches: a mark the broker holds bounds what subscribers saw (see SentTotals)

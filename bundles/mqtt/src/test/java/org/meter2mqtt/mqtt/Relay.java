@@ -22,6 +22,7 @@ final class Relay implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
     private volatile boolean frozen;
+    private volatile boolean holdingAcks;
     private volatile boolean refusing;
     private volatile boolean closed;
 
@@ -42,6 +43,14 @@ final class Relay implements AutoCloseable {
         frozen = true;
     }
 
+    /**
+     * Holds what the broker sends (PUBACKs) while the publisher's bytes still go through: the broker passes the
+     * publishes on to subscribers, the publisher sees them in flight.
+     */
+    void holdAcks() {
+        holdingAcks = true;
+    }
+
     /** Closes the current connections, dropping held bytes, and refuses new ones until {@link #open}. */
     void cut() throws IOException {
         refusing = true;
@@ -55,6 +64,7 @@ final class Relay implements AutoCloseable {
     void open() {
         refusing = false;
         frozen = false;
+        holdingAcks = false;
     }
 
     private void acceptLoop() {
@@ -68,8 +78,8 @@ final class Relay implements AutoCloseable {
                 Socket broker = new Socket(InetAddress.getLoopbackAddress(), target);
                 sockets.add(client);
                 sockets.add(broker);
-                pump(client, broker);
-                pump(broker, client);
+                pump(client, broker, false);
+                pump(broker, client, true);
             } catch (IOException e) {
                 if (!closed) {
                     throw new IllegalStateException("relay accept failed", e);
@@ -78,13 +88,13 @@ final class Relay implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean fromBroker) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[8192];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    while (frozen && !from.isClosed()) {
+                    while ((frozen || fromBroker && holdingAcks) && !from.isClosed()) {
                         Thread.sleep(2);
                     }
                     if (from.isClosed()) {
