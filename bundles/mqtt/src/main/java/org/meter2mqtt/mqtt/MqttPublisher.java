@@ -188,6 +188,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final Path dataDir;
     private final String gatewayVersion;
     private final Clock clock;
+    /** The oldest message in flight when last looked at, and since when it is the oldest (see stalled). */
+    private Pending oldest;
+    private long oldestSince;
+    private volatile long ackStallOverride;
     /** Buffered records appended before this are an earlier run's: replayed after a stop or crash. */
     private final long startedMillis;
     private final AtomicReference<MqttSettings> wanted = new AtomicReference<>();
@@ -444,6 +448,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 long now = System.nanoTime();
                 if (client == null && active.problems().isEmpty() && now - nextAttempt >= 0) {
                     connect();
+                }
+                if (connected && stalled(now)) {
+                    long ms = TimeUnit.NANOSECONDS.toMillis(ackStallNanos());
+                    lost = "no PUBACK for the oldest message in flight within "
+                            + (ms >= 1000 ? ms / 1000 + " s" : ms + " ms") + ", although the connection is up";
+                    connectionLost();
                 }
                 if (connected) {
                     busy |= send();
@@ -1108,6 +1118,34 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** True when Paho still counts so many messages in flight that a batch might be refused. */
     private boolean clientFull() {
         return client.inflight() >= clientInflightLimit(active) - active.maxInflight();
+    }
+
+    /**
+     * True when the oldest message in flight has waited longer than {@link #ackStallNanos()} for its PUBACK. A broker
+     * can answer PINGREQ and never acknowledge a PUBLISH (Moquette with a dead session thread did, see the broker
+     * bundle's README): Paho then never reports a loss, and without this the output would wait for good with its
+     * window full. A new connection sends everything unacknowledged again.
+     */
+    private boolean stalled(long now) {
+        Pending head = pending.peek();
+        if (head != oldest) {
+            oldest = head;
+            oldestSince = now;
+            return false;
+        }
+        return head != null && head.token != null && now - oldestSince > ackStallNanos() && !head.token.done();
+    }
+
+    /** Twice the keep-alive, at least a minute (tests set it shorter). */
+    private long ackStallNanos() {
+        long forced = ackStallOverride;
+        return forced > 0 ? forced
+                : TimeUnit.SECONDS.toNanos(Math.max(60, 2L * active.keepAliveSeconds()));
+    }
+
+    /** For tests: how long the oldest message in flight may wait for its PUBACK before the output reconnects. */
+    void ackStallLimit(java.time.Duration d) {
+        ackStallOverride = d.toNanos();
     }
 
     /** Reaps acknowledgements, then sends retained messages first and buffered batches after, within the window. */

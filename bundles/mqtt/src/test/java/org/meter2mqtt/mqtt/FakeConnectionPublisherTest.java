@@ -240,6 +240,27 @@ class FakeConnectionPublisherTest {
         await("committed", () -> p.buffered() == 0);
     }
 
+    /**
+     * A broker that keeps the connection (answers pings) but never acknowledges a PUBLISH, as the embedded broker
+     * did with a dead session thread: the output reconnects and sends everything again instead of waiting for good.
+     */
+    @Test
+    void aBrokerThatStopsAcknowledgingIsLeftAndEverythingIsSentAgain() {
+        FakeConnections fake = new FakeConnections();
+        MqttPublisher p = publisher(fake, settings().discovery(false, "homeassistant").build());
+        p.ackStallLimit(java.time.Duration.ofMillis(800));
+        p.deviceChanged(e1);
+        feed(p, 1, 5);
+        await("all sent", () -> states(fake.sent()).size() == 5);
+        assertThat(p.published()).isZero();
+
+        await("second connection", () -> states(fake.sent(m -> m.connection() == 2)).size() == 5);
+        assertThat(states(fake.sent(m -> m.connection() == 2))).isEqualTo(range(1, 5));
+        fake.autoAck(true);
+        await("committed", () -> p.buffered() == 0);
+        assertThat(states(fake.acked())).isEqualTo(range(1, 5));
+    }
+
     @Test
     void theInflightWindowBoundsWhatWaitsForAcknowledgement() {
         FakeConnections fake = new FakeConnections();
