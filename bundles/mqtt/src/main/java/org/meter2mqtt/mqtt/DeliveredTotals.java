@@ -135,20 +135,6 @@ final class DeliveredTotals implements AutoCloseable {
      * @param dropped counts and reports each value left out
      */
     Batch admit(Batch b, Predicate<String> monotonic, java.util.function.Consumer<Batch.Value> dropped) {
-        return admit(b, monotonic, dropped, false);
-    }
-
-    /**
-     * As {@link #admit(Batch, Predicate, java.util.function.Consumer)}; for a batch written by an earlier run
-     * ({@code replayed}) a total equal to the highest delivered one is left out too. Why: the buffer's cursor lags
-     * the acknowledgements by up to {@code buffer.fsync.ms}, so after a crash the batch that carried the delivered
-     * total comes again, and a subscriber may already have seen a higher total that was in flight at the crash
-     * (one batch in flight needs no mark, see {@link SentTotals}). Leaving it out loses nothing: that value was
-     * delivered. Equal to a floor read back from the broker still passes: the batch that carried the floor's value
-     * may not have been acknowledged.
-     */
-    Batch admit(Batch b, Predicate<String> monotonic, java.util.function.Consumer<Batch.Value> dropped,
-            boolean replayed) {
         Map<String, BigDecimal> delivered = byDevice.get(b.device());
         Map<String, BigDecimal> seen = floors.get(b.device());
         if (delivered == null && seen == null) {
@@ -162,10 +148,9 @@ final class DeliveredTotals implements AutoCloseable {
             if (v.number() != null) {
                 BigDecimal d = delivered == null ? null : delivered.get(v.channel());
                 BigDecimal f = seen == null ? null : seen.get(v.channel());
-                boolean stale = d != null && (replayed ? v.number().compareTo(d) <= 0 : v.number().compareTo(d) < 0)
-                        || f != null && v.number().compareTo(f) < 0;
+                BigDecimal bound = d == null ? f : f == null ? d : d.max(f);
                 // the predicate last: it is a lookup, and only a value below a bound needs it
-                if (stale && monotonic.test(v.channel())) {
+                if (bound != null && v.number().compareTo(bound) < 0 && monotonic.test(v.channel())) {
                     keep = false;
                     dropped.accept(v);
                 }

@@ -192,8 +192,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private Pending oldest;
     private long oldestSince;
     private volatile long ackStallOverride;
-    /** Buffered records appended before this are an earlier run's: replayed after a stop or crash. */
-    private final long startedMillis;
     private final AtomicReference<MqttSettings> wanted = new AtomicReference<>();
     private final ConcurrentLinkedQueue<DeviceEvent> control = new ConcurrentLinkedQueue<>();
     private final ArrayBlockingQueue<Incoming> data = new ArrayBlockingQueue<>(INBOX);
@@ -273,7 +271,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         this.dataDir = dataDir;
         this.gatewayVersion = gatewayVersion;
         this.clock = clock;
-        this.startedMillis = clock.millis();
         this.connections = connections;
     }
 
@@ -1168,8 +1165,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             any |= !ready.isEmpty();
             for (Outbound o : ready) {
                 if (o.batch != null) {
-                    o.batch = deliveredTotals.admit(o.batch, totalsOf(o.batch.device()), staleTotal,
-                            !o.fromMemory && o.record != null && o.record.appendedMillis() < startedMillis);
+                    o.batch = deliveredTotals.admit(o.batch, totalsOf(o.batch.device()), staleTotal);
                 }
             }
             // ahead of the turn's batches: a mark the broker holds bounds what subscribers saw (see SentTotals)

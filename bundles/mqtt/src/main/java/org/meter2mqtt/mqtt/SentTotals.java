@@ -22,10 +22,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * <p>Why: {@link DeliveredTotals} knows only what the output saw acknowledged. A {@code kill -9} right after a burst
  * leaves dozens of batches that the broker had already passed on (subscribers saw their totals) but whose PUBACKs
- * the output had not processed; the replay after the restart sent those lower totals again. With one unacknowledged
- * batch of a device, the replay sends that batch again, an equal value; the acknowledged batches before it, which the
- * replay sends too (the buffer's cursor lags), are left out by {@link DeliveredTotals} (an earlier run's total equal to
- * the delivered one included). A lower total needs two unacknowledged batches of one device. So a mark is
+ * the output had not processed; the replay after the restart sent those lower totals again. A lower total needs two
+ * unacknowledged batches of one device: with one, the replay sends that batch again, an equal value. So a mark is
  * published when a device already has a batch in flight and the turn raises its total above its last mark: the mark
  * carries the turn's highest. The broker processes one connection's PUBLISHes in order: if it holds a mark, it
  * received everything handed before it, and nothing handed after a mark it does not hold, so no subscriber saw a
