@@ -1148,6 +1148,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** Reaps acknowledgements, then sends retained messages first and buffered batches after, within the window. */
     private boolean send() throws IOException {
         boolean any = reap();
+        if (any) {
+            // before anything more is handed over: a crash must not send an acknowledged batch again, since a
+            // subscriber may have seen a later total of its device already (one batch in flight has no mark)
+            queue.saveCursor();
+        }
         int window = active.maxInflight();
         if (clientFull()) {
             // Listener.delivered wakes the loop once Paho caught up

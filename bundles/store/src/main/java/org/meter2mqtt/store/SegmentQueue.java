@@ -25,7 +25,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Layout: {@code <dir>/<seq>.seg} files of records {@code [int length][int crc32][long appendedMillis][payload]}
  * and a {@code cursor} file with the first record not yet acknowledged ({@code seq offset}), replaced
- * atomically (temp file, fsync, rename). A new segment starts at every open and when the current one
+ * atomically (temp file, fsync, rename) at most once per {@code fsyncInterval}. {@code cursor.live} holds the same
+ * position, rewritten in place at every {@link #flush()} and {@link #saveCursor()} without fsync (20 bytes with a
+ * CRC): a killed process leaves it in the page cache, so after a {@code kill -9} nothing acknowledged is sent again;
+ * after a power cut it may be older or torn (then the CRC rejects it), and {@code cursor} counts. The later valid
+ * one of the two wins. A new segment starts at every open and when the current one
  * reaches an eighth of the size bound; a segment is deleted once everything in it is
  * acknowledged. When the size bound is reached, the oldest segment is dropped and its unsent records are
  * counted as dropped.
@@ -42,6 +46,8 @@ public final class SegmentQueue implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentQueue.class);
     private static final int HEADER = 16;
     private static final String SUFFIX = ".seg";
+    private static final String LIVE = "cursor.live";
+    private static final int LIVE_BYTES = 20;
 
     /** One record handed to the sender, and where the queue continues after it. */
     public static final class Record {
@@ -111,6 +117,11 @@ public final class SegmentQueue implements Closeable {
     private long commitOffset;
     private long committedInSegment;
     private boolean cursorDirty;
+    /** {@code cursor.live}, open for the queue's life; see the class comment. */
+    private FileChannel live;
+    private boolean liveDirty;
+    private final ByteBuffer liveBuf = ByteBuffer.allocate(LIVE_BYTES);
+    private final CRC32 liveSum = new CRC32();
 
     /** Records past the last one counted as expired, so a rewind does not count them twice. */
     private long countedSeq = -1;
@@ -165,8 +176,14 @@ public final class SegmentQueue implements Closeable {
             }
         }
         long[] cursor = readCursor();
+        long[] saved = readLive();
+        if (saved != null && after(saved[0], saved[1], cursor[0], cursor[1])) {
+            cursor = saved;
+        }
         commitSeq = cursor[0];
         commitOffset = cursor[1];
+        live = FileChannel.open(dir.resolve(LIVE), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         long pendingAtStart = 0;
         for (Map.Entry<Long, Segment> e : segments.entrySet()) {
             Segment s = e.getValue();
@@ -262,6 +279,54 @@ public final class SegmentQueue implements Closeable {
             LOG.warn("{} cursor {} is unreadable ({}); resending the whole buffer", name, f, e.toString());
             return new long[] { 0, 0 };
         }
+    }
+
+    /** The position in {@code cursor.live}, or null when there is none or it is torn. */
+    private long[] readLive() {
+        Path f = dir.resolve(LIVE);
+        try {
+            if (!Files.exists(f) || Files.size(f) < LIVE_BYTES) {
+                return null;
+            }
+            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f), 0, LIVE_BYTES);
+            long seq = b.getLong();
+            long off = b.getLong();
+            if (b.getInt() != liveCrc(seq, off) || seq < 0 || off < 0) {
+                LOG.warn("{} {} is torn (power cut?); continuing from {}", name, f, dir.resolve("cursor"));
+                return null;
+            }
+            return new long[] { seq, off };
+        } catch (IOException e) {
+            LOG.warn("{} {} is unreadable ({}); continuing from {}", name, f, e.toString(), dir.resolve("cursor"));
+            return null;
+        }
+    }
+
+    private static int liveCrc(long seq, long off) {
+        CRC32 c = new CRC32();
+        c.update(ByteBuffer.allocate(16).putLong(seq).putLong(off).array());
+        return (int) c.getValue();
+    }
+
+    /**
+     * Saves the acknowledged position in {@code cursor.live} if it moved: one small write in place, no fsync. An
+     * output calls it after taking acknowledgements and before sending more: then a crash never sends an
+     * acknowledged record again (a subscriber that saw a later total would see an earlier one again).
+     */
+    public void saveCursor() throws IOException {
+        if (!liveDirty) {
+            return;
+        }
+        liveBuf.clear();
+        liveBuf.putLong(commitSeq).putLong(commitOffset);
+        liveSum.reset();
+        liveSum.update(liveBuf.array(), 0, 16);
+        liveBuf.putInt((int) liveSum.getValue()).flip();
+        long pos = 0;
+        while (liveBuf.hasRemaining()) {
+            pos += live.write(liveBuf, pos);
+        }
+        liveDirty = false;
     }
 
     private void writeCursor() throws IOException {
@@ -419,6 +484,7 @@ public final class SegmentQueue implements Closeable {
             commitOffset = 0;
             committedInSegment = 0;
             cursorDirty = true;
+            liveDirty = true;
         }
         deleteSegment(seq);
     }
@@ -439,10 +505,11 @@ public final class SegmentQueue implements Closeable {
 
     /**
      * Makes appended records readable and durable per the fsync policy; also saves the acknowledged
-     * position when it changed.
+     * position when it changed ({@code cursor.live} at every call, {@code cursor} per the fsync policy).
      */
     public void flush() throws IOException {
         flushBuffer();
+        saveCursor();
         long now = System.nanoTime();
         if (now - lastSync >= fsyncNanos) {
             if (unsynced) {
@@ -568,6 +635,7 @@ public final class SegmentQueue implements Closeable {
         commitOffset = r.end;
         committedInSegment++;
         cursorDirty = true;
+        liveDirty = true;
         // A fully acknowledged, finished segment is deleted right away.
         if (commitSeq != writeSeq && commitOffset >= segments.get(commitSeq).size) {
             long next = segments.higherKey(commitSeq);
@@ -611,6 +679,8 @@ public final class SegmentQueue implements Closeable {
             reader.close();
         }
         writeCursor();
+        saveCursor();
+        live.close();
         if (segments.get(writeSeq).records == 0) {
             deleteSegment(writeSeq);
         }

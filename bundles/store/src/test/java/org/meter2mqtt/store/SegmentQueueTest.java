@@ -223,4 +223,58 @@ class SegmentQueueTest {
                     .isInstanceOf(IllegalStateException.class);
         }
     }
+
+    /**
+     * A killed process: the queue is never closed and its {@code cursor} (saved once an hour here) never written.
+     * What {@link SegmentQueue#saveCursor()} saved in {@code cursor.live} is where the next run resumes; what was
+     * acknowledged after it comes again (at least once).
+     */
+    @Test
+    void aKilledProcessResumesAfterTheLastSavedAcknowledgement() throws IOException {
+        SegmentQueue killed = new SegmentQueue(dir, 1 << 20, Duration.ofHours(1), Duration.ofHours(1), now::get);
+        for (int i = 0; i < 10; i++) {
+            killed.append(rec(i));
+        }
+        killed.flush();
+        for (int i = 0; i < 4; i++) {
+            killed.commit(killed.next());
+        }
+        killed.saveCursor();
+        killed.commit(killed.next()); // acknowledged, not saved: sent again
+        try (SegmentQueue q = new SegmentQueue(dir, 1 << 20, Duration.ofHours(1), Duration.ofHours(1), now::get)) {
+            assertThat(q.pending()).isEqualTo(6);
+            assertThat(drain(q)).containsExactly(4, 5, 6, 7, 8, 9);
+        }
+        // the durable cursor alone (what a power cut may leave) is older: everything came again before
+        assertThat(Files.exists(dir.resolve("cursor"))).isTrue();
+    }
+
+    @Test
+    void aTornLiveCursorFallsBackToTheDurableOne() throws IOException {
+        try (SegmentQueue q = open(1 << 20)) {
+            for (int i = 0; i < 10; i++) {
+                q.append(rec(i));
+            }
+            q.flush();
+            q.commit(q.next());
+            q.flush(); // the durable cursor: after record 0
+        }
+        // the next run acknowledges two more and dies; its cursor (once an hour) stays after record 0
+        SegmentQueue killed = new SegmentQueue(dir, 1 << 20, Duration.ofHours(1), Duration.ofHours(1), now::get);
+        killed.commit(killed.next());
+        killed.commit(killed.next());
+        killed.saveCursor();
+        // a power cut tore the in-place write: its CRC no longer matches
+        byte[] live = Files.readAllBytes(dir.resolve("cursor.live"));
+        live[3] ^= 0x5a;
+        Files.write(dir.resolve("cursor.live"), live);
+        try (SegmentQueue q = open(1 << 20)) {
+            assertThat(drain(q)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+        }
+        // and a data folder of an earlier version has no cursor.live at all
+        Files.delete(dir.resolve("cursor.live"));
+        try (SegmentQueue q = open(1 << 20)) {
+            assertThat(q.pending()).isZero();
+        }
+    }
 }
