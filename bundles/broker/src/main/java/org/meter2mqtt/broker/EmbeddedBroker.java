@@ -43,8 +43,9 @@ import io.netty.handler.codec.mqtt.MqttQoS;
  * <p>
  * Moquette 0.17 runs every client's commands on one of a few "session event loop" threads, and an exception in
  * any command ends that thread for good: every client hashed to it then gets no answer (CONNECT, PUBLISH, PUBACK)
- * until the broker restarts. So when a session thread dies this class restarts the broker on the same port, with
- * its store and its in-process listeners; clients reconnect as they do after any broker restart.
+ * until the broker restarts. So when a session thread fails, this class keeps it serving its command queue
+ * ({@link SessionThreadRescue}); where that is not possible it restarts the broker on the same port, with its store
+ * and its in-process listeners, and clients reconnect as they do after any broker restart.
  */
 public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
@@ -65,6 +66,10 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
     /** The {@link #listen} registrations, added again to the server a restart creates. */
     private final List<Tap> taps = new CopyOnWriteArrayList<>();
     private final AtomicInteger restarts = new AtomicInteger();
+    private final AtomicInteger rescues = new AtomicInteger();
+    private final AtomicLong failedCommands = new AtomicLong();
+    /** For tests: false skips the rescue, so a failed session thread restarts the broker. */
+    private volatile boolean rescueThreads = true;
     private volatile long shedAbove = SHED_ABOVE;
     private Server server;
     /** The instance being stopped on purpose: its session threads may end with errors then, which are no fault. */
@@ -165,18 +170,39 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         return s;
     }
 
-    /** How many times a dead session thread made the broker restart since {@link #start}. */
+    /** How many times a failed session thread made the broker restart since {@link #start}. */
     public int restarts() {
         return restarts.get();
     }
 
+    /** How many session threads failed and were kept serving (see {@link SessionThreadRescue}). */
+    public int rescues() {
+        return rescues.get();
+    }
+
+    /** For tests: restart the broker instead of keeping a failed session thread serving. */
+    void restartOnFailedThreads() {
+        rescueThreads = false;
+    }
+
     /**
-     * Called on the dying session thread: the restart runs on a thread of its own, since stopping the server
-     * joins the session threads.
+     * Called on the failed session thread, from its uncaught-exception handler: keeps it serving, or else restarts
+     * the broker from a thread of its own (stopping the server joins the session threads).
      */
     private void sessionThreadDied(Server dead, Throwable error) {
         if (dead == stopping) {
             LOG.debug("Embedded MQTT broker: a session thread ended while stopping: {}", error.toString());
+            return;
+        }
+        java.util.concurrent.BlockingQueue<java.util.concurrent.FutureTask<String>> queue = rescueThreads
+                ? SessionThreadRescue.queueOf(Thread.currentThread()) : null;
+        if (queue != null) {
+            int n = rescues.incrementAndGet();
+            LOG.error("Embedded MQTT broker: a command on Moquette's {} failed ({}); Moquette would end the thread "
+                    + "and leave its clients without answers, so it goes on serving them ({} so far)",
+                    Thread.currentThread().getName(), rootCause(error), n, error);
+            // runs until the broker stops: this is the failed thread's own uncaught-exception handler
+            SessionThreadRescue.serve(queue, this::commandFailed);
             return;
         }
         LOG.error("Embedded MQTT broker: a session thread of Moquette ended on {}; the clients it served would get "
@@ -185,6 +211,15 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         Thread t = new Thread(() -> restart(dead), "meter2mqtt-broker-restart");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** A later command on a rescued thread failed: logged, the thread goes on (a flood is logged sparsely). */
+    private void commandFailed(Throwable error) {
+        long n = failedCommands.incrementAndGet();
+        if (n <= 10 || n % 1000 == 0) {
+            LOG.warn("Embedded MQTT broker: a command on {} failed ({} so far), the thread goes on: {}",
+                    Thread.currentThread().getName(), n, error.toString());
+        }
     }
 
     private void restart(Server dead) {

@@ -393,18 +393,12 @@ class EmbeddedBrokerTest {
         assertThat(b.dropped()).isEqualTo(20);
     }
 
-    /**
-     * Moquette 0.17 ends a session thread for good when one of its commands throws (seen in CI: an
-     * IllegalReferenceCountException on a PUBACK); every client hashed to that thread then got no answer, and the
-     * gateway stopped publishing. Here the authorisation policy, which Moquette asks on the session thread of the
-     * publishing client, throws for one topic: the broker must restart on its port with its store and listeners.
-     */
-    @Test
-    void aSessionThreadThatDiesRestartsTheBrokerWithItsStoreAndListeners() throws Exception {
-        IAuthorizatorPolicy faulty = new IAuthorizatorPolicy() {
+    /** Moquette asks the authorisation policy on the publishing client's session thread: a fault on one topic. */
+    private static IAuthorizatorPolicy faultOn(String faultTopic) {
+        return new IAuthorizatorPolicy() {
             @Override
             public boolean canWrite(Topic topic, String user, String client) {
-                if (topic.toString().equals("fault/here")) {
+                if (topic.toString().equals(faultTopic)) {
                     throw new IllegalStateException("a fault inside a session command");
                 }
                 return true;
@@ -415,7 +409,126 @@ class EmbeddedBrokerTest {
                 return true;
             }
         };
-        EmbeddedBroker b = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", 0, null, null, data), faulty);
+    }
+
+    /**
+     * Moquette 0.17 ends a session thread for good when one of its commands throws (seen in CI: an
+     * IllegalReferenceCountException on a PUBACK); every client hashed to that thread then got no answer, and the
+     * gateway stopped publishing. The thread is kept serving: the very client whose command failed goes on, on its
+     * connection, and the broker does not restart.
+     */
+    @Test
+    void aFailedSessionThreadGoesOnServingItsClients() throws Exception {
+        EmbeddedBroker b = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", 0, null, null, null),
+                faultOn("fault/here"));
+        b.start();
+        open.add(b);
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        subscribed(b.port(), "watcher", clean(), "after/#", 1,
+                (t, m) -> got.add(t + " " + new String(m.getPayload(), StandardCharsets.UTF_8)));
+        MqttClient victim = client(b, "victim", null, null);
+        victim.publish("fault/here", "x".getBytes(StandardCharsets.UTF_8), 0, false);
+        org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> b.rescues() == 1);
+
+        // QoS 1: the publish returns only once the victim's own session thread has acknowledged it
+        victim.publish("after/fault", message("1", false));
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("after/fault 1");
+        // and it goes on after a second failure
+        victim.publish("fault/here", "y".getBytes(StandardCharsets.UTF_8), 0, false);
+        victim.publish("after/fault", message("2", false));
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("after/fault 2");
+        assertThat(victim.isConnected()).isTrue();
+        assertThat(b.restarts()).isZero();
+        assertThat(b.rescues()).isEqualTo(1);
+    }
+
+    /**
+     * The real trigger, reproduced here: a client taking over its client id (a second connection with the same id)
+     * while its old connection still acknowledges a QoS 1 flow; Moquette releases a message twice on a PUBACK of the
+     * old connection (it ended a session thread before). Afterwards every session thread must still answer (ids
+     * spread over all of them), and the broker must not have restarted.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120) // a dead session thread leaves Paho waiting for its SUBACK for good
+    void clientsTakingOverTheirIdDuringAQos1FlowLeaveEverySessionThreadServing() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        String url = "tcp://127.0.0.1:" + b.port();
+        org.eclipse.paho.client.mqttv3.MqttAsyncClient flood = new org.eclipse.paho.client.mqttv3.MqttAsyncClient(
+                url, "flood", new MemoryPersistence());
+        MqttConnectOptions fo = clean();
+        fo.setMaxInflight(1000);
+        flood.connect(fo).waitForCompletion(5000);
+        java.util.concurrent.atomic.AtomicBoolean run = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread feeder = new Thread(() -> {
+            byte[] p = new byte[200];
+            while (run.get()) {
+                try {
+                    flood.publish("flow/x", p, 1, false);
+                } catch (MqttException full) {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        });
+        feeder.start();
+        try {
+            // reproduced here within two or three takeovers; the loop ends at the first
+            for (int i = 0; i < 150 && b.rescues() == 0; i++) {
+                MqttClient c = new MqttClient(url, "taken-over", new MemoryPersistence());
+                // with a callback Paho acknowledges what arrives, on the old connection too: that is the race
+                c.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+                    @Override
+                    public void connectionLost(Throwable cause) {
+                    }
+
+                    @Override
+                    public void messageArrived(String topic, MqttMessage m) {
+                    }
+
+                    @Override
+                    public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+                    }
+                });
+                try {
+                    c.connect(clean());
+                    c.subscribe("flow/#", 1);
+                } catch (MqttException raced) {
+                    // the next connection took over first
+                }
+                open.add(0, () -> {
+                    if (c.isConnected()) {
+                        c.disconnectForcibly(100, 100);
+                    }
+                    c.close(true);
+                });
+                Thread.sleep(20);
+            }
+        } finally {
+            run.set(false);
+            feeder.join();
+            flood.disconnectForcibly(500, 500);
+            flood.close();
+        }
+        for (int i = 0; i < 8; i++) {
+            LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+            subscribed(b.port(), "after-" + i, clean(), "check/" + i, 1,
+                    (t, m) -> got.add(new String(m.getPayload(), StandardCharsets.UTF_8)));
+            client(b, "check-publisher-" + i, null, null).publish("check/" + i, message("ok", false));
+            assertThat(got.poll(5, TimeUnit.SECONDS)).as("client after-%d", i).isEqualTo("ok");
+        }
+        assertThat(b.rescues()).as("Moquette's double release was hit").isPositive();
+        assertThat(b.restarts()).isZero();
+    }
+
+    /** Where a thread cannot be kept serving, the broker restarts on its port with its store and listeners. */
+    @Test
+    void aSessionThreadThatCannotBeKeptRestartsTheBrokerWithItsStoreAndListeners() throws Exception {
+        EmbeddedBroker b = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", 0, null, null, data),
+                faultOn("fault/here"));
+        b.restartOnFailedThreads();
         b.start();
         open.add(b);
         int port = b.port();
