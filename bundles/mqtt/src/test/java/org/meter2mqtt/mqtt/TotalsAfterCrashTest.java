@@ -46,17 +46,26 @@ class TotalsAfterCrashTest extends OnMosquitto {
         return Devices.meter("e1", Devices.ENERGY, PERIOD_CH, Devices.SEQ);
     }
 
-    /** The child: a publisher to {@code args[1]} on data folder {@code args[0]}, fed a rising total until killed. */
-    public static void main(String[] args) throws Exception {
+    /**
+     * A child's publisher to {@code args[1]} on data folder {@code args[0]}, its cursor saved once a minute, with the
+     * meter announced; prints CONNECTED once connected.
+     */
+    static MqttPublisher connectedChild(String[] args) {
         MqttPublisher p = new MqttPublisher(Path.of(args[0]), "0.1.0", Clock.systemUTC());
         p.start(PublisherTest.settings(args[1]).buffer(8L << 20, Duration.ofDays(1), Duration.ofSeconds(60))
                 .build());
-        DeviceInfo e1 = meter();
-        p.deviceChanged(e1);
+        p.deviceChanged(meter());
         Awaitility.await().atMost(Duration.ofSeconds(15)).until(p::state,
                 s -> s == org.meter2mqtt.mqtt.status.MqttOutputStatus.State.CONNECTED);
         System.out.println("CONNECTED");
         System.out.flush();
+        return p;
+    }
+
+    /** The child: a publisher to {@code args[1]} on data folder {@code args[0]}, fed a rising total until killed. */
+    public static void main(String[] args) throws Exception {
+        MqttPublisher p = connectedChild(args);
+        DeviceInfo e1 = meter();
         for (int i = 1;; i++) {
             p.readings(e1, Devices.readings(PublisherTest.T0.plusSeconds(i), "energy_import", i + ".000",
                     "period", i + ".000", "seq", i));
@@ -164,15 +173,8 @@ class TotalsAfterCrashTest extends OnMosquitto {
     /** The child of {@link #noLowerTotalWhenOneBatchWasInFlightAtTheKill}: one reading per line read from stdin. */
     static final class Stepper {
         public static void main(String[] args) throws Exception {
-            MqttPublisher p = new MqttPublisher(Path.of(args[0]), "0.1.0", Clock.systemUTC());
-            p.start(PublisherTest.settings(args[1]).buffer(8L << 20, Duration.ofDays(1), Duration.ofSeconds(60))
-                    .build());
+            MqttPublisher p = connectedChild(args);
             DeviceInfo e1 = meter();
-            p.deviceChanged(e1);
-            Awaitility.await().atMost(Duration.ofSeconds(15)).until(p::state,
-                    s -> s == org.meter2mqtt.mqtt.status.MqttOutputStatus.State.CONNECTED);
-            System.out.println("CONNECTED");
-            System.out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 int i = Integer.parseInt(line.trim());
