@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -194,7 +196,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
             LOG.debug("Embedded MQTT broker: a session thread ended while stopping: {}", error.toString());
             return;
         }
-        java.util.concurrent.BlockingQueue<java.util.concurrent.FutureTask<String>> queue = rescueThreads
+        BlockingQueue<FutureTask<String>> queue = rescueThreads
                 ? SessionThreadRescue.queueOf(Thread.currentThread()) : null;
         if (queue != null) {
             int n = rescues.incrementAndGet();

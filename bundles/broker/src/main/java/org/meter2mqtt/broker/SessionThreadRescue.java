@@ -6,6 +6,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Keeps a Moquette 0.17 session thread serving its clients after one of its commands threw. Moquette rethrows such
  * an exception out of the thread's loop, and the thread ends; its clients then get no answer. Moquette tells
@@ -20,6 +23,7 @@ import java.util.function.Consumer;
  */
 final class SessionThreadRescue {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SessionThreadRescue.class);
     private static final String LOOP_CLASS = "io.moquette.broker.SessionEventLoop";
 
     private SessionThreadRescue() {
@@ -35,8 +39,15 @@ final class SessionThreadRescue {
             Field f = t.getClass().getDeclaredField("sessionQueue");
             f.setAccessible(true);
             Object q = f.get(t);
-            return q instanceof BlockingQueue ? (BlockingQueue<FutureTask<String>>) q : null;
+            if (q instanceof BlockingQueue) {
+                return (BlockingQueue<FutureTask<String>>) q;
+            }
+            LOG.warn("Cannot keep Moquette's {} serving (its command queue is a {}); the broker restarts instead",
+                    t.getName(), q == null ? "null" : q.getClass().getName());
+            return null;
         } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("Cannot keep Moquette's {} serving (its command queue is not readable here: {}); the broker "
+                    + "restarts instead", t.getName(), e.toString());
             return null;
         }
     }

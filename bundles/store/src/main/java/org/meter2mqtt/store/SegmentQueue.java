@@ -288,10 +288,11 @@ public final class SegmentQueue implements Closeable {
             if (!Files.exists(f) || Files.size(f) < LIVE_BYTES) {
                 return null;
             }
-            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f), 0, LIVE_BYTES);
+            byte[] bytes = Files.readAllBytes(f);
+            ByteBuffer b = ByteBuffer.wrap(bytes, 0, LIVE_BYTES);
             long seq = b.getLong();
             long off = b.getLong();
-            if (b.getInt() != liveCrc(seq, off) || seq < 0 || off < 0) {
+            if (b.getInt() != liveCrc(new CRC32(), bytes) || seq < 0 || off < 0) {
                 LOG.warn("{} {} is torn (power cut?); continuing from {}", name, f, dir.resolve("cursor"));
                 return null;
             }
@@ -302,9 +303,10 @@ public final class SegmentQueue implements Closeable {
         }
     }
 
-    private static int liveCrc(long seq, long off) {
-        CRC32 c = new CRC32();
-        c.update(ByteBuffer.allocate(16).putLong(seq).putLong(off).array());
+    /** The CRC of a {@code cursor.live} record: over its position, the first 16 bytes of {@code record}. */
+    private static int liveCrc(CRC32 c, byte[] record) {
+        c.reset();
+        c.update(record, 0, 16);
         return (int) c.getValue();
     }
 
@@ -319,9 +321,7 @@ public final class SegmentQueue implements Closeable {
         }
         liveBuf.clear();
         liveBuf.putLong(commitSeq).putLong(commitOffset);
-        liveSum.reset();
-        liveSum.update(liveBuf.array(), 0, 16);
-        liveBuf.putInt((int) liveSum.getValue()).flip();
+        liveBuf.putInt(liveCrc(liveSum, liveBuf.array())).flip();
         long pos = 0;
         while (liveBuf.hasRemaining()) {
             pos += live.write(liveBuf, pos);
