@@ -42,10 +42,12 @@
  * the state cannot be written, instead of only logging it, so a driver never acknowledges what is not on disk.</li>
  * <li>Since 1.4: {@link org.meter2mqtt.api.LatestReadings} keeps a device's latest reading per channel without an
  * object per value, for outputs and status pages that hold every device's latest values at high reading rates.</li>
+ * <li>Since 1.5: {@link org.meter2mqtt.api.Reading#forDevice} makes a reading that carries its device's id, which
+ * the core then passes on as it is instead of copying it.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package org.meter2mqtt.api;

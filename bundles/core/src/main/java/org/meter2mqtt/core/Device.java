@@ -457,7 +457,8 @@ final class Device {
                     }
                     added.add(c);
                 }
-                Reading full = r.withDevice(id);
+                // a driver that stamps its readings (Reading.forDevice) saves a copy of each
+                Reading full = id.equals(r.deviceId()) ? r : r.withDevice(id);
                 if (full.timestamp() == null) {
                     full = full.withTimestamp(now);
                 }

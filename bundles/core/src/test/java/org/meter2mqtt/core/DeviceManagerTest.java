@@ -430,6 +430,22 @@ class DeviceManagerTest {
     }
 
     @Test
+    void readingsThatCarryTheirDeviceAreNotCopiedAndAWrongDeviceIsCorrected() throws Exception {
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("s", cfg("driver", "fake", "port", "x", "behaviour", "stamped"));
+        await("readings", () -> output.readingsOf("s") >= 2);
+        Reading count = output.readings.stream().filter(r -> r.channel().equals("count")).findFirst().orElseThrow();
+        Reading power = output.readings.stream().filter(r -> r.channel().equals("power")).findFirst().orElseThrow();
+        // the driver's own instance reaches the output: nothing was copied for it
+        assertThat(driver.stamped).anySatisfy(r -> assertThat(r).isSameAs(count));
+        // a reading stamped with another device's id gets this device's
+        assertThat(power.deviceId()).isEqualTo("s");
+        assertThat(power.number()).isEqualByComparingTo("10");
+        assertThat(output.readings).extracting(Reading::deviceId).containsOnly("s");
+    }
+
+    @Test
     void channelFilterLimitsWhatOutputsSee() throws Exception {
         manager.addDriver(new ScriptedDriver("fake", "1.0.0"));
         manager.configure("f", cfg("driver", "fake", "port", "x", "channels", "count"));

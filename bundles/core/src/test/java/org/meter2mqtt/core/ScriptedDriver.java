@@ -21,7 +21,8 @@ import org.meter2mqtt.api.Units;
  * A driver whose behaviour each device chooses with its {@code behaviour} key: {@code count} publishes a
  * counter kept in the state store, {@code throw} crashes on every poll, {@code hang} never returns from poll,
  * {@code offline} reports a lost link, {@code reject} fails open with a ConfigException,
- * {@code unreachable} fails open with a DriverException.
+ * {@code unreachable} fails open with a DriverException, {@code stamped} publishes readings made with
+ * {@link Reading#forDevice} (its own id on {@code count}, another device's on {@code power}) and keeps them.
  */
 final class ScriptedDriver implements MeterDriver {
 
@@ -30,6 +31,7 @@ final class ScriptedDriver implements MeterDriver {
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger closes = new AtomicInteger();
     final CountDownLatch hung = new CountDownLatch(1);
+    final List<Reading> stamped = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     ScriptedDriver(String id, String version) {
         this.id = id;
@@ -45,7 +47,7 @@ final class ScriptedDriver implements MeterDriver {
                         Channel.builder("power").unit(Units.W).build())))
                 .model(new ModelDescription("other", "Other", "Test", List.of()))
                 .configKey(ConfigKey.builder("behaviour", ConfigKey.Type.STRING).defaultValue("count")
-                        .options("count", "throw", "hang", "offline", "reject", "bad", "unreachable").build())
+                        .options("count", "throw", "hang", "offline", "reject", "bad", "unreachable", "stamped").build())
                 .configKey(ConfigKey.builder("port", ConfigKey.Type.STRING).required().description("a port").build())
                 .build();
     }
@@ -80,6 +82,14 @@ final class ScriptedDriver implements MeterDriver {
                     case "bad":
                         context.error("CRC error");
                         context.publish(List.of(Reading.failed("power", org.meter2mqtt.api.ReadingStatus.CRC_ERROR, null)));
+                        return;
+                    case "stamped":
+                        java.time.Instant now = java.time.Instant.now();
+                        List<Reading> batch = List.of(
+                                Reading.forDevice(context.deviceId(), "count", BigDecimal.ONE, now),
+                                Reading.forDevice("not-" + context.deviceId(), "power", BigDecimal.TEN, now));
+                        stamped.addAll(batch);
+                        context.publish(batch);
                         return;
                     default:
                         long n = context.state().get("n").map(Long::parseLong).orElse(0L) + 1;

@@ -129,6 +129,7 @@ final class Kpm33bSession implements DriverSession {
             settings.forEach(IntervalSetting::meterAppeared);
         }
         List<Reading> batch = new ArrayList<>(m.size());
+        String device = context.deviceId();
         for (int i = 0; i < m.size(); i++) {
             Field f = m.field(i);
             if (f == null) {
@@ -144,7 +145,7 @@ final class Kpm33bSession implements DriverSession {
                 announced[f.ordinal()] = true;
                 context.announce(Kpm33bChannels.of(f));
             }
-            batch.add(Reading.of(f.channel(), m.number(i), time));
+            batch.add(Reading.forDevice(device, f.channel(), m.number(i), time));
         }
         if (!batch.isEmpty()) {
             context.publish(batch);
