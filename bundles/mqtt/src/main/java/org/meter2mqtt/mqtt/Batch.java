@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -72,10 +73,23 @@ public final class Batch {
     private final List<Value> values;
 
     public Batch(String driver, String device, Instant timestamp, List<Value> values) {
+        this(driver, device, timestamp, List.copyOf(values), null);
+    }
+
+    /** {@code owned} only tells this constructor from the public one: {@code values} is taken as it is. */
+    private Batch(String driver, String device, Instant timestamp, List<Value> values, Void owned) {
         this.driver = driver;
         this.device = device;
         this.timestamp = timestamp;
-        this.values = List.copyOf(values);
+        this.values = values;
+    }
+
+    /**
+     * A batch over {@code values} without copying them: for the publisher, which builds a list per batch and
+     * never touches it again (the copy was a sixth of what accepting a batch allocated).
+     */
+    static Batch of(String driver, String device, Instant timestamp, List<Value> values) {
+        return new Batch(driver, device, timestamp, Collections.unmodifiableList(values), null);
     }
 
     public String driver() {

@@ -813,9 +813,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             deviceChangedNow(d);
             e = devices.get(d.id());
         }
-        List<Batch.Value> values = new ArrayList<>(in.batch().size());
+        List<Reading> batch = in.batch();
+        List<Batch.Value> values = new ArrayList<>(batch.size());
         Instant ts = null;
-        for (Reading r : in.batch()) {
+        // indexed loops on this path: C2 did not remove the iterators, which cost about 0.2 KB per message
+        for (int i = 0; i < batch.size(); i++) {
+            Reading r = batch.get(i);
             if (!r.status().publishable() || !r.hasValue()) {
                 continue;
             }
@@ -841,7 +844,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (values.isEmpty()) {
             return;
         }
-        Batch b = new Batch(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received() : ts,
+        Batch b = Batch.of(d.driverId() == null ? "unknown" : d.driverId(), d.id(), ts == null ? in.received() : ts,
                 values);
         e.lastReading = b.timestamp();
         // The window is enough for the direct path: each loop takes only what the acknowledgements made room for,
@@ -1167,25 +1170,32 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
             // Totals below one already delivered are duplicates of a replay (see DeliveredTotals).
             List<Outbound> ready = forward.take(window - pending.size(), () -> !clientFull());
-            any |= !ready.isEmpty();
-            for (Outbound o : ready) {
+            if (ready.isEmpty()) {
+                return any | reap();
+            }
+            any = true;
+            List<Batch> turn = new ArrayList<>(ready.size());
+            for (int i = 0; i < ready.size(); i++) {
+                Outbound o = ready.get(i);
                 if (o.batch != null) {
                     o.batch = deliveredTotals.admit(o.batch, totalsOf(o.batch.device()), staleTotal);
+                    if (o.batch != null) {
+                        turn.add(o.batch);
+                    }
                 }
             }
             // ahead of the turn's batches: a mark the broker holds bounds what subscribers saw (see SentTotals)
-            List<Batch> turn = new ArrayList<>(ready.size());
-            for (Outbound o : ready) {
-                if (o.batch != null) {
-                    turn.add(o.batch);
+            Map<String, byte[]> marks = sentTotals.before(turn, this::totalsOf);
+            if (!marks.isEmpty()) {
+                for (Map.Entry<String, byte[]> m : marks.entrySet()) {
+                    Pending mark = new Pending(handOver(topics.sentMarks() + m.getKey(), m.getValue(), 0, true),
+                            false);
+                    mark.uncounted = true;
+                    pending.add(mark);
                 }
             }
-            for (Map.Entry<String, byte[]> m : sentTotals.before(turn, this::totalsOf).entrySet()) {
-                Pending mark = new Pending(handOver(topics.sentMarks() + m.getKey(), m.getValue(), 0, true), false);
-                mark.uncounted = true;
-                pending.add(mark);
-            }
-            for (Outbound o : ready) {
+            for (int i = 0; i < ready.size(); i++) {
+                Outbound o = ready.get(i);
                 Pending last;
                 if (o.batch == null) {
                     // expired, damaged, or only old totals: committed in order, nothing sent
@@ -1249,8 +1259,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             e.lastBatch = e.ownTopics ? b : null;
             // The compatibility layouts over the same connection, after the device's own topics; the batch is
             // acknowledged (and its record committed) with its last message, whichever layout that is.
-            for (BoundLayout l : e.layouts) {
-                for (BoundLayout.Message m : l.render(b, e.channels)) {
+            for (int i = 0; i < e.layouts.size(); i++) {
+                List<BoundLayout.Message> rendered = e.layouts.get(i).render(b, e.channels);
+                for (int j = 0; j < rendered.size(); j++) {
+                    BoundLayout.Message m = rendered.get(j);
                     last = new Pending(handOver(m.topic, m.payload, m.qos, m.retain), false);
                     pending.add(last);
                 }
