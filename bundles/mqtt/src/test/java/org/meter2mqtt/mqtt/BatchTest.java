@@ -47,6 +47,31 @@ class BatchTest {
     }
 
     @Test
+    void oneEncoderReusedForBatchesOfEverySizeGivesTheSameRecordsAsEncode() throws IOException {
+        Batch.Encoder encoder = new Batch.Encoder();
+        List<Batch> batches = new ArrayList<>();
+        batches.add(new Batch("d", "small", Instant.EPOCH, List.of(new Batch.Value("c", BigDecimal.ONE, null))));
+        List<Batch.Value> many = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            many.add(new Batch.Value("channel_" + i, new BigDecimal(i + ".25"), null));
+        }
+        many.add(new Batch.Value("text", null, NASTY.repeat(20)));
+        batches.add(new Batch("d", "large, grows the array", Instant.EPOCH, many));
+        batches.add(new Batch("d", "small again", Instant.EPOCH, List.of(new Batch.Value("c", null, "x"))));
+        // past the size an encoder keeps: used once, then it starts small again
+        batches.add(new Batch("d", "huge", Instant.EPOCH, List.of(new Batch.Value("t", null, "y".repeat(60_000)),
+                new Batch.Value("u", null, "z".repeat(60_000)))));
+        batches.add(new Batch("d", "after the huge one", Instant.EPOCH, many));
+        for (Batch b : batches) {
+            int length = b.encode(encoder);
+            byte[] record = java.util.Arrays.copyOf(encoder.array(), length);
+            assertThat(record).isEqualTo(b.encode());
+            assertThat(Batch.decode(record).device()).isEqualTo(b.device());
+        }
+        assertThat(encoder.array().length).isLessThan(64 * 1024);
+    }
+
+    @Test
     void stringsAreWrittenAsDataOutputWritesThem() throws IOException {
         Batch b = new Batch(NASTY, "d", Instant.EPOCH, List.of());
         ByteArrayOutputStream expected = new ByteArrayOutputStream();

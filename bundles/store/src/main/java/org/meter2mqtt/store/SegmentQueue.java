@@ -122,6 +122,8 @@ public final class SegmentQueue implements Closeable {
     private boolean liveDirty;
     private final ByteBuffer liveBuf = ByteBuffer.allocate(LIVE_BYTES);
     private final CRC32 liveSum = new CRC32();
+    /** Reused for the CRC of every record appended. */
+    private final CRC32 appendSum = new CRC32();
 
     /** Records past the last one counted as expired, so a rewind does not count them twice. */
     private long countedSeq = -1;
@@ -354,10 +356,16 @@ public final class SegmentQueue implements Closeable {
     }
 
     private static int crc(long appended, byte[] payload) {
-        CRC32 c = new CRC32();
-        ByteBuffer b = ByteBuffer.allocate(8).putLong(appended);
-        c.update(b.array());
-        c.update(payload);
+        return crc(new CRC32(), appended, payload, payload.length);
+    }
+
+    /** The CRC of a record: its append time (8 bytes, big-endian) and {@code payload[0, length)}. */
+    private static int crc(CRC32 c, long appended, byte[] payload, int length) {
+        c.reset();
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            c.update((int) (appended >>> shift));
+        }
+        c.update(payload, 0, length);
         return (int) c.getValue();
     }
 
@@ -369,7 +377,18 @@ public final class SegmentQueue implements Closeable {
      * @throws IOException when the disk refuses the write (full, read-only)
      */
     public boolean append(byte[] payload) throws IOException {
-        int size = HEADER + payload.length;
+        return append(payload, payload.length);
+    }
+
+    /**
+     * As {@link #append(byte[])}, for the first {@code length} bytes of {@code payload}: a caller that encodes every
+     * record into one reused array appends it without a copy of its own.
+     */
+    public boolean append(byte[] payload, int length) throws IOException {
+        if (length < 0 || length > payload.length) {
+            throw new IllegalArgumentException("length " + length + " of a " + payload.length + "-byte array");
+        }
+        int size = HEADER + length;
         if (size > segmentBytes) {
             return false;
         }
@@ -386,9 +405,9 @@ public final class SegmentQueue implements Closeable {
             flushBuffer();
         }
         if (writeBuf.remaining() < size) {
-            writeDirect(now, payload);
+            writeDirect(now, payload, length);
         } else {
-            writeBuf.putInt(payload.length).putInt(crc(now, payload)).putLong(now).put(payload);
+            writeBuf.putInt(length).putInt(crc(appendSum, now, payload, length)).putLong(now).put(payload, 0, length);
         }
         w.size += size;
         w.records++;
@@ -430,22 +449,34 @@ public final class SegmentQueue implements Closeable {
      * @throws IOException when the disk refuses the write (full, read-only)
      */
     public Record appendTaken(byte[] payload) throws IOException {
+        return appendTaken(payload, payload.length, payload);
+    }
+
+    /**
+     * As {@link #appendTaken(byte[])}, for the first {@code length} bytes of {@code payload}, which the caller may
+     * reuse at once: the record's {@link Record#payload()} is null (the caller sends what it has in memory).
+     */
+    public Record appendTaken(byte[] payload, int length) throws IOException {
+        return appendTaken(payload, length, null);
+    }
+
+    private Record appendTaken(byte[] payload, int length, byte[] kept) throws IOException {
         if (!caughtUp()) {
             throw new IllegalStateException("older records have not been handed out yet");
         }
         long now = wallMillis.getAsLong();
-        if (!append(payload)) {
+        if (!append(payload, length)) {
             return null;
         }
         // append may have rolled to a new segment (or dropped old ones): the record ends where the writer is now
         readSeq = writeSeq;
         readOffset = segments.get(writeSeq).size;
-        return new Record(payload, now, readSeq, readOffset, false);
+        return new Record(kept, now, readSeq, readOffset, false);
     }
 
-    private void writeDirect(long now, byte[] payload) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length);
-        b.putInt(payload.length).putInt(crc(now, payload)).putLong(now).put(payload).flip();
+    private void writeDirect(long now, byte[] payload, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + length);
+        b.putInt(length).putInt(crc(appendSum, now, payload, length)).putLong(now).put(payload, 0, length).flip();
         while (b.hasRemaining()) {
             writeFlushed += writer.write(b, writeFlushed);
         }

@@ -50,6 +50,46 @@ class SegmentQueueTest {
     }
 
     @Test
+    void recordsAppendedFromOneReusedArrayAreWrittenInTheFormatEarlierVersionsRead() throws IOException {
+        byte[] scratch = new byte[512];
+        try (SegmentQueue q = open(1 << 20)) {
+            for (int i = 0; i < 3; i++) {
+                java.util.Arrays.fill(scratch, (byte) '#'); // what is past the length must not be written
+                byte[] r = rec(i);
+                System.arraycopy(r, 0, scratch, 0, r.length);
+                if (i == 0) {
+                    assertThat(q.appendTaken(scratch, r.length).payload()).isNull(); // the caller has the data
+                } else {
+                    assertThat(q.append(scratch, r.length)).isTrue();
+                }
+            }
+            q.flush();
+        }
+        // the file as earlier versions wrote it: [length][CRC32 of the append time's 8 bytes, then the payload]
+        java.nio.ByteBuffer file;
+        try (Stream<Path> files = Files.list(dir)) {
+            Path seg = files.filter(f -> f.toString().endsWith(".seg")).findFirst().orElseThrow();
+            file = java.nio.ByteBuffer.wrap(Files.readAllBytes(seg));
+        }
+        for (int i = 0; i < 3; i++) {
+            int len = file.getInt();
+            int crc = file.getInt();
+            long appended = file.getLong();
+            byte[] payload = new byte[len];
+            file.get(payload);
+            assertThat(payload).isEqualTo(rec(i));
+            java.util.zip.CRC32 c = new java.util.zip.CRC32();
+            c.update(java.nio.ByteBuffer.allocate(8).putLong(appended).array());
+            c.update(payload);
+            assertThat(crc).isEqualTo((int) c.getValue());
+        }
+        assertThat(file.hasRemaining()).isFalse();
+        try (SegmentQueue q = open(1 << 20)) {
+            assertThat(drain(q)).containsExactly(0, 1, 2); // nothing was committed: the taken record comes back too
+        }
+    }
+
+    @Test
     void fifoAcrossSegmentsAndRestarts() throws IOException {
         try (SegmentQueue q = open(1 << 20)) {
             for (int i = 0; i < 5000; i++) {

@@ -59,6 +59,9 @@ public final class ForwardBuffer {
     private long errors;
     private long spilled;
 
+    /** Every batch is encoded into this one array before it is written (add runs on the publisher's thread). */
+    private final Batch.Encoder encoder = new Batch.Encoder();
+
     /** @param where the buffer's folder, named in log lines */
     public ForwardBuffer(SegmentQueue queue, Object where) {
         this.queue = queue;
@@ -93,7 +96,8 @@ public final class ForwardBuffer {
 
     private SegmentQueue.Record appendTaken(Batch b) {
         try {
-            SegmentQueue.Record r = queue.appendTaken(b.encode());
+            int length = b.encode(encoder);
+            SegmentQueue.Record r = queue.appendTaken(encoder.array(), length);
             if (r == null) {
                 errors++;
                 RATE_LIMITED.warn("too large " + b.device(), "Device {}: batch of {} values is larger than a buffer "
@@ -111,7 +115,8 @@ public final class ForwardBuffer {
     /** Appends to the disk; false when the batch was lost (counted and logged). */
     private boolean append(Batch b) {
         try {
-            if (queue.append(b.encode())) {
+            int length = b.encode(encoder);
+            if (queue.append(encoder.array(), length)) {
                 return true;
             }
             errors++;
