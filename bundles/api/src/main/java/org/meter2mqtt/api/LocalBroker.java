@@ -24,6 +24,18 @@ public interface LocalBroker {
          * the order the broker received them; a slow listener delays every other listener.
          */
         void message(String topic, byte[] payload);
+
+        /**
+         * As {@link #message(String, byte[])}, with the message in {@code payload[0, length)} of an array the broker
+         * reuses for the next message once this returns: a listener that parses each message at once implements
+         * this and saves a copy per message; one that keeps the bytes copies them. The default copies and calls
+         * {@link #message(String, byte[])}.
+         *
+         * @since 1.5
+         */
+        default void message(String topic, byte[] payload, int length) {
+            message(topic, java.util.Arrays.copyOf(payload, length));
+        }
     }
 
     /** {@code host:port} the broker listens on, for messages and logs. */

@@ -43,7 +43,8 @@
  * <li>Since 1.4: {@link org.meter2mqtt.api.LatestReadings} keeps a device's latest reading per channel without an
  * object per value, for outputs and status pages that hold every device's latest values at high reading rates.</li>
  * <li>Since 1.5: {@link org.meter2mqtt.api.Reading#forDevice} makes a reading that carries its device's id, which
- * the core then passes on as it is instead of copying it.</li>
+ * the core then passes on as it is instead of copying it. A {@link org.meter2mqtt.api.LocalBroker.Listener} may
+ * take each message in an array the broker reuses, instead of a copy of its own.</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.

@@ -356,8 +356,11 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
      * memory is above {@link #SHED_ABOVE}, messages are released unread and counted until the queue has drained.
      */
     private final class Tap extends AbstractInterceptHandler {
+        /** A larger message (Moquette takes up to 8 KB) gets an array of its own, not kept. */
+        private static final int SCRATCH_KEPT = 4 * 1024;
         private final List<String> filters;
         private final Listener listener;
+        private byte[] scratch = new byte[1024];
 
         Tap(List<String> filters, Listener listener) {
             this.filters = filters;
@@ -389,9 +392,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                 String topic = msg.getTopicName();
                 for (String f : filters) {
                     if (matches(f, topic)) {
-                        byte[] payload = new byte[buf.readableBytes()];
-                        buf.getBytes(buf.readerIndex(), payload);
-                        listener.message(topic, payload);
+                        deliver(topic, buf);
                         return;
                     }
                 }
@@ -400,6 +401,23 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                 LOG.error("In-process listener failed on a message on {}", msg.getTopicName(), e);
             } finally {
                 buf.release();
+            }
+        }
+
+        /**
+         * Hands the payload over in one array reused from message to message (see {@link Listener#message(String,
+         * byte[], int)}). Moquette calls a tap from its one interceptor thread; the lock only guards the moment a
+         * restarted broker's thread takes over.
+         */
+        private void deliver(String topic, ByteBuf buf) {
+            int n = buf.readableBytes();
+            synchronized (this) {
+                byte[] a = n <= scratch.length ? scratch : new byte[n];
+                if (n > scratch.length && n <= SCRATCH_KEPT) {
+                    scratch = a;
+                }
+                buf.getBytes(buf.readerIndex(), a, 0, n);
+                listener.message(topic, a, n);
             }
         }
 

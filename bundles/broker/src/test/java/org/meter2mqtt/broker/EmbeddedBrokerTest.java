@@ -327,6 +327,36 @@ class EmbeddedBrokerTest {
     }
 
     @Test
+    void aListenerThatTakesTheReusedArrayGetsEachMessageExactlyWhateverItsSize() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        java.util.Set<byte[]> arrays = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        b.listen(List.of("t"), new org.meter2mqtt.api.LocalBroker.Listener() {
+            @Override
+            public void message(String topic, byte[] payload) {
+                got.add("copied: not expected");
+            }
+
+            @Override
+            public void message(String topic, byte[] payload, int length) {
+                arrays.add(payload);
+                got.add(new String(payload, 0, length, StandardCharsets.UTF_8));
+            }
+        });
+        // small, larger than the first array, larger than what is kept, then small again: a stale tail would show
+        List<String> sent = List.of("a".repeat(600), "b".repeat(3000), "c".repeat(6000), "d", "e".repeat(2999), "");
+        MqttClient meter = client(b, "meter", null, null);
+        for (String m : sent) {
+            meter.publish("t", m.getBytes(StandardCharsets.UTF_8), 1, false);
+        }
+        for (String m : sent) {
+            assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo(m);
+        }
+        // one array for the usual messages, one that grew for the 3000 bytes, one of its own for the 6000
+        assertThat(arrays).hasSize(3);
+    }
+
+    @Test
     void inProcessPublishReachesSubscribersButNotListeners() throws Exception {
         EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
         LinkedBlockingQueue<String> listened = new LinkedBlockingQueue<>();

@@ -5,7 +5,8 @@ interface InternalLink extends AutoCloseable {
 
     /** What arrives on the subscribed topics, one message at a time, in order. */
     interface Receiver {
-        void message(String topic, byte[] payload);
+        /** The message is {@code payload[0, length)}, valid only during the call (the embedded broker reuses it). */
+        void message(String topic, byte[] payload, int length);
     }
 
     /** Connects, or starts connecting in the background. */

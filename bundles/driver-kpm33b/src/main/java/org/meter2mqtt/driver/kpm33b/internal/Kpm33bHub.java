@@ -304,15 +304,16 @@ final class Kpm33bHub implements AutoCloseable {
 
     // ---- the message path (the delivering thread) ----
 
-    private void message(String topic, byte[] payload) {
+    /** {@code payload[0, length)} is valid only during the call: everything kept is parsed out of it first. */
+    private void message(String topic, byte[] payload, int length) {
         HubSettings s = settings;
         if (topic.equals(s.replyTopic)) {
-            reply(payload);
+            reply(java.util.Arrays.copyOf(payload, length));
             return;
         }
         counters.received.incrementAndGet();
         Instant now = clock.instant();
-        Intake.Result r = intake.offer(MessageParser.parse(topic, payload), now);
+        Intake.Result r = intake.offer(MessageParser.parse(topic, payload, 0, length), now);
         MeterMessage m = r.message();
         switch (r.verdict()) {
             case ACCEPTED:

@@ -36,7 +36,18 @@ final class LocalLink implements InternalLink {
             return;
         }
         try {
-            registration = broker.listen(topics, receiver::message);
+            registration = broker.listen(topics, new LocalBroker.Listener() {
+                @Override
+                public void message(String topic, byte[] payload) {
+                    receiver.message(topic, payload, payload.length);
+                }
+
+                @Override
+                public void message(String topic, byte[] payload, int length) {
+                    // parsed before this returns: the broker's reused array, no copy per message
+                    receiver.message(topic, payload, length);
+                }
+            });
             problem = null;
             LOG.info("KPM33B meters: taking {} from the embedded broker on {} in-process", topics, broker.address());
         } catch (IllegalStateException e) {

@@ -38,7 +38,7 @@ final class MqttLink implements InternalLink {
 
                     @Override
                     public void message(String topic, byte[] payload) {
-                        receiver.message(topic, payload);
+                        receiver.message(topic, payload, payload.length);
                     }
                 }, timer);
     }
