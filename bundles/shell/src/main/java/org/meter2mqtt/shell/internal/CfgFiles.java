@@ -1,7 +1,8 @@
 package org.meter2mqtt.shell.internal;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -45,10 +46,22 @@ public final class CfgFiles {
         return Files.exists(file(deviceId));
     }
 
-    public Map<String, String> read(String deviceId) throws IOException {
+    /**
+     * The file's text. A command reads it once and validates and edits that same text: FileInstall writes a
+     * configuration back into its file by truncating and rewriting it, and a second read in that moment would find
+     * the file empty, and the edit would leave only the changed keys.
+     */
+    public String readText(String deviceId) throws IOException {
+        return Files.readString(file(deviceId), StandardCharsets.UTF_8);
+    }
+
+    /** The keys and values of a .cfg text, as java.util.Properties reads them. */
+    public static Map<String, String> parse(String text) {
         Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file(deviceId), StandardCharsets.UTF_8)) {
-            p.load(r);
+        try {
+            p.load(new StringReader(text));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         Map<String, String> out = new TreeMap<>();
         p.forEach((k, v) -> out.put(k.toString(), v.toString()));
@@ -80,19 +93,18 @@ public final class CfgFiles {
         }
     }
 
-    /**
-     * Changes some keys of an existing file in place: the user's comments, blank lines, key order and spacing stay
-     * as they were. A changed key keeps its line (and the text before its value); an empty value removes the key's
-     * line; a new key is appended at the end.
-     */
-    public Path update(String deviceId, Map<String, String> changes) throws IOException {
+    /** Replaces the file's text atomically, e.g. by {@link #edit} of the text {@link #readText} gave. */
+    public Path replace(String deviceId, String text) throws IOException {
         Path target = file(deviceId);
-        String text = Files.readString(target, StandardCharsets.UTF_8);
-        replace(target, edit(text, changes));
+        replace(target, text);
         return target;
     }
 
-    /** The edit of {@link #update} on the file's text. */
+    /**
+     * Changes some keys of a file's text in place: the user's comments, blank lines, key order and spacing stay
+     * as they were. A changed key keeps its line (and the text before its value); an empty value removes the key's
+     * line; a new key is appended at the end.
+     */
     static String edit(String text, Map<String, String> changes) {
         Map<String, String> pending = new LinkedHashMap<>(changes);
         String nl = text.contains("\r\n") ? "\r\n" : "\n";

@@ -46,7 +46,8 @@ public class SetCommand implements Action {
                     ? " (device " + id + " has no .cfg; create one with meter:add)" : "; see meter:list."));
             return null;
         }
-        Map<String, String> cfg = new TreeMap<>(files.read(id));
+        String text = files.readText(id);
+        Map<String, String> cfg = new TreeMap<>(CfgFiles.parse(text));
         Map<String, String> changes;
         try {
             changes = CfgFiles.parseAssignments(settings);
@@ -64,7 +65,7 @@ public class SetCommand implements Action {
         if (!Validation.ok(registry, id, cfg, force)) {
             return null;
         }
-        System.out.println("Updated " + files.update(id, changes));
+        System.out.println("Updated " + files.replace(id, CfgFiles.edit(text, changes)));
         Validation.awaitConfig(registry, id, changes);
         return null;
     }

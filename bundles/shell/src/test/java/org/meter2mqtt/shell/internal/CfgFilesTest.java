@@ -79,10 +79,10 @@ class CfgFilesTest {
     }
 
     @Test
-    void updateRewritesTheFileAtomicallyInPlace(@TempDir Path etc) throws Exception {
+    void replaceRewritesTheFileAtomicallyInPlace(@TempDir Path etc) throws Exception {
         CfgFiles files = new CfgFiles(etc);
         Files.writeString(files.file("kitchen"), COMMENTED);
-        files.update("kitchen", Map.of("poll.interval", "10"));
+        files.replace("kitchen", CfgFiles.edit(files.readText("kitchen"), Map.of("poll.interval", "10")));
         assertThat(Files.readString(files.file("kitchen")))
                 .isEqualTo(COMMENTED.replace("poll.interval=30", "poll.interval=10"));
         try (var s = Files.list(etc)) {
