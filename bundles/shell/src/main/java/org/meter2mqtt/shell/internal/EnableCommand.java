@@ -10,6 +10,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.shell.internal.completers.DeviceIdCompleter;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 @Service
 @Command(scope = "meter", name = "enable", description = "Enables a device (removes enabled=false from its .cfg: devices are enabled by default)")
@@ -18,12 +19,15 @@ public class EnableCommand implements Action {
     @Reference
     DeviceRegistry registry;
 
+    @Reference(optional = true)
+    ConfigurationAdmin configAdmin;
+
     @Argument(index = 0, name = "id", description = "device id", required = true)
     @Completion(DeviceIdCompleter.class)
     String id;
 
     @Override
     public Object execute() throws Exception {
-        return SetCommand.change(registry, id, List.of("enabled="), false);
+        return SetCommand.change(registry, configAdmin, id, List.of("enabled="), false);
     }
 }

@@ -1,5 +1,7 @@
 package org.meter2mqtt.shell.internal;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,6 +16,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.shell.internal.completers.ConfigKeyCompleter;
 import org.meter2mqtt.shell.internal.completers.DeviceIdCompleter;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 @Service
 @Command(scope = "meter", name = "set", description = "Changes device settings in its .cfg file (key= removes a key)")
@@ -21,6 +24,9 @@ public class SetCommand implements Action {
 
     @Reference
     DeviceRegistry registry;
+
+    @Reference(optional = true)
+    ConfigurationAdmin configAdmin;
 
     @Argument(index = 0, name = "id", description = "device id", required = true)
     @Completion(DeviceIdCompleter.class)
@@ -35,11 +41,11 @@ public class SetCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        return change(registry, id, settings, force);
+        return change(registry, configAdmin, id, settings, force);
     }
 
-    static Object change(DeviceRegistry registry, String id, List<String> settings, boolean force)
-            throws Exception {
+    static Object change(DeviceRegistry registry, ConfigurationAdmin configAdmin, String id, List<String> settings,
+            boolean force) throws Exception {
         CfgFiles files = CfgFiles.karaf();
         if (!files.exists(id)) {
             System.out.println("No file " + files.file(id) + (registry.device(id).isPresent()
@@ -65,7 +71,17 @@ public class SetCommand implements Action {
         if (!Validation.ok(registry, id, cfg, force)) {
             return null;
         }
-        System.out.println("Updated " + files.replace(id, CfgFiles.edit(text, changes)));
+        String edited = CfgFiles.edit(text, changes);
+        Path file = files.replace(id, edited);
+        System.out.println("Updated " + file);
+        if (configAdmin != null) {
+            // FileInstall may save the previous values back over the edit unless the configuration has the new ones
+            try {
+                ConfigMirror.karaf(configAdmin).apply(file, text, edited);
+            } catch (IOException | RuntimeException e) {
+                // the file is written: FileInstall applies it as before, and awaitConfig says whether it did
+            }
+        }
         Validation.awaitConfig(registry, id, changes);
         return null;
     }
