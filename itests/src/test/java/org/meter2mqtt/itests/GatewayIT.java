@@ -8,7 +8,16 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
@@ -23,6 +32,10 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
 
 /** The runtime in the real distribution: .cfg files, hot-deployed drivers, isolation, shell. */
 @RunWith(PaxExam.class)
@@ -226,6 +239,82 @@ public class GatewayIT extends GatewayTestSupport {
         assertTrue(Files.notExists(cfg("it-typo")));
         Files.delete(cfg("it-commented"));
         await("removed", 15, () -> registry.device("it-commented").isEmpty());
+    }
+
+    /**
+     * FileInstall saves a configuration back into its .cfg on the CM_UPDATED event, which Config Admin delivers later,
+     * on its own thread, with the values the configuration has by then. When the event of a device's previous values
+     * came after meter:set had written the file, that save-back put the previous values over the edit, and FileInstall
+     * took the file as seen: the edit was never applied. Config Admin's event thread is held here until meter:set has
+     * written the file, which makes that order certain.
+     */
+    @Test
+    public void meterSetSurvivesFileInstallSavingThePreviousValuesBackLate() throws Exception {
+        ConfigurationAdmin configAdmin = bundleContext.getService(
+                bundleContext.getServiceReference(ConfigurationAdmin.class));
+        String gatePid = "org.meter2mqtt.itests.gate";
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        BlockingQueue<ConfigurationEvent> passed = new LinkedBlockingQueue<>();
+        ServiceRegistration<ConfigurationListener> gate = bundleContext.registerService(ConfigurationListener.class,
+                event -> {
+                    if (gatePid.equals(event.getPid()) && event.getType() == ConfigurationEvent.CM_UPDATED) {
+                        held.countDown();
+                        try {
+                            release.await(60, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        passed.add(event);
+                    }
+                }, null);
+        org.osgi.service.cm.Configuration gateConfig = configAdmin.getConfiguration(gatePid, "?");
+        ExecutorService shell = Executors.newSingleThreadExecutor();
+        try {
+            gateConfig.update(new Hashtable<>(Map.of("round", "1")));
+            assertTrue("Config Admin's event thread is at the gate", held.await(15, TimeUnit.SECONDS));
+            // the event of the configuration FileInstall makes of this file waits behind the gate
+            writeCfg("it-late", "driver = demo", "poll.interval = 1", "base.load = 800");
+            awaitState("it-late", DeviceState.ONLINE, 15);
+
+            Future<String> set = shell.submit(() -> executeCommand("meter:set it-late base.load=950"));
+            // the event goes once the file says 950, long before FileInstall's next look at etc/ (every second)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!Files.readString(cfg("it-late")).contains("base.load = 950") && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            release.countDown();
+            String out = set.get(30, TimeUnit.SECONDS);
+            assertTrue(out, out.contains("Updated"));
+
+            try {
+                await("base.load 950 applied", 15, () -> registry.device("it-late")
+                        .map(d -> "950".equals(d.config().get("base.load"))).orElse(false));
+            } catch (AssertionError e) {
+                // no cause: Pax Exam would report only the cause
+                throw new AssertionError(e.getMessage() + "; meter:set said:\n" + out + "the file says:\n"
+                        + Files.readString(cfg("it-late")));
+            }
+            // Config Admin delivers events in order: once a second one passes the gate, the save-backs are done
+            gateConfig.update(new Hashtable<>(Map.of("round", "2")));
+            for (int i = 0; i < 2; i++) {
+                assertTrue("events delivered", passed.poll(15, TimeUnit.SECONDS) != null);
+            }
+            Properties file = new Properties();
+            try (java.io.Reader r = Files.newBufferedReader(cfg("it-late"))) {
+                file.load(r);
+            }
+            assertEquals("950", file.getProperty("base.load"));
+            assertEquals("demo", file.getProperty("driver"));
+            assertEquals("950", registry.device("it-late").get().config().get("base.load"));
+        } finally {
+            release.countDown();
+            gate.unregister();
+            gateConfig.delete();
+            shell.shutdownNow();
+            Files.deleteIfExists(cfg("it-late"));
+        }
+        await("removed", 15, () -> registry.device("it-late").isEmpty());
     }
 
     @Test
