@@ -104,6 +104,10 @@ public final class Batch {
         return timestamp;
     }
 
+    /**
+     * The values, unmodifiable. The publisher's loops over them go by index: C2 left their iterators allocated, one
+     * or two per loop and batch.
+     */
     public List<Value> values() {
         return values;
     }

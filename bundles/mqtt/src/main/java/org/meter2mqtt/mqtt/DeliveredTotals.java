@@ -170,7 +170,8 @@ final class DeliveredTotals implements AutoCloseable {
     /** The broker acknowledged this batch: its totals raise the reference; call {@link #write()} after. */
     void delivered(Batch b, Predicate<String> monotonic) {
         Map<String, BigDecimal> m = null;
-        for (Batch.Value v : b.values()) {
+        for (int vi = 0; vi < b.values().size(); vi++) {
+            Batch.Value v = b.values().get(vi);
             if (v.number() == null) {
                 continue;
             }

@@ -1088,7 +1088,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             m.put(t.state(), jsonState(b, b.timestamp().toString()));
             return m;
         }
-        for (Batch.Value v : b.values()) {
+        for (int vi = 0; vi < b.values().size(); vi++) {
+            Batch.Value v = b.values().get(vi);
             m.put(t.value(v.channel()), v.formatted().getBytes(StandardCharsets.UTF_8));
         }
         m.put(t.state(), Payloads.state(b));
@@ -1283,7 +1284,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         boolean retain = active.retain();
         boolean json = active.jsonState();
         if (!json) {
-            for (Batch.Value v : b.values()) {
+            for (int vi = 0; vi < b.values().size(); vi++) {
+                Batch.Value v = b.values().get(vi);
                 byte[] payload = v.formatted().getBytes(StandardCharsets.UTF_8);
                 Delivery token = handOver(t.value(v.channel()), payload, qos, retain);
                 pending.add(new Pending(token, false));
@@ -1310,7 +1312,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             return Payloads.state(b, timestamp);
         }
         Map<String, BigDecimal> numbers = lastValues.of(b.device());
-        for (Batch.Value v : b.values()) {
+        for (int vi = 0; vi < b.values().size(); vi++) {
+            Batch.Value v = b.values().get(vi);
             if (v.number() != null) {
                 numbers.put(v.channel(), v.number());
                 e.texts.remove(v.channel());

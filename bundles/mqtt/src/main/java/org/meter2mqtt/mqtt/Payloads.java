@@ -57,7 +57,8 @@ public final class Payloads {
                 JsonGenerator g = FACTORY.createGenerator(bytes)) {
             g.writeStartObject();
             g.writeStringField("timestamp", timestamp);
-            for (Batch.Value v : b.values()) {
+            for (int vi = 0; vi < b.values().size(); vi++) {
+                Batch.Value v = b.values().get(vi);
                 if (v.number() != null) {
                     // The plain decimal the value topic carries (same text as WRITE_BIGDECIMAL_AS_PLAIN).
                     g.writeFieldName(v.channel());

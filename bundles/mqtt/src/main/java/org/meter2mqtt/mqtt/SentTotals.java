@@ -76,7 +76,8 @@ final class SentTotals {
                 if (!b.device().equals(device)) {
                     continue;
                 }
-                for (Batch.Value v : b.values()) {
+                for (int vi = 0; vi < b.values().size(); vi++) {
+                    Batch.Value v = b.values().get(vi);
                     if (v.number() != null && isTotal.test(v.channel())) {
                         m.merge(v.channel(), v.number(), BigDecimal::max);
                     }
@@ -88,7 +89,8 @@ final class SentTotals {
     }
 
     private static boolean rises(Batch b, Predicate<String> isTotal, Map<String, BigDecimal> marked) {
-        for (Batch.Value v : b.values()) {
+        for (int vi = 0; vi < b.values().size(); vi++) {
+            Batch.Value v = b.values().get(vi);
             if (v.number() != null && isTotal.test(v.channel())) {
                 BigDecimal m = marked.get(v.channel());
                 if (m == null || v.number().compareTo(m) > 0) {

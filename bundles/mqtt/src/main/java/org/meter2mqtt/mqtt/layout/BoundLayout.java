@@ -98,7 +98,8 @@ public final class BoundLayout {
         if (!layout.json.isEmpty()) {
             // this runs for every batch of every device in the layout: one array, no map, no stream
             Batch.Value[] values = new Batch.Value[slots.size()];
-            for (Batch.Value v : b.values()) {
+            for (int vi = 0; vi < b.values().size(); vi++) {
+                Batch.Value v = b.values().get(vi);
                 Integer slot = slots.get(v.channel());
                 if (slot != null) {
                     values[slot] = v;
@@ -113,7 +114,8 @@ public final class BoundLayout {
         }
         Layout.PerChannel pc = layout.perChannel;
         if (pc != null) {
-            for (Batch.Value v : b.values()) {
+            for (int vi = 0; vi < b.values().size(); vi++) {
+                Batch.Value v = b.values().get(vi);
                 String name = pc.names == null ? v.channel() : pc.names.get(v.channel());
                 if (name == null) {
                     continue;
@@ -138,7 +140,8 @@ public final class BoundLayout {
     }
 
     private static boolean any(Batch b, Set<String> channels) {
-        for (Batch.Value v : b.values()) {
+        for (int vi = 0; vi < b.values().size(); vi++) {
+            Batch.Value v = b.values().get(vi);
             if (channels.contains(v.channel())) {
                 return true;
             }
