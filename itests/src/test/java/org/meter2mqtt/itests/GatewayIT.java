@@ -58,6 +58,25 @@ public class GatewayIT extends GatewayTestSupport {
         assertTrue(list, list.contains("demo-house") && list.contains("ONLINE"));
     }
 
+    /** .cfg files are UTF-8 (etc/custom.properties tells FileInstall), as the shell and editors write them. */
+    @Test
+    public void aNameWithAccentsInTheCfgReachesTheDeviceAsWritten() throws Exception {
+        String kitchen = "K\u00fcche \u00fcber dem Caf\u00e9 \u20ac";
+        writeCfg("it-utf8", "driver = demo", "poll.interval = 1", "name = " + kitchen);
+        awaitState("it-utf8", DeviceState.ONLINE, 15);
+        assertEquals(kitchen, registry.device("it-utf8").get().name());
+
+        String bakery = "B\u00e4ckerei";
+        String out = executeCommand("meter:set it-utf8 name=" + bakery);
+        assertTrue(out, out.contains("Updated"));
+        await("renamed by meter:set", 15,
+                () -> bakery.equals(registry.device("it-utf8").map(DeviceInfo::name).orElse("")));
+        assertTrue(Files.readString(cfg("it-utf8")), Files.readString(cfg("it-utf8")).contains("name = " + bakery));
+
+        Files.delete(cfg("it-utf8"));
+        await("device removed", 15, () -> registry.device("it-utf8").isEmpty());
+    }
+
     @Test
     public void cfgFileCreatesReconfiguresAndRemovesADevice() throws Exception {
         writeCfg("it-file", "driver = demo", "poll.interval = 1", "name = First name");
