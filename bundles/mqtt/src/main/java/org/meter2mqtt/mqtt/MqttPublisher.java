@@ -98,6 +98,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long CONNECT_TIMEOUT_MS = 10_000;
     /** How long a held-back socket flush may wait before the idle loop writes it (see {@link #flushHeld()}). */
     private static final long HELD_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How long acknowledgements may wait to be reaped when nothing else wakes the publisher. */
+    private static final long REAP_MILLIS = 20;
     private static final long BOOT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -203,6 +205,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** Why the current connection was lost (its listener sets it), or null. */
     private volatile String lost;
     private volatile boolean running;
+    /**
+     * Whether an acknowledgement must wake the publisher: only when a full window holds it back. Otherwise acks
+     * are reaped on its next turn (the next batch, or {@link #REAP_MILLIS} at most): at 2000 messages/s this
+     * saved 40 % of the publisher's context switches (bench/kpm33b, THREADS=1). However late acks are reaped,
+     * {@link #send} saves the buffer's acknowledged position before it hands anything more over, so a crash never
+     * re-sends a batch older than one a subscriber saw.
+     */
+    private volatile boolean wakeOnAck = true;
     private Thread thread;
 
     // Status, written by the publisher thread, read by anyone.
@@ -469,6 +479,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     long wait = client == null && active.problems().isEmpty()
                             ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime()))
                             : 200;
+                    if (!pending.isEmpty()) {
+                        wait = Math.min(wait, REAP_MILLIS);
+                    }
                     signal.tryAcquire(Math.min(wait, 200), TimeUnit.MILLISECONDS);
                     signal.drainPermits();
                 }
@@ -1160,7 +1173,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         int window = active.maxInflight();
         if (clientFull()) {
             // Listener.delivered wakes the loop once Paho caught up
-            return any;
+            wakeOnAck = true;
+            return any | reap();
         }
         try {
             while (!outbox.isEmpty() && pending.size() < window) {
@@ -1172,7 +1186,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             // Totals below one already delivered are duplicates of a replay (see DeliveredTotals).
             List<Outbound> ready = forward.take(window - pending.size(), () -> !clientFull());
             if (ready.isEmpty()) {
-                return any | reap();
+                return endTurn(any, window);
             }
             any = true;
             List<Batch> turn = new ArrayList<>(ready.size());
@@ -1214,7 +1228,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             connectionLost();
             return true;
         }
-        return any | reap();
+        return endTurn(any, window);
+    }
+
+    /** The end of a turn: the acknowledgements that came meanwhile, and whether the next ones must wake the loop. */
+    private boolean endTurn(boolean any, int window) throws IOException {
+        any |= reap();
+        boolean full = pending.size() >= window || clientFull();
+        wakeOnAck = full;
+        // an acknowledgement that came before the flag was set woke no one
+        return full ? any | reap() : any;
     }
 
     /**
@@ -1521,8 +1544,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
         @Override
         public void delivered() {
-            // Always: an acknowledgement frees room in the window and in the direct path's memory.
-            signal.release();
+            // Only when the window is full; otherwise the publisher reaps on its next turn (see wakeOnAck).
+            if (wakeOnAck) {
+                signal.release();
+            }
         }
     }
 }
