@@ -17,10 +17,14 @@ import org.meter2mqtt.api.DeviceRegistry;
 import org.meter2mqtt.shell.internal.completers.ConfigKeyCompleter;
 import org.meter2mqtt.shell.internal.completers.DeviceIdCompleter;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 @Service
 @Command(scope = "meter", name = "set", description = "Changes device settings in its .cfg file (key= removes a key)")
 public class SetCommand implements Action {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SetCommand.class);
 
     @Reference
     DeviceRegistry registry;
@@ -80,6 +84,8 @@ public class SetCommand implements Action {
                 ConfigMirror.karaf(configAdmin).apply(file, text, edited);
             } catch (IOException | RuntimeException e) {
                 // the file is written: FileInstall applies it as before, and awaitConfig says whether it did
+                LOG.warn("meter:set {}: the configuration did not take the file's new values at once ({}); "
+                        + "left to FileInstall", id, e.toString());
             }
         }
         Validation.awaitConfig(registry, id, changes);

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -308,7 +309,7 @@ final class Kpm33bHub implements AutoCloseable {
     private void message(String topic, byte[] payload, int length) {
         HubSettings s = settings;
         if (topic.equals(s.replyTopic)) {
-            reply(java.util.Arrays.copyOf(payload, length));
+            reply(Arrays.copyOf(payload, length));
             return;
         }
         counters.received.incrementAndGet();
