@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One meter moment as it is buffered on disk: the values of one {@code readings()} call that passed the
@@ -27,12 +28,14 @@ public final class Batch {
     private static final int DECIMAL = 1;
     private static final int COMPACT = 2;
 
-    /** One channel value: a number (plain decimal) or a text. */
+    /**
+     * One channel value: a number (plain decimal) or a text. Only to build a batch from a list or to look at one
+     * as a list ({@link #values()}); a batch keeps its values in parallel arrays.
+     */
     public static final class Value {
         private final String channel;
         private final BigDecimal number;
         private final String text;
-        private String plain;
 
         public Value(String channel, BigDecimal number, String text) {
             this.channel = channel;
@@ -54,42 +57,67 @@ public final class Batch {
 
         /** As published on the per-channel topic. */
         public String formatted() {
-            if (number == null) {
-                return text;
-            }
-            // Used for the value message and the state JSON: BigDecimal.toPlainString once, not twice.
-            String p = plain;
-            if (p == null) {
-                p = number.toPlainString();
-                plain = p;
-            }
-            return p;
+            return number == null ? text : number.toPlainString();
         }
     }
+
+    private static final String[] NO_TEXTS = new String[0];
 
     private final String driver;
     private final String device;
     private final Instant timestamp;
-    private final List<Value> values;
+    /*
+     * Parallel arrays, not a list of value objects: the publisher makes a batch per meter message, and the value
+     * objects with their list were a fifth of what it allocated. texts is NO_TEXTS when no value is a text.
+     */
+    private final String[] channels;
+    private final BigDecimal[] numbers;
+    private final String[] texts;
+    private final int size;
+    /** Each number's plain text, made on first use (the value topic and the state JSON both need it). */
+    private String[] plain;
 
     public Batch(String driver, String device, Instant timestamp, List<Value> values) {
-        this(driver, device, timestamp, List.copyOf(values), null);
-    }
-
-    /** {@code owned} only tells this constructor from the public one: {@code values} is taken as it is. */
-    private Batch(String driver, String device, Instant timestamp, List<Value> values, Void owned) {
         this.driver = driver;
         this.device = device;
         this.timestamp = timestamp;
-        this.values = values;
+        this.size = values.size();
+        this.channels = new String[size];
+        this.numbers = new BigDecimal[size];
+        String[] t = NO_TEXTS;
+        for (int i = 0; i < size; i++) {
+            Value v = values.get(i);
+            channels[i] = Objects.requireNonNull(v.channel, "channel");
+            numbers[i] = v.number;
+            if (v.number == null) {
+                if (t == NO_TEXTS) {
+                    t = new String[size];
+                }
+                t[i] = Objects.requireNonNull(v.text, "a value needs a number or a text");
+            }
+        }
+        this.texts = t;
+    }
+
+    private Batch(String driver, String device, Instant timestamp, String[] channels, BigDecimal[] numbers,
+            String[] texts, int size) {
+        this.driver = driver;
+        this.device = device;
+        this.timestamp = timestamp;
+        this.channels = channels;
+        this.numbers = numbers;
+        this.texts = texts == null ? NO_TEXTS : texts;
+        this.size = size;
     }
 
     /**
-     * A batch over {@code values} without copying them: for the publisher, which builds a list per batch and
-     * never touches it again (the copy was a sixth of what accepting a batch allocated).
+     * A batch over the first {@code size} entries of these arrays, taken as they are (the publisher fills them
+     * for this batch and never touches them again). {@code numbers[i]} null means {@code texts[i]} is the value;
+     * {@code texts} may be null when every value is a number.
      */
-    static Batch of(String driver, String device, Instant timestamp, List<Value> values) {
-        return new Batch(driver, device, timestamp, Collections.unmodifiableList(values), null);
+    static Batch of(String driver, String device, Instant timestamp, String[] channels, BigDecimal[] numbers,
+            String[] texts, int size) {
+        return new Batch(driver, device, timestamp, channels, numbers, texts, size);
     }
 
     public String driver() {
@@ -104,12 +132,80 @@ public final class Batch {
         return timestamp;
     }
 
-    /**
-     * The values, unmodifiable. The publisher's loops over them go by index: C2 left their iterators allocated, one
-     * or two per loop and batch.
-     */
+    /** How many values; {@link #channel}, {@link #number}, {@link #text} and {@link #formatted} read them. */
+    public int size() {
+        return size;
+    }
+
+    public String channel(int i) {
+        return channels[i];
+    }
+
+    /** The number of value {@code i}, or null when it is a text. */
+    public BigDecimal number(int i) {
+        return numbers[i];
+    }
+
+    /** The text of value {@code i}, or null when it is a number. */
+    public String text(int i) {
+        return numbers[i] == null ? texts[i] : null;
+    }
+
+    /** Value {@code i} as published on the per-channel topic: a plain decimal, or the text. */
+    public String formatted(int i) {
+        BigDecimal n = numbers[i];
+        if (n == null) {
+            return texts[i];
+        }
+        String[] p = plain;
+        if (p == null) {
+            p = new String[size];
+            plain = p;
+        }
+        String s = p[i];
+        if (s == null) {
+            s = n.toPlainString();
+            p[i] = s;
+        }
+        return s;
+    }
+
+    /** This batch without the values marked in {@code drop}, or null when none is left. */
+    Batch without(boolean[] drop) {
+        int kept = 0;
+        for (int i = 0; i < size; i++) {
+            kept += drop[i] ? 0 : 1;
+        }
+        if (kept == size) {
+            return this;
+        }
+        if (kept == 0) {
+            return null;
+        }
+        String[] c = new String[kept];
+        BigDecimal[] n = new BigDecimal[kept];
+        String[] t = texts == NO_TEXTS ? null : new String[kept];
+        int k = 0;
+        for (int i = 0; i < size; i++) {
+            if (!drop[i]) {
+                c[k] = channels[i];
+                n[k] = numbers[i];
+                if (t != null) {
+                    t[k] = texts[i];
+                }
+                k++;
+            }
+        }
+        return new Batch(driver, device, timestamp, c, n, t, kept);
+    }
+
+    /** The values as a new list: for tests and tools, not for the message path (it makes an object per value). */
     public List<Value> values() {
-        return values;
+        List<Value> out = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            out.add(new Value(channels[i], numbers[i], text(i)));
+        }
+        return Collections.unmodifiableList(out);
     }
 
     /**
@@ -120,8 +216,8 @@ public final class Batch {
     public byte[] encode() {
         // exact for ASCII names and numbers that fit a long (the usual batch): no copy at the end
         int size = 19 + driver.length() + device.length();
-        for (Value v : values) {
-            size += 3 + v.channel.length() + (v.number != null ? 10 : 2 + v.text.length());
+        for (int i = 0; i < this.size; i++) {
+            size += 3 + channels[i].length() + (numbers[i] != null ? 10 : 2 + texts[i].length());
         }
         Encoder out = new Encoder(size);
         write(out);
@@ -146,13 +242,13 @@ public final class Batch {
         out.utf(device);
         out.putLong(timestamp.getEpochSecond());
         out.putInt(timestamp.getNano());
-        out.putShort(values.size());
-        for (Value v : values) {
-            out.utf(v.channel);
-            BigDecimal n = v.number;
+        out.putShort(size);
+        for (int i = 0; i < size; i++) {
+            out.utf(channels[i]);
+            BigDecimal n = numbers[i];
             if (n == null) {
                 out.put(TEXT);
-                out.utf(v.text);
+                out.utf(texts[i]);
             } else if (n.precision() <= 18 && n.scale() >= Short.MIN_VALUE && n.scale() <= Short.MAX_VALUE) {
                 // at most 18 digits: the unscaled value fits a long
                 out.put(COMPACT);
@@ -285,22 +381,28 @@ public final class Batch {
         String device = in.name(names);
         Instant ts = Instant.ofEpochSecond(in.s64(), in.s32());
         int n = in.u16();
-        List<Value> values = new ArrayList<>(n);
+        String[] channels = new String[n];
+        BigDecimal[] numbers = new BigDecimal[n];
+        String[] texts = null;
         for (int i = 0; i < n; i++) {
             String channel = in.name(names);
+            channels[i] = channel;
             int kind = format == FORMAT_1 ? (in.u8() != 0 ? DECIMAL : TEXT) : in.u8();
             switch (kind) {
                 case TEXT:
-                    values.add(new Value(channel, null, in.utf()));
+                    if (texts == null) {
+                        texts = new String[n];
+                    }
+                    texts[i] = in.utf();
                     break;
                 case COMPACT:
                     int scale = (short) in.u16();
-                    values.add(new Value(channel, BigDecimal.valueOf(in.s64(), scale), null));
+                    numbers[i] = BigDecimal.valueOf(in.s64(), scale);
                     break;
                 case DECIMAL:
                     String s = in.utf();
                     try {
-                        values.add(new Value(channel, new BigDecimal(s), null));
+                        numbers[i] = new BigDecimal(s);
                     } catch (NumberFormatException e) {
                         throw new IOException("damaged number '" + s + "' for channel " + channel, e);
                     }
@@ -309,7 +411,7 @@ public final class Batch {
                     throw new IOException("damaged record: value kind " + kind + " for channel " + channel);
             }
         }
-        return new Batch(driver, device, ts, values);
+        return new Batch(driver, device, ts, channels, numbers, texts, n);
     }
 
     /**

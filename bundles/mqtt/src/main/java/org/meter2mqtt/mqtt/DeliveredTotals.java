@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 import org.meter2mqtt.store.AtomicFiles;
@@ -134,61 +135,55 @@ final class DeliveredTotals implements AutoCloseable {
      * @param monotonic which of the batch's numeric channels are totals
      * @param dropped counts and reports each value left out
      */
-    Batch admit(Batch b, Predicate<String> monotonic, java.util.function.Consumer<Batch.Value> dropped) {
+    Batch admit(Batch b, Predicate<String> monotonic, BiConsumer<String, BigDecimal> dropped) {
         Map<String, BigDecimal> delivered = byDevice.get(b.device());
         Map<String, BigDecimal> seen = floors.get(b.device());
         if (delivered == null && seen == null) {
             return b;
         }
-        List<Batch.Value> kept = null;
-        List<Batch.Value> values = b.values();
-        for (int i = 0; i < values.size(); i++) {
-            Batch.Value v = values.get(i);
-            boolean keep = true;
-            if (v.number() != null) {
-                BigDecimal d = delivered == null ? null : delivered.get(v.channel());
-                BigDecimal f = seen == null ? null : seen.get(v.channel());
-                BigDecimal bound = d == null ? f : f == null ? d : d.max(f);
-                // the predicate last: it is a lookup, and only a value below a bound needs it
-                if (bound != null && v.number().compareTo(bound) < 0 && monotonic.test(v.channel())) {
-                    keep = false;
-                    dropped.accept(v);
+        boolean[] drop = null;
+        for (int i = 0; i < b.size(); i++) {
+            BigDecimal n = b.number(i);
+            if (n == null) {
+                continue;
+            }
+            String ch = b.channel(i);
+            BigDecimal d = delivered == null ? null : delivered.get(ch);
+            BigDecimal f = seen == null ? null : seen.get(ch);
+            BigDecimal bound = d == null ? f : f == null ? d : d.max(f);
+            // the predicate last: it is a lookup, and only a value below a bound needs it
+            if (bound != null && n.compareTo(bound) < 0 && monotonic.test(ch)) {
+                if (drop == null) {
+                    drop = new boolean[b.size()];
                 }
-            }
-            if (!keep && kept == null) {
-                kept = new ArrayList<>(values.subList(0, i));
-            } else if (keep && kept != null) {
-                kept.add(v);
+                drop[i] = true;
+                dropped.accept(ch, n);
             }
         }
-        if (kept == null) {
-            return b;
-        }
-        return kept.isEmpty() ? null : new Batch(b.driver(), b.device(), b.timestamp(), kept);
+        return drop == null ? b : b.without(drop);
     }
 
     /** The broker acknowledged this batch: its totals raise the reference; call {@link #write()} after. */
     void delivered(Batch b, Predicate<String> monotonic) {
         Map<String, BigDecimal> m = null;
-        for (int vi = 0; vi < b.values().size(); vi++) {
-            Batch.Value v = b.values().get(vi);
-            if (v.number() == null) {
+        for (int vi = 0; vi < b.size(); vi++) {
+            if (b.number(vi) == null) {
                 continue;
             }
             if (m == null) {
                 m = byDevice.get(b.device());
             }
-            BigDecimal old = m == null ? null : m.get(v.channel());
+            BigDecimal old = m == null ? null : m.get(b.channel(vi));
             // a value not above the last one raises nothing (and needs no lookup of whether it is a total)
-            if (old != null && old.compareTo(v.number()) >= 0 || !monotonic.test(v.channel())) {
+            if (old != null && old.compareTo(b.number(vi)) >= 0 || !monotonic.test(b.channel(vi))) {
                 continue;
             }
             if (m == null) {
                 m = byDevice.computeIfAbsent(b.device(), k -> new HashMap<>());
             }
-            m.put(v.channel(), v.number());
-            unwritten.append(b.device()).append('\t').append(v.channel()).append('\t')
-                    .append(v.number().toPlainString()).append('\n');
+            m.put(b.channel(vi), b.number(vi));
+            unwritten.append(b.device()).append('\t').append(b.channel(vi)).append('\t')
+                    .append(b.number(vi).toPlainString()).append('\n');
         }
     }
 

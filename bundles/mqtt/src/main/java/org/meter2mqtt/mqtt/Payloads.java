@@ -57,14 +57,13 @@ public final class Payloads {
                 JsonGenerator g = FACTORY.createGenerator(bytes)) {
             g.writeStartObject();
             g.writeStringField("timestamp", timestamp);
-            for (int vi = 0; vi < b.values().size(); vi++) {
-                Batch.Value v = b.values().get(vi);
-                if (v.number() != null) {
+            for (int vi = 0; vi < b.size(); vi++) {
+                if (b.number(vi) != null) {
                     // The plain decimal the value topic carries (same text as WRITE_BIGDECIMAL_AS_PLAIN).
-                    g.writeFieldName(v.channel());
-                    g.writeNumber(v.formatted());
+                    g.writeFieldName(b.channel(vi));
+                    g.writeNumber(b.formatted(vi));
                 } else {
-                    g.writeStringField(v.channel(), v.text());
+                    g.writeStringField(b.channel(vi), b.text(vi));
                 }
             }
             g.writeEndObject();

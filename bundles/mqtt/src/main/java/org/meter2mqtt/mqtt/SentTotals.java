@@ -76,10 +76,9 @@ final class SentTotals {
                 if (!b.device().equals(device)) {
                     continue;
                 }
-                for (int vi = 0; vi < b.values().size(); vi++) {
-                    Batch.Value v = b.values().get(vi);
-                    if (v.number() != null && isTotal.test(v.channel())) {
-                        m.merge(v.channel(), v.number(), BigDecimal::max);
+                for (int vi = 0; vi < b.size(); vi++) {
+                    if (b.number(vi) != null && isTotal.test(b.channel(vi))) {
+                        m.merge(b.channel(vi), b.number(vi), BigDecimal::max);
                     }
                 }
             }
@@ -89,11 +88,10 @@ final class SentTotals {
     }
 
     private static boolean rises(Batch b, Predicate<String> isTotal, Map<String, BigDecimal> marked) {
-        for (int vi = 0; vi < b.values().size(); vi++) {
-            Batch.Value v = b.values().get(vi);
-            if (v.number() != null && isTotal.test(v.channel())) {
-                BigDecimal m = marked.get(v.channel());
-                if (m == null || v.number().compareTo(m) > 0) {
+        for (int vi = 0; vi < b.size(); vi++) {
+            if (b.number(vi) != null && isTotal.test(b.channel(vi))) {
+                BigDecimal m = marked.get(b.channel(vi));
+                if (m == null || b.number(vi).compareTo(m) > 0) {
                     return true;
                 }
             }

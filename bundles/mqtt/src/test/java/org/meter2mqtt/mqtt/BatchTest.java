@@ -47,6 +47,36 @@ class BatchTest {
     }
 
     @Test
+    void aBatchOverThePublishersArraysReadsOnlyItsSizeAndLeavesOutWhatIsDropped() throws IOException {
+        // arrays longer than the batch, as the publisher fills them when it skips a failed reading
+        String[] channels = { "energy", "status", "power", "skipped" };
+        BigDecimal[] numbers = { new BigDecimal("12.500"), null, new BigDecimal("-3"), BigDecimal.TEN };
+        String[] texts = { null, "ok", null, null };
+        Batch b = Batch.of("d", "e", Instant.EPOCH, channels, numbers, texts, 3);
+
+        assertThat(b.size()).isEqualTo(3);
+        assertThat(b.formatted(0)).isEqualTo("12.500").isSameAs(b.formatted(0));
+        assertThat(b.text(0)).isNull();
+        assertThat(b.number(1)).isNull();
+        assertThat(b.text(1)).isEqualTo("ok");
+        assertThat(b.formatted(1)).isEqualTo("ok");
+        assertThat(b.values()).extracting(Batch.Value::channel).containsExactly("energy", "status", "power");
+        assertThat(Batch.decode(b.encode()).values()).extracting(Batch.Value::formatted)
+                .containsExactly("12.500", "ok", "-3");
+
+        Batch kept = b.without(new boolean[] { true, false, false });
+        assertThat(kept.values()).extracting(Batch.Value::channel).containsExactly("status", "power");
+        assertThat(kept.text(0)).isEqualTo("ok");
+        assertThat(kept.number(1)).isEqualByComparingTo("-3");
+        assertThat(b.without(new boolean[3])).isSameAs(b);
+        assertThat(b.without(new boolean[] { true, true, true })).isNull();
+
+        Batch numbersOnly = Batch.of("d", "e", Instant.EPOCH, channels, numbers, null, 1);
+        assertThat(numbersOnly.text(0)).isNull();
+        assertThat(numbersOnly.without(new boolean[] { false }).formatted(0)).isEqualTo("12.500");
+    }
+
+    @Test
     void oneEncoderReusedForBatchesOfEverySizeGivesTheSameRecordsAsEncode() throws IOException {
         Batch.Encoder encoder = new Batch.Encoder();
         List<Batch> batches = new ArrayList<>();

@@ -145,7 +145,7 @@ class TotalsAfterCrashTest extends OnMosquitto {
         try (DeliveredTotals s = new DeliveredTotals(f)) {
             Batch b = new Batch("demo", "e1", t, List.of(new Batch.Value("energy_import", new BigDecimal("5.5"), null),
                     new Batch.Value("power", new BigDecimal("1"), null)));
-            assertThat(s.admit(b, "energy_import"::equals, v -> { })).isSameAs(b);
+            assertThat(s.admit(b, "energy_import"::equals, (c, n) -> { })).isSameAs(b);
             s.delivered(b, "energy_import"::equals);
             s.delivered(new Batch("demo", "e2", t, List.of(new Batch.Value("gas", BigDecimal.TEN, null))), c -> true);
             s.forget("e2");
@@ -161,12 +161,12 @@ class TotalsAfterCrashTest extends OnMosquitto {
             List<Batch.Value> dropped = new java.util.ArrayList<>();
             Batch lower = new Batch("demo", "e1", t, List.of(new Batch.Value("energy_import", new BigDecimal("5.4"),
                     null), new Batch.Value("power", new BigDecimal("2"), null)));
-            Batch kept = s.admit(lower, "energy_import"::equals, dropped::add);
+            Batch kept = s.admit(lower, "energy_import"::equals, (c, n) -> dropped.add(new Batch.Value(c, n, null)));
             assertThat(kept.values()).extracting(Batch.Value::channel).containsExactly("power");
             assertThat(dropped).extracting(Batch.Value::channel).containsExactly("energy_import");
             Batch onlyLower = new Batch("demo", "e1", t, List.of(new Batch.Value("energy_import", BigDecimal.ONE,
                     null)));
-            assertThat(s.admit(onlyLower, c -> true, v -> { })).isNull();
+            assertThat(s.admit(onlyLower, c -> true, (c, n) -> { })).isNull();
         }
     }
 

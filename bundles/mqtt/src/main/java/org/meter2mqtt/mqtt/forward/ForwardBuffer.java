@@ -74,7 +74,7 @@ public final class ForwardBuffer {
 
     /** The MQTT messages of a batch on the device's own topics: a value per channel and the state. */
     public static int messageCount(Batch b) {
-        return b.values().size() + 1;
+        return b.size() + 1;
     }
 
     /**
@@ -101,7 +101,7 @@ public final class ForwardBuffer {
             if (r == null) {
                 errors++;
                 RATE_LIMITED.warn("too large " + b.device(), "Device {}: batch of {} values is larger than a buffer "
-                        + "segment; sent, but not kept on disk", b.device(), b.values().size());
+                        + "segment; sent, but not kept on disk", b.device(), b.size());
             }
             return r;
         } catch (IOException ex) {
@@ -121,7 +121,7 @@ public final class ForwardBuffer {
             }
             errors++;
             RATE_LIMITED.warn("too large " + b.device(), "Device {}: batch of {} values is larger than a buffer "
-                    + "segment; dropped", b.device(), b.values().size());
+                    + "segment; dropped", b.device(), b.size());
         } catch (IOException ex) {
             errors++;
             RATE_LIMITED.error("disk", "Cannot write the MQTT buffer under {} ({}); {} batches lost so far. Free disk "

@@ -23,6 +23,14 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 public final class BoundLayout {
 
     private static final JsonFactory JSON = new JsonFactory();
+    /**
+     * One output buffer per rendering thread, reset for each message: a fresh one per message (and its growth past
+     * 128 bytes) was a tenth of what the publisher allocated per KPM33B message. A buffer that grew past
+     * {@link #KEPT_BYTES} (an unusually long layout) is not kept.
+     */
+    private static final ThreadLocal<ByteArrayBuilder> BUFFER =
+            ThreadLocal.withInitial(() -> new ByteArrayBuilder(1024));
+    private static final int KEPT_BYTES = 16 * 1024;
 
     /** A message of a layout. */
     public static final class Message {
@@ -97,12 +105,12 @@ public final class BoundLayout {
         List<Message> out = new ArrayList<>(2);
         if (!layout.json.isEmpty()) {
             // this runs for every batch of every device in the layout: one array, no map, no stream
-            Batch.Value[] values = new Batch.Value[slots.size()];
-            for (int vi = 0; vi < b.values().size(); vi++) {
-                Batch.Value v = b.values().get(vi);
-                Integer slot = slots.get(v.channel());
+            // each slot's value index + 1, 0 = the batch has no value for it
+            int[] values = new int[slots.size()];
+            for (int vi = 0; vi < b.size(); vi++) {
+                Integer slot = slots.get(b.channel(vi));
                 if (slot != null) {
-                    values[slot] = v;
+                    values[slot] = vi + 1;
                 }
             }
             for (int i = 0; i < layout.json.size(); i++) {
@@ -114,19 +122,18 @@ public final class BoundLayout {
         }
         Layout.PerChannel pc = layout.perChannel;
         if (pc != null) {
-            for (int vi = 0; vi < b.values().size(); vi++) {
-                Batch.Value v = b.values().get(vi);
-                String name = pc.names == null ? v.channel() : pc.names.get(v.channel());
+            for (int vi = 0; vi < b.size(); vi++) {
+                String name = pc.names == null ? b.channel(vi) : pc.names.get(b.channel(vi));
                 if (name == null) {
                     continue;
                 }
                 String text;
-                if (v.number() == null) {
-                    text = v.text();
+                if (b.number(vi) == null) {
+                    text = b.text(vi);
                 } else {
-                    Channel ch = channels.get(v.channel());
-                    BigDecimal n = Units.convert(v.number(), ch == null ? null : ch.unit(),
-                            pc.units.get(v.channel()));
+                    Channel ch = channels.get(b.channel(vi));
+                    BigDecimal n = Units.convert(b.number(vi), ch == null ? null : ch.unit(),
+                            pc.units.get(b.channel(vi)));
                     text = number(n);
                 }
                 out.add(new Message(topic + "/" + name, text.getBytes(StandardCharsets.UTF_8), qos, retain));
@@ -140,17 +147,18 @@ public final class BoundLayout {
     }
 
     private static boolean any(Batch b, Set<String> channels) {
-        for (int vi = 0; vi < b.values().size(); vi++) {
-            Batch.Value v = b.values().get(vi);
-            if (channels.contains(v.channel())) {
+        for (int vi = 0; vi < b.size(); vi++) {
+            if (channels.contains(b.channel(vi))) {
                 return true;
             }
         }
         return false;
     }
 
-    private byte[] json(Layout.JsonMessage m, Batch b, Batch.Value[] values) {
-        try (ByteArrayBuilder bytes = new ByteArrayBuilder(128); JsonGenerator g = JSON.createGenerator(bytes)) {
+    private byte[] json(Layout.JsonMessage m, Batch b, int[] values) {
+        ByteArrayBuilder bytes = BUFFER.get();
+        bytes.reset();
+        try (JsonGenerator g = JSON.createGenerator(bytes)) {
             g.writeStartObject();
             for (Layout.Field f : m.fields) {
                 if (f.option != null && !options.contains(f.option)) {
@@ -164,20 +172,24 @@ public final class BoundLayout {
                         g.writeStringField(f.name, meterTime(b));
                         break;
                     default:
-                        Batch.Value v = values[slots.get(f.channel)];
+                        int v = values[slots.get(f.channel)] - 1;
                         g.writeFieldName(f.name);
-                        if (v == null) {
+                        if (v < 0) {
                             g.writeNull();
-                        } else if (v.number() != null) {
-                            g.writeNumber(number(v.number()));
+                        } else if (b.number(v) != null) {
+                            g.writeNumber(number(b.number(v)));
                         } else {
-                            g.writeString(v.text());
+                            g.writeString(b.text(v));
                         }
                 }
             }
             g.writeEndObject();
             g.flush();
-            return bytes.toByteArray();
+            byte[] out = bytes.toByteArray();
+            if (out.length > KEPT_BYTES) {
+                BUFFER.remove();
+            }
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException("writing JSON to memory cannot fail", e);
         }

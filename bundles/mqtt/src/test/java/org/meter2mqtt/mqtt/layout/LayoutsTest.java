@@ -118,6 +118,20 @@ class LayoutsTest {
                 .contains("\"time\":\"20260112173900\"");
     }
 
+    /** The JSON buffer is reused from message to message: a long message leaves nothing behind in the next. */
+    @Test
+    void messagesOfEverySizeInTurnComeOutWhole() {
+        Map<String, String> cfg = Map.of("mqtt.layouts", "kpm33b-proxy", "meter.id", "33B1225950027",
+                "mqtt.layout.kpm33b-proxy.zone", "UTC");
+        String prefix = "kpm33b/33B1225950027/seconds {\"id\":\"33B1225950027\",\"time\":\"20260112163900\","
+                + "\"active_power\":";
+        for (int digits : new int[] { 1, 2000, 3, 40_000, 5, 900, 1 }) {
+            String power = "7".repeat(digits) + ".5";
+            assertThat(render(cfg, Map.of(), batch("active_power", power), Map.of()))
+                    .containsExactly(prefix + power + "} q1");
+        }
+    }
+
     /** The driver's suggestion (from proxy.*) applies; the device's own keys win over it. */
     @Test
     void theCfgWinsOverTheDriversSuggestion() {
