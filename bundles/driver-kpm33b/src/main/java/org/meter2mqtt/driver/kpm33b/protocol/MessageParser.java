@@ -9,11 +9,14 @@ import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * Reads KPM33B JSON payloads with Jackson's streaming parser: one pass, no tree, numbers as the exact decimals
- * the meter printed. Thread-safe; never throws on bad input (the message carries the error instead).
+ * the meter printed (kept compact, see {@link MeterMessage}). Thread-safe; never throws on bad input (the message
+ * carries the error instead).
  */
 public final class MessageParser {
 
     private static final JsonFactory JSON = new JsonFactory();
+    /** 18 decimal digits are below 10^18, which a long holds with room to spare (Long.MAX_VALUE is 9.2e18). */
+    static final int MAX_DIGITS = 18;
 
     private MessageParser() {
     }
@@ -39,7 +42,10 @@ public final class MessageParser {
                 switch (v) {
                     case VALUE_NUMBER_INT:
                     case VALUE_NUMBER_FLOAT:
-                        values.put(name, known, p.getDecimalValue());
+                        if (!putPlain(values, name, known, p.getTextCharacters(), p.getTextOffset(),
+                                p.getTextLength())) {
+                            values.put(name, known, p.getDecimalValue());
+                        }
                         break;
                     case VALUE_STRING:
                         String s = p.getText();
@@ -77,6 +83,52 @@ public final class MessageParser {
             return MeterMessage.failed(topic, null, "message has no meter id");
         }
         return values.message(topic, id, time, isend);
+    }
+
+    /**
+     * Keeps a number token as unscaled long + scale, without allocating, when it is plain decimal notation:
+     * optional '-', digits, optional '.' and digits, at most {@value #MAX_DIGITS} significant digits (so the long
+     * cannot overflow) and a scale the compact form holds. Jackson has already checked the token's syntax; this
+     * only reads its characters. Anything else (an exponent, more digits) returns false, and the caller keeps
+     * Jackson's BigDecimal.
+     */
+    static boolean putPlain(MeterMessage.Values values, String name, Field known, char[] text, int offset,
+            int length) {
+        if (text == null) {
+            return false;
+        }
+        int end = offset + length;
+        int i = offset;
+        boolean negative = i < end && text[i] == '-';
+        if (negative) {
+            i++;
+        }
+        long unscaled = 0;
+        int significant = 0; // leading zeros do not count: 0.000123 needs room for 123 only
+        int scale = -1; // -1 until the point
+        boolean digits = false;
+        for (; i < end; i++) {
+            char c = text[i];
+            if (c >= '0' && c <= '9') {
+                if ((unscaled != 0 || c != '0') && ++significant > MAX_DIGITS) {
+                    return false;
+                }
+                unscaled = unscaled * 10 + (c - '0');
+                digits = true;
+                if (scale >= 0 && ++scale > MeterMessage.MAX_SCALE) {
+                    return false;
+                }
+            } else if (c == '.' && scale < 0) {
+                scale = 0;
+            } else {
+                return false; // 'e'/'E' and the exponent's sign, or anything unexpected
+            }
+        }
+        if (!digits) {
+            return false;
+        }
+        values.put(name, known, negative ? -unscaled : unscaled, Math.max(scale, 0));
+        return true;
     }
 
     private static String firstLine(String s) {

@@ -5,22 +5,32 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One KPM33B data message (or several split packets merged): the meter id, the meter's clock, the
  * {@code isend} flag and the numeric tags in the order the meter sent them. A message that could not be read
  * carries {@link #error()} (and the id, if it was found) instead of values.
  *
- * <p>The tags are kept in three parallel arrays (tag, its {@link Field} or null, number) rather than a map: a
- * gateway with a thousand meters parses thousands of messages a second, and a map's entries, table and iterators
- * were a tenth of what each message allocated. {@link #values()} still gives the map, built on first use.
+ * <p>The tags are kept in parallel arrays (tag, its {@link Field} or null, number) rather than a map: a gateway
+ * with a thousand meters parses thousands of messages a second, and a map's entries, table and iterators were a
+ * tenth of what each message allocated. {@link #values()} still gives the map, built on first use.
+ *
+ * <p>A number is kept as the unscaled long and the scale the meter printed ({@code 0.000} = 0 with scale 3), and
+ * becomes a {@link BigDecimal} only when {@link #number} asks: the gateway publishes about 18 of the 40 tags, and
+ * a BigDecimal for every tag was a large part of what each message allocated. A number that does not fit (an
+ * exponent, more than 18 digits) is kept as the BigDecimal Jackson made; that array exists only when one does.
  */
 public final class MeterMessage {
+
+    /** The largest scale of the compact form, which keeps it in a byte; the meter prints at most 4 decimals. */
+    static final int MAX_SCALE = Byte.MAX_VALUE;
 
     private static final int FIELDS = Field.values().length;
     private static final String[] NO_TAGS = new String[0];
     private static final Field[] NO_FIELDS = new Field[0];
-    private static final BigDecimal[] NO_NUMBERS = new BigDecimal[0];
+    private static final long[] NO_UNSCALED = new long[0];
+    private static final byte[] NO_SCALES = new byte[0];
 
     private final String topic;
     private final String id;
@@ -28,36 +38,42 @@ public final class MeterMessage {
     private final String isend;
     private final String[] tags;
     private final Field[] fields;
-    private final BigDecimal[] numbers;
+    private final long[] unscaled;
+    private final byte[] scales;
+    /** Null unless a number did not fit the compact form; where an entry is not null, it is the number. */
+    private final BigDecimal[] decimals;
     private final int size;
     private final String error;
     private Map<String, BigDecimal> map;
 
     MeterMessage(String topic, String id, String time, String isend, String[] tags, Field[] fields,
-            BigDecimal[] numbers, int size, String error) {
+            long[] unscaled, byte[] scales, BigDecimal[] decimals, int size, String error) {
         this.topic = topic;
         this.id = id;
         this.time = time;
         this.isend = isend;
         this.tags = tags;
         this.fields = fields;
-        this.numbers = numbers;
+        this.unscaled = unscaled;
+        this.scales = scales;
+        this.decimals = decimals;
         this.size = size;
         this.error = error;
     }
 
     static MeterMessage failed(String topic, String id, String error) {
-        return new MeterMessage(topic, id, null, null, NO_TAGS, NO_FIELDS, NO_NUMBERS, 0, error);
+        return new MeterMessage(topic, id, null, null, NO_TAGS, NO_FIELDS, NO_UNSCALED, NO_SCALES, null, 0,
+                error);
     }
 
     /** A message with more tags, same topic/id; used when split packets are merged (a later value wins). */
     MeterMessage merged(MeterMessage later) {
         Values all = new Values(size + later.size);
         for (int i = 0; i < size; i++) {
-            all.put(tags[i], fields[i], numbers[i]);
+            all.putFrom(this, i);
         }
         for (int i = 0; i < later.size; i++) {
-            all.put(later.tags[i], later.fields[i], later.numbers[i]);
+            all.putFrom(later, i);
         }
         return all.message(topic, id, later.time != null ? later.time : time, later.isend);
     }
@@ -100,8 +116,15 @@ public final class MeterMessage {
         return fields[i];
     }
 
+    /** The number of tag {@code i}, exactly as printed; made on each call (ask once per tag). */
     public BigDecimal number(int i) {
-        return numbers[i];
+        Objects.checkIndex(i, size); // the arrays have spare room, where a number would read as 0
+        return compact(i) ? BigDecimal.valueOf(unscaled[i], scales[i]) : decimals[i];
+    }
+
+    /** Whether tag {@code i} is kept as unscaled + scale rather than a BigDecimal (tests check the fast path). */
+    boolean compact(int i) {
+        return decimals == null || decimals[i] == null;
     }
 
     /** Numeric tags in the meter's order, values exactly as printed (0.000 keeps its three decimals). */
@@ -109,7 +132,7 @@ public final class MeterMessage {
         if (map == null) {
             Map<String, BigDecimal> m = new LinkedHashMap<>();
             for (int i = 0; i < size; i++) {
-                m.put(tags[i], numbers[i]);
+                m.put(tags[i], number(i));
             }
             map = Collections.unmodifiableMap(m);
         }
@@ -119,7 +142,7 @@ public final class MeterMessage {
     public BigDecimal value(Field f) {
         for (int i = 0; i < size; i++) {
             if (fields[i] == f) {
-                return numbers[i];
+                return number(i);
             }
         }
         return null;
@@ -136,7 +159,7 @@ public final class MeterMessage {
             return false;
         }
         for (int i = 0; i < size; i++) {
-            if (numbers[i].signum() != 0) {
+            if (compact(i) ? unscaled[i] != 0 : decimals[i].signum() != 0) {
                 return false;
             }
         }
@@ -155,7 +178,9 @@ public final class MeterMessage {
     static final class Values {
         private String[] tags;
         private Field[] fields;
-        private BigDecimal[] numbers;
+        private long[] unscaled;
+        private byte[] scales;
+        private BigDecimal[] decimals; // made by the first number that does not fit the compact form
         private int size;
         /** Position + 1 of each known field, by ordinal; 0 = not seen. */
         private final short[] positionOf = new short[FIELDS];
@@ -164,42 +189,70 @@ public final class MeterMessage {
             int c = Math.max(4, capacity);
             tags = new String[c];
             fields = new Field[c];
-            numbers = new BigDecimal[c];
+            unscaled = new long[c];
+            scales = new byte[c];
         }
 
+        /** A number printed as {@code unscaled} with {@code scale} decimals (0 to {@link #MAX_SCALE}). */
+        void put(String tag, Field f, long unscaledValue, int scale) {
+            int at = slot(tag, f);
+            unscaled[at] = unscaledValue;
+            scales[at] = (byte) scale;
+            if (decimals != null) {
+                decimals[at] = null; // a repeated tag: the compact value replaces the earlier one
+            }
+        }
+
+        /** A number that does not fit the compact form. */
         void put(String tag, Field f, BigDecimal n) {
-            int at = -1;
+            int at = slot(tag, f);
+            if (decimals == null) {
+                decimals = new BigDecimal[tags.length];
+            }
+            decimals[at] = n;
+        }
+
+        /** Tag {@code i} of {@code m}, in the form it has there. */
+        void putFrom(MeterMessage m, int i) {
+            if (m.decimals != null && m.decimals[i] != null) {
+                put(m.tags[i], m.fields[i], m.decimals[i]);
+            } else {
+                put(m.tags[i], m.fields[i], m.unscaled[i], m.scales[i]);
+            }
+        }
+
+        /** The index of the tag, appended if it is new. */
+        private int slot(String tag, Field f) {
             if (f != null && positionOf[f.ordinal()] != 0) {
-                at = positionOf[f.ordinal()] - 1;
+                return positionOf[f.ordinal()] - 1;
             } else if (f == null || size >= Short.MAX_VALUE) {
                 for (int i = 0; i < size; i++) {
                     if (tags[i].equals(tag)) {
-                        at = i;
-                        break;
+                        return i;
                     }
                 }
-            }
-            if (at >= 0) {
-                numbers[at] = n;
-                return;
             }
             if (size == tags.length) {
                 int c = size * 2;
                 tags = Arrays.copyOf(tags, c);
                 fields = Arrays.copyOf(fields, c);
-                numbers = Arrays.copyOf(numbers, c);
+                unscaled = Arrays.copyOf(unscaled, c);
+                scales = Arrays.copyOf(scales, c);
+                if (decimals != null) {
+                    decimals = Arrays.copyOf(decimals, c);
+                }
             }
             tags[size] = tag;
             fields[size] = f;
-            numbers[size] = n;
             size++;
             if (f != null && size <= Short.MAX_VALUE) {
                 positionOf[f.ordinal()] = (short) size;
             }
+            return size - 1;
         }
 
         MeterMessage message(String topic, String id, String time, String isend) {
-            return new MeterMessage(topic, id, time, isend, tags, fields, numbers, size, null);
+            return new MeterMessage(topic, id, time, isend, tags, fields, unscaled, scales, decimals, size, null);
         }
     }
 }

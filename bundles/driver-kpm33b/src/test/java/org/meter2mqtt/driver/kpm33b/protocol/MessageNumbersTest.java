@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,6 +73,48 @@ class MessageNumbersTest {
         assertThat(m.value(Field.UA)).isEqualTo(expected);
         assertThat(m.values()).containsExactly(Map.entry("ua", expected), Map.entry("x", expected));
         assertThat(m.allZero()).isEqualTo(expected.signum() == 0);
+        // plain notation of up to 18 significant digits is kept compact; the rest as Jackson's BigDecimal
+        boolean fits = text.indexOf('e') < 0 && text.indexOf('E') < 0 && expected.scale() <= MeterMessage.MAX_SCALE
+                && expected.unscaledValue().abs().compareTo(BigInteger.TEN.pow(18)) < 0;
+        assertThat(m.compact(0)).isEqualTo(fits);
+        assertThat(m.compact(1)).isEqualTo(fits);
+    }
+
+    @Test
+    void theCompactFormsBoundaries() {
+        assertThat(withNumber("999999999999999999").compact(0)).isTrue();
+        assertThat(withNumber("-0.00000999999999999999999").compact(0)).isTrue();
+        assertThat(withNumber("1000000000000000000").compact(0)).isFalse();
+        assertThat(withNumber("-9.999999999999999999").compact(0)).isFalse();
+        assertThat(withNumber("0." + "0".repeat(126) + "1").compact(0)).isTrue();
+        assertThat(withNumber("0." + "0".repeat(127) + "1").compact(0)).isFalse();
+        assertThat(withNumber("1e0").compact(0)).isFalse();
+    }
+
+    /** The hand-read part: only plain decimal notation, only the token's own characters. */
+    @Test
+    void onlyPlainDecimalNotationIsReadByHand() {
+        for (String odd : List.of("", "-", ".", "-.", "1.2.3", "--1", "+1", "1-", "1e5", "1E-5", "NaN", "-Infinity",
+                "0x1F", "1_000", " 1", "1 ", "\u0661")) {
+            MeterMessage.Values v = new MeterMessage.Values(4);
+            char[] around = ("9" + odd + "9").toCharArray();
+            assertThat(MessageParser.putPlain(v, "x", null, around, 1, odd.length())).as(odd).isFalse();
+            assertThat(v.message("T", "id", null, null).size()).isZero();
+        }
+        assertThat(MessageParser.putPlain(new MeterMessage.Values(4), "x", null, null, 0, 0)).isFalse();
+        // where Jackson's number sits in its buffer: only offset..offset+length count
+        MeterMessage.Values v = new MeterMessage.Values(4);
+        char[] buffer = "99-12.3400e9".toCharArray();
+        assertThat(MessageParser.putPlain(v, "ua", Field.UA, buffer, 2, 8)).isTrue();
+        // forms Jackson rejects by default, read as BigDecimal(String) reads them
+        assertThat(MessageParser.putPlain(v, "x", null, "1.".toCharArray(), 0, 2)).isTrue();
+        assertThat(MessageParser.putPlain(v, "y", null, ".5".toCharArray(), 0, 2)).isTrue();
+        assertThat(MessageParser.putPlain(v, "z", null, "007".toCharArray(), 0, 3)).isTrue();
+        MeterMessage m = v.message("T", "id", null, null);
+        assertThat(m.values()).containsExactly(Map.entry("ua", new BigDecimal("-12.3400")),
+                Map.entry("x", new BigDecimal("1.")), Map.entry("y", new BigDecimal(".5")),
+                Map.entry("z", new BigDecimal("007")));
+        assertThat(m.field(0)).isEqualTo(Field.UA);
     }
 
     /** Some firmware quotes numbers: a known tag's string is read as before, surrounding blanks trimmed. */
@@ -110,6 +153,7 @@ class MessageNumbersTest {
                 assertThat(m.tag(i)).isEqualTo(e.getKey());
                 assertThat(m.number(i)).as(e.getKey()).isEqualTo(e.getValue());
                 assertThat(m.number(i).toString()).as(e.getKey()).isEqualTo(e.getValue().toString());
+                assertThat(m.compact(i)).as("the meter's numbers take the fast path").isTrue();
                 i++;
             }
             assertThat(m.allZero()).isEqualTo(expected.values().stream().allMatch(n -> n.signum() == 0));
