@@ -12,7 +12,7 @@ import java.util.Objects;
  * {@code isend} flag and the numeric tags in the order the meter sent them. A message that could not be read
  * carries {@link #error()} (and the id, if it was found) instead of values.
  *
- * <p>The tags are kept in parallel arrays (tag, its {@link Field} or null, number) rather than a map: a gateway
+ * <p>The tags are kept in parallel arrays (tag, its {@link Field} as a byte, number) rather than a map: a gateway
  * with a thousand meters parses thousands of messages a second, and a map's entries, table and iterators were a
  * tenth of what each message allocated. {@link #values()} still gives the map, built on first use.
  *
@@ -26,9 +26,17 @@ public final class MeterMessage {
     /** The largest scale of the compact form, which keeps it in a byte; the meter prints at most 4 decimals. */
     static final int MAX_SCALE = Byte.MAX_VALUE;
 
-    private static final int FIELDS = Field.values().length;
+    /** By ordinal: a field is kept as ordinal + 1 in a byte (0 = a tag the driver does not know). */
+    private static final Field[] FIELDS = Field.values();
+
+    static {
+        if (FIELDS.length >= Byte.MAX_VALUE) {
+            throw new ExceptionInInitializerError("more fields than a byte numbers: " + FIELDS.length);
+        }
+    }
+
     private static final String[] NO_TAGS = new String[0];
-    private static final Field[] NO_FIELDS = new Field[0];
+    private static final byte[] NO_FIELDS = new byte[0];
     private static final long[] NO_UNSCALED = new long[0];
     private static final byte[] NO_SCALES = new byte[0];
 
@@ -37,7 +45,7 @@ public final class MeterMessage {
     private final String time;
     private final String isend;
     private final String[] tags;
-    private final Field[] fields;
+    private final byte[] fields;
     private final long[] unscaled;
     private final byte[] scales;
     /** Null unless a number did not fit the compact form; where an entry is not null, it is the number. */
@@ -46,7 +54,7 @@ public final class MeterMessage {
     private final String error;
     private Map<String, BigDecimal> map;
 
-    MeterMessage(String topic, String id, String time, String isend, String[] tags, Field[] fields,
+    MeterMessage(String topic, String id, String time, String isend, String[] tags, byte[] fields,
             long[] unscaled, byte[] scales, BigDecimal[] decimals, int size, String error) {
         this.topic = topic;
         this.id = id;
@@ -113,7 +121,8 @@ public final class MeterMessage {
 
     /** The known measurement of tag {@code i}, or null for a tag the driver does not know. */
     public Field field(int i) {
-        return fields[i];
+        int f = fields[i];
+        return f == 0 ? null : FIELDS[f - 1];
     }
 
     /** The number of tag {@code i}, exactly as printed; made on each call (ask once per tag). */
@@ -140,8 +149,9 @@ public final class MeterMessage {
     }
 
     public BigDecimal value(Field f) {
+        byte wanted = known(f);
         for (int i = 0; i < size; i++) {
-            if (fields[i] == f) {
+            if (fields[i] == wanted) {
                 return number(i);
             }
         }
@@ -166,6 +176,10 @@ public final class MeterMessage {
         return true;
     }
 
+    private static byte known(Field f) {
+        return f == null ? 0 : (byte) (f.ordinal() + 1);
+    }
+
     @Override
     public String toString() {
         return topic + " " + id + " @" + time + (error != null ? " error: " + error : " " + size + " values");
@@ -173,22 +187,22 @@ public final class MeterMessage {
 
     /**
      * Collects the tags of one message in order. A tag that comes again replaces its value in place, as a map
-     * would; the known fields are tracked by ordinal so that check costs nothing for them.
+     * would; a bit per known field says whether it came before, so that check costs nothing for them.
      */
     static final class Values {
         private String[] tags;
-        private Field[] fields;
+        private byte[] fields;
         private long[] unscaled;
         private byte[] scales;
         private BigDecimal[] decimals; // made by the first number that does not fit the compact form
         private int size;
-        /** Position + 1 of each known field, by ordinal; 0 = not seen. */
-        private final short[] positionOf = new short[FIELDS];
+        /** Bit {@code ordinal} set = that field has a slot (fields beyond 64, if ever, are looked for). */
+        private long seen;
 
         Values(int capacity) {
             int c = Math.max(4, capacity);
             tags = new String[c];
-            fields = new Field[c];
+            fields = new byte[c];
             unscaled = new long[c];
             scales = new byte[c];
         }
@@ -214,24 +228,25 @@ public final class MeterMessage {
 
         /** Tag {@code i} of {@code m}, in the form it has there. */
         void putFrom(MeterMessage m, int i) {
-            if (m.decimals != null && m.decimals[i] != null) {
-                put(m.tags[i], m.fields[i], m.decimals[i]);
+            if (m.compact(i)) {
+                put(m.tags[i], m.field(i), m.unscaled[i], m.scales[i]);
             } else {
-                put(m.tags[i], m.fields[i], m.unscaled[i], m.scales[i]);
+                put(m.tags[i], m.field(i), m.decimals[i]);
             }
         }
 
         /** The index of the tag, appended if it is new. */
         private int slot(String tag, Field f) {
-            if (f != null && positionOf[f.ordinal()] != 0) {
-                return positionOf[f.ordinal()] - 1;
-            } else if (f == null || size >= Short.MAX_VALUE) {
+            long bit = f != null && f.ordinal() < Long.SIZE ? 1L << f.ordinal() : 0;
+            if (bit == 0 || (seen & bit) != 0) {
+                // a tag the driver does not know, or a known one again: look for it
                 for (int i = 0; i < size; i++) {
                     if (tags[i].equals(tag)) {
                         return i;
                     }
                 }
             }
+            seen |= bit;
             if (size == tags.length) {
                 int c = size * 2;
                 tags = Arrays.copyOf(tags, c);
@@ -243,12 +258,8 @@ public final class MeterMessage {
                 }
             }
             tags[size] = tag;
-            fields[size] = f;
-            size++;
-            if (f != null && size <= Short.MAX_VALUE) {
-                positionOf[f.ordinal()] = (short) size;
-            }
-            return size - 1;
+            fields[size] = known(f);
+            return size++;
         }
 
         MeterMessage message(String topic, String id, String time, String isend) {
