@@ -6,17 +6,24 @@ import java.math.BigDecimal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 
 /**
  * Reads KPM33B JSON payloads with Jackson's streaming parser: one pass, no tree, numbers as the exact decimals
  * the meter printed (kept compact, see {@link MeterMessage}). Thread-safe; never throws on bad input (the message
  * carries the error instead).
+ *
+ * <p>Each thread keeps one non-blocking parser and feeds it one payload after another, instead of a new parser per
+ * payload: a parser with its context, buffers and symbol table was about 650 bytes of what every meter message
+ * allocated. A payload that leaves the parser in the middle of a document (bad JSON, cut short, anything after
+ * the object) gets it replaced, so the next payload starts clean.
  */
 public final class MessageParser {
 
     private static final JsonFactory JSON = new JsonFactory();
     /** 18 decimal digits are below 10^18, which a long holds with room to spare (Long.MAX_VALUE is 9.2e18). */
     static final int MAX_DIGITS = 18;
+    private static final ThreadLocal<Feed> FEED = ThreadLocal.withInitial(Feed::new);
 
     private MessageParser() {
     }
@@ -30,7 +37,10 @@ public final class MessageParser {
         String time = null;
         String isend = null;
         MeterMessage.Values values = new MeterMessage.Values(48); // a KPM33B sends 42 tags
-        try (JsonParser p = JSON.createParser(payload, offset, length)) {
+        Feed feed = FEED.get();
+        boolean clean = false;
+        try {
+            JsonParser p = feed.start(payload, offset, length);
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return MeterMessage.failed(topic, null, "payload is not a JSON object");
             }
@@ -74,10 +84,16 @@ public final class MessageParser {
                 }
             }
             if (t != JsonToken.END_OBJECT) {
+                // NOT_AVAILABLE: the payload ended inside the object
                 return MeterMessage.failed(topic, id, "payload is not a complete JSON object");
             }
+            clean = feed.restIsBlank();
         } catch (IOException e) {
             return MeterMessage.failed(topic, id, "malformed JSON: " + firstLine(e.getMessage()));
+        } finally {
+            if (!clean) {
+                feed.renew();
+            }
         }
         if (id == null || id.isBlank()) {
             return MeterMessage.failed(topic, null, "message has no meter id");
@@ -129,6 +145,50 @@ public final class MessageParser {
         }
         values.put(name, known, negative ? -unscaled : unscaled, Math.max(scale, 0));
         return true;
+    }
+
+    /** One thread's parser, fed payload after payload; renewed after a bad one and now and then. */
+    private static final class Feed {
+        /** Field names are kept in the parser's symbol table: renewing bounds it whatever names meters send. */
+        private static final int RENEW_AFTER = 100_000;
+        private JsonParser parser;
+        private ByteArrayFeeder feeder;
+        private int fed;
+
+        JsonParser start(byte[] payload, int offset, int length) throws IOException {
+            if (parser == null || ++fed > RENEW_AFTER) {
+                renew();
+                parser = JSON.createNonBlockingByteArrayParser();
+                feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+            }
+            feeder.feedInput(payload, offset, offset + length);
+            return parser;
+        }
+
+        /**
+         * After the object: true when only whitespace followed it, so the parser can take the next payload. Anything
+         * else was ignored before this parser was reused and still is; the parser is replaced instead.
+         */
+        boolean restIsBlank() {
+            try {
+                return parser.nextToken() == JsonToken.NOT_AVAILABLE;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        void renew() {
+            if (parser != null) {
+                try {
+                    parser.close();
+                } catch (IOException e) {
+                    // closing a parser over an array releases buffers only
+                }
+            }
+            parser = null;
+            feeder = null;
+            fed = 0;
+        }
     }
 
     private static String firstLine(String s) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,6 +65,75 @@ class MessageParserTest {
         MeterMessage m = MessageParser.parse("MQTT_RT_DATA", payload.getBytes(StandardCharsets.UTF_8));
         assertThat(m.error()).isNotBlank();
         assertThat(m.values()).isEmpty();
+    }
+
+    /**
+     * One parser per thread takes payload after payload: whatever a bad one leaves behind (a cut, an error, a
+     * second value) must not reach the next, and a good one reads the same wherever it comes in the sequence.
+     */
+    @Test
+    void payloadsInTurnOnOneThreadEachReadAsIfAlone() {
+        byte[] rt = Fixtures.bytes("MQTT_RT_DATA.json");
+        byte[] eny = Fixtures.bytes("MQTT_ENY_NOW.json");
+        Map<String, BigDecimal> rtValues = MessageParser.parse("T", rt).values();
+        Map<String, BigDecimal> enyValues = MessageParser.parse("T", eny).values();
+        String good = "{\"id\":\"33B1225950027\",\"ua\":230.1}";
+        String[] bad = { "", "{\"id\":\"33B1225950027\",\"ia\":9.7", "{\"id\":", "not json at all", "[1,2]",
+            "{\"id\":\"33B1225950027\",\"ua\":\"two hundred\",\"ia\":1}", "{\"id\":\"x\",\"extra\":{\"a\":[1,",
+            "{\"id\":\"x\"", "{", "}", "\"text\"", "{\"id\":\"x\",\"ia\":1.}" };
+        // after the object: ignored as before, whether blank, junk or a second value
+        String[] trailing = { "", "\n", " \r\n\t ", "x", "{\"ia\":1}", "}", "{\"ia\":" };
+        for (int round = 0; round < 3; round++) {
+            for (String b : bad) {
+                assertThat(MessageParser.parse("T", b.getBytes(StandardCharsets.UTF_8)).error()).as(b).isNotBlank();
+                assertThat(MessageParser.parse("T", rt).values()).as("after " + b).isEqualTo(rtValues);
+                for (String rest : trailing) {
+                    MeterMessage m = MessageParser.parse("T", (good + rest).getBytes(StandardCharsets.UTF_8));
+                    assertThat(m.error()).as(good + rest).isNull();
+                    assertThat(m.values()).as(good + rest).containsExactly(Map.entry("ua", new BigDecimal("230.1")));
+                }
+                // a payload inside a larger array, as the broker hands it over (the bytes around it are not read)
+                byte[] framed = new byte[eny.length + 20];
+                java.util.Arrays.fill(framed, (byte) '{');
+                System.arraycopy(eny, 0, framed, 7, eny.length);
+                assertThat(MessageParser.parse("T", framed, 7, eny.length).values()).isEqualTo(enyValues);
+            }
+        }
+    }
+
+    /** Threads parse at the same time, each with its own parser. */
+    @Test
+    void threadsParsingAtOnceEachReadTheirOwnPayloads() throws Exception {
+        byte[] rt = Fixtures.bytes("MQTT_RT_DATA.json");
+        byte[] eny = Fixtures.bytes("MQTT_ENY_NOW.json");
+        Map<String, BigDecimal> rtValues = MessageParser.parse("T", rt).values();
+        Map<String, BigDecimal> enyValues = MessageParser.parse("T", eny).values();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                boolean odd = t % 2 == 1;
+                results.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int i = 0; i < 5000; i++) {
+                        boolean a = (i % 2 == 0) == odd;
+                        MeterMessage m = MessageParser.parse("T", a ? rt : eny);
+                        if (m.error() == null && m.values().equals(a ? rtValues : enyValues)) {
+                            ok++;
+                        }
+                        if (i % 97 == 0) {
+                            MessageParser.parse("T", "{\"id\":".getBytes(StandardCharsets.UTF_8));
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> r : results) {
+                assertThat(r.get()).isEqualTo(5000);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
