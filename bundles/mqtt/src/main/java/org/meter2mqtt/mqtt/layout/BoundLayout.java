@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -195,9 +196,34 @@ public final class BoundLayout {
         }
     }
 
+    /** The last meter time printed, with its zone: meters that send in the same second share it. */
+    private static final class PrintedTime {
+        final Instant time;
+        final ZoneId zone;
+        final String text;
+
+        PrintedTime(Instant time, ZoneId zone, String text) {
+            this.time = time;
+            this.zone = zone;
+            this.text = text;
+        }
+    }
+
+    private static volatile PrintedTime lastPrinted = new PrintedTime(Instant.MIN, ZoneId.of("UTC"), "");
+
     /** The meter's clock as KPM33B meters print it; the driver read it in the same zone. */
     private String meterTime(Batch b) {
-        LocalDateTime l = LocalDateTime.ofInstant(b.timestamp(), zone);
+        PrintedTime last = lastPrinted;
+        if (last.time.equals(b.timestamp()) && last.zone.equals(zone)) {
+            return last.text;
+        }
+        String text = printTime(b.timestamp());
+        lastPrinted = new PrintedTime(b.timestamp(), zone, text);
+        return text;
+    }
+
+    private String printTime(Instant t) {
+        LocalDateTime l = LocalDateTime.ofInstant(t, zone);
         char[] c = new char[14];
         digits(c, 0, 4, l.getYear());
         digits(c, 4, 2, l.getMonthValue());
