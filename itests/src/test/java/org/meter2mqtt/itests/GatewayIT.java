@@ -71,7 +71,7 @@ public class GatewayIT extends GatewayTestSupport {
         assertTrue(out, out.contains("Updated"));
         await("renamed by meter:set", 15,
                 () -> bakery.equals(registry.device("it-utf8").map(DeviceInfo::name).orElse("")));
-        assertTrue(Files.readString(cfg("it-utf8")), Files.readString(cfg("it-utf8")).contains("name = " + bakery));
+        assertCfgContains("name = " + bakery, "it-utf8");
 
         Files.delete(cfg("it-utf8"));
         await("device removed", 15, () -> registry.device("it-utf8").isEmpty());
@@ -174,7 +174,7 @@ public class GatewayIT extends GatewayTestSupport {
     public void shellCommandsManageCfgFiles() throws Exception {
         String out = executeCommand("meter:add it-shell demo poll.interval=1 name=Shell");
         assertTrue(out, out.contains("Created"));
-        assertTrue(Files.readString(cfg("it-shell")).contains("poll.interval = 1"));
+        assertCfgContains("poll.interval = 1", "it-shell");
         awaitState("it-shell", DeviceState.ONLINE, 15);
 
         out = executeCommand("meter:add it-shell demo");
@@ -185,7 +185,7 @@ public class GatewayIT extends GatewayTestSupport {
 
         out = executeCommand("meter:set it-shell base.load=1000");
         assertTrue(out, out.contains("Updated"));
-        assertTrue(Files.readString(cfg("it-shell")).contains("base.load = 1000"));
+        assertCfgContains("base.load = 1000", "it-shell");
 
         out = executeCommand("meter:read it-shell");
         assertTrue(out, out.contains("energy_import") && out.contains("kWh") && out.contains("voltage_l1"));
@@ -197,7 +197,7 @@ public class GatewayIT extends GatewayTestSupport {
         assertTrue(out, out.contains("demo") && out.contains("org.meter2mqtt.driver.demo") && out.contains("base.load"));
 
         out = executeCommand("meter:disable it-shell");
-        assertTrue(Files.readString(cfg("it-shell")).contains("enabled = false"));
+        assertCfgContains("enabled = false", "it-shell");
         awaitState("it-shell", DeviceState.DISABLED, 15);
         executeCommand("meter:enable it-shell");
         awaitState("it-shell", DeviceState.ONLINE, 15);
@@ -222,6 +222,17 @@ public class GatewayIT extends GatewayTestSupport {
             text = Files.readString(cfg(device));
         }
         assertEquals(expected, text);
+    }
+
+    /** As {@link #assertCfgText}, for a part of the text. */
+    private void assertCfgContains(String part, String device) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String text = Files.readString(cfg(device));
+        while (!text.contains(part) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            text = Files.readString(cfg(device));
+        }
+        assertTrue("no '" + part + "' in:\n" + text, text.contains(part));
     }
 
     @Test
