@@ -215,24 +215,24 @@ public class GatewayIT extends GatewayTestSupport {
      * configuration it just read is applied (truncate, then write), and a read in that moment sees it empty.
      */
     private void assertCfgText(String expected, String device) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        String text = Files.readString(cfg(device));
-        while (!expected.equals(text) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            text = Files.readString(cfg(device));
-        }
-        assertEquals(expected, text);
+        assertEquals(expected, cfgTextWhen(device, expected::equals));
     }
 
     /** As {@link #assertCfgText}, for a part of the text. */
     private void assertCfgContains(String part, String device) throws Exception {
+        String text = cfgTextWhen(device, t -> t.contains(part));
+        assertTrue("no '" + part + "' in:\n" + text, text.contains(part));
+    }
+
+    /** The .cfg's text once {@code wanted} holds for it, or as it is after 5 s. */
+    private String cfgTextWhen(String device, java.util.function.Predicate<String> wanted) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         String text = Files.readString(cfg(device));
-        while (!text.contains(part) && System.nanoTime() < deadline) {
+        while (!wanted.test(text) && System.nanoTime() < deadline) {
             Thread.sleep(100);
             text = Files.readString(cfg(device));
         }
-        assertTrue("no '" + part + "' in:\n" + text, text.contains(part));
+        return text;
     }
 
     @Test

@@ -173,7 +173,7 @@ public final class MessageParser {
             try {
                 return parser.nextToken() == JsonToken.NOT_AVAILABLE;
             } catch (IOException e) {
-                return false;
+                return false; // junk after the object: the message stands, only the parser is replaced
             }
         }
 
