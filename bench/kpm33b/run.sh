@@ -117,7 +117,11 @@ scenario() { # label filter pids
     [ "$(cat /proc/"${3%%,*}"/comm 2> /dev/null)" = java ] && jcmd "${3%%,*}" VM.log output="$PWD/$OUT/$1.pauses" what=gc,gc+age=trace,safepoint=info decorators=timenanos > /dev/null 2>&1
     export SINK_TRACE="$PWD/$OUT/$1.latency"
   fi
+  # ASPROF=/path/to/libasyncProfiler.so (async-profiler 3, not shipped): CPU samples of the first watched JVM
+  # over the fixed load, as collapsed stacks per thread ($OUT/<label>.collapsed; ASPROF_EVENT=itimer where perf is refused)
+  [ -n "${ASPROF:-}" ] && jcmd "${3%%,*}" JVMTI.agent_load "$ASPROF" "'start,threads,event=${ASPROF_EVENT:-cpu},interval=${ASPROF_INTERVAL:-5ms}'" > /dev/null
   measure "$1" "$2" $FIXED "$FIXED_S" "$3"
+  [ -n "${ASPROF:-}" ] && jcmd "${3%%,*}" JVMTI.agent_load "$ASPROF" "'stop,collapsed,file=$PWD/$OUT/$1.collapsed'" > /dev/null
   unset SINK_TRACE
   # NMT=1 (with -XX:NativeMemoryTracking=summary in EXTRA_JAVA_OPTS): where the memory went, after the fixed load
   [ -n "${NMT:-}" ] && jcmd "${3%%,*}" VM.native_memory summary > "$OUT/$1.nmt" 2>&1

@@ -20,8 +20,9 @@ public interface LocalBroker {
     @FunctionalInterface
     interface Listener {
         /**
-         * One message a client published. Called on the broker's delivery thread, one message at a time, in
-         * the order the broker received them; a slow listener delays every other listener.
+         * One message a client published. Called on one of the broker's threads, one message at a time, each
+         * client's messages in the order the broker received them; a slow listener delays every other listener
+         * and the broker's other clients.
          */
         void message(String topic, byte[] payload);
 

@@ -127,7 +127,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         // Moquette queues every session command on a bounded queue (1024 by default) and drops QoS 0
         // messages when it is full: 1000 KPM33B meters publishing at once overflow it (measured at 8000 msg/s)
         p.setProperty(BrokerConstants.SESSION_QUEUE_SIZE, "32768");
-        // One delivery thread for in-process listeners (LocalBroker), so they see each meter's messages in order.
+        // One interceptor thread if it stays (see InlineNotifications), so listeners see each meter's messages in order
         p.setProperty(BrokerConstants.BROKER_INTERCEPTOR_THREAD_POOL_SIZE, "1");
         p.setProperty(BrokerConstants.ALLOW_ANONYMOUS_PROPERTY_NAME, Boolean.toString(!settings.authenticated()));
         // MQTT 3.1.1 (3.1.3-6) lets a client with a clean session send an empty client id and have the broker
@@ -164,6 +164,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                     + rootCause(e) + (settings.dataDir() == null ? "" : " (data folder " + settings.dataDir() + ")"),
                     e);
         }
+        InlineNotifications.install(s);
         s.addInterceptHandler(new ConnectionLog());
         s.addInterceptHandler(new LoopWatch(s));
         for (Tap t : taps) {
@@ -350,10 +351,11 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
     }
 
     /**
-     * A {@link #listen} registration: Moquette calls it on its interceptor thread for every PUBLISH. Moquette
-     * queues those calls without bound, each holding the message's direct buffer, so a listener slower than the
-     * meters would end in an OutOfMemoryError that takes the whole broker down; instead, while Netty's direct
-     * memory is above {@link #SHED_ABOVE}, messages are released unread and counted until the queue has drained.
+     * A {@link #listen} registration: Moquette calls it for every PUBLISH on the publishing client's session thread
+     * ({@link InlineNotifications}). Where Moquette keeps its own interceptor thread instead, it queues those calls
+     * without bound, each holding the message's direct buffer, so a listener slower than the meters would end in an
+     * OutOfMemoryError that takes the whole broker down; so while Netty's direct memory is above {@link #SHED_ABOVE},
+     * messages are released unread and counted.
      */
     private final class Tap extends AbstractInterceptHandler {
         /** A larger message (Moquette takes up to 8 KB) gets an array of its own, not kept. */
@@ -406,8 +408,8 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
         /**
          * Hands the payload over in one array reused from message to message (see {@link Listener#message(String,
-         * byte[], int)}). Moquette calls a tap from its one interceptor thread; the lock only guards the moment a
-         * restarted broker's thread takes over.
+         * byte[], int)}). The lock gives the listener one message at a time, as {@link LocalBroker.Listener}
+         * promises, though Moquette's session threads (and a restarted broker's) call a tap at the same time.
          */
         private void deliver(String topic, ByteBuf buf) {
             int n = buf.readableBytes();
@@ -454,7 +456,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
         @Override
         public void onConnectionLost(InterceptConnectionLostMessage msg) {
-            // both events come from the one interceptor thread, the DISCONNECT first
+            // both events come from the client's session thread (or the one interceptor thread), the DISCONNECT first
             if (!saidGoodbye.remove(msg.getClientID())) {
                 LOG.warn("MQTT client '{}' dropped its connection without DISCONNECT", msg.getClientID());
             }

@@ -326,6 +326,57 @@ class EmbeddedBrokerTest {
         assertThat(got.poll(500, TimeUnit.MILLISECONDS)).isNull();
     }
 
+    /**
+     * Listeners run on Moquette's session threads (no interceptor thread in between, {@link InlineNotifications}),
+     * still one message at a time and each client's messages in order, while clients on different session threads
+     * publish at once.
+     */
+    @Test
+    void listenersRunOnTheSessionThreadsOneMessageAtATimeAndInEachClientsOrder() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        java.util.Map<String, List<Integer>> byClient = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger mostInside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        b.listen(List.of("m/+"), (t, p) -> {
+            mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            threads.add(Thread.currentThread().getName());
+            byClient.computeIfAbsent(t, k -> new CopyOnWriteArrayList<>())
+                    .add(Integer.parseInt(new String(p, StandardCharsets.UTF_8)));
+            Thread.onSpinWait(); // a little time inside, so that overlapping calls would show
+            inside.decrementAndGet();
+            count.incrementAndGet();
+        });
+        int clients = 8;
+        int each = 400;
+        List<Thread> senders = new java.util.ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            MqttClient meter = client(b, "meter-" + c, null, null);
+            String topic = "m/" + c;
+            senders.add(new Thread(() -> {
+                try {
+                    for (int i = 0; i < each; i++) {
+                        meter.publish(topic, Integer.toString(i).getBytes(StandardCharsets.UTF_8), 0, false);
+                    }
+                } catch (MqttException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        senders.forEach(Thread::start);
+        for (Thread t : senders) {
+            t.join();
+        }
+        org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> count.get() == clients * each);
+        assertThat(mostInside.get()).isEqualTo(1);
+        for (int c = 0; c < clients; c++) {
+            assertThat(byClient.get("m/" + c)).containsExactlyElementsOf(
+                    java.util.stream.IntStream.range(0, each).boxed().toList());
+        }
+        assertThat(threads).isNotEmpty().allSatisfy(n -> assertThat(n).startsWith("Session Executor"));
+    }
+
     @Test
     void aListenerThatTakesTheReusedArrayGetsEachMessageExactlyWhateverItsSize() throws Exception {
         EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
