@@ -326,6 +326,20 @@ class EmbeddedBrokerTest {
         assertThat(got.poll(500, TimeUnit.MILLISECONDS)).isNull();
     }
 
+    /** Every client connection starts without Moquette's message logger ({@link QuietPipeline}) and works as before. */
+    @Test
+    void connectionsRunWithoutMoquettesMessageLogger() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        subscribed(b.port(), "reader", clean(), "t/#", 1, (t, m) -> got.add(t + "=" + new String(m.getPayload(),
+                StandardCharsets.UTF_8)));
+        MqttClient writer = client(b, "writer", null, null);
+        writer.publish("t/1", message("a", false)); // QoS 1: PUBACKs written through the handler in its place
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("t/1=a");
+        client(b, "third", null, null);
+        assertThat(b.quietedConnections()).isEqualTo(3);
+    }
+
     /**
      * Listeners run on Moquette's session threads (no interceptor thread in between, {@link InlineNotifications}),
      * still one message at a time and each client's messages in order, while clients on different session threads
