@@ -50,7 +50,7 @@ final class DiscoveredMeters {
         if (!keep) {
             return false;
         }
-        seen.kept = new Kept(m, time);
+        seen.kept = new Kept(m.kept(), time);
         if (seen.announced) {
             return false;
         }

@@ -314,7 +314,8 @@ final class Kpm33bHub implements AutoCloseable {
         }
         counters.received.incrementAndGet();
         Instant now = clock.instant();
-        Intake.Result r = intake.offer(MessageParser.parse(topic, payload, 0, length), now);
+        // the message's arrays are this thread's, valid until it parses again: what is kept beyond it is copied
+        Intake.Result r = intake.offer(MessageParser.parseReusing(topic, payload, 0, length), now);
         MeterMessage m = r.message();
         switch (r.verdict()) {
             case ACCEPTED:

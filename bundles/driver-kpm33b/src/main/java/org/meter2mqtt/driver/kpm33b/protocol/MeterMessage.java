@@ -52,10 +52,17 @@ public final class MeterMessage {
     private final BigDecimal[] decimals;
     private final int size;
     private final String error;
+    /** True when the arrays are a parser's, reused for its thread's next message (see {@link #kept}). */
+    private final boolean borrowed;
     private Map<String, BigDecimal> map;
 
     MeterMessage(String topic, String id, String time, String isend, String[] tags, byte[] fields,
             long[] unscaled, byte[] scales, BigDecimal[] decimals, int size, String error) {
+        this(topic, id, time, isend, tags, fields, unscaled, scales, decimals, size, error, false);
+    }
+
+    private MeterMessage(String topic, String id, String time, String isend, String[] tags, byte[] fields,
+            long[] unscaled, byte[] scales, BigDecimal[] decimals, int size, String error, boolean borrowed) {
         this.topic = topic;
         this.id = id;
         this.time = time;
@@ -67,6 +74,7 @@ public final class MeterMessage {
         this.decimals = decimals;
         this.size = size;
         this.error = error;
+        this.borrowed = borrowed;
     }
 
     static MeterMessage failed(String topic, String id, String error) {
@@ -84,6 +92,24 @@ public final class MeterMessage {
             all.putFrom(later, i);
         }
         return all.message(topic, id, later.time != null ? later.time : time, later.isend);
+    }
+
+    /**
+     * This message with arrays of its own: what to keep beyond the call that got it from
+     * {@link MessageParser#parseReusing}. A message that owns its arrays already is returned as it is.
+     */
+    public MeterMessage kept() {
+        if (!borrowed) {
+            return this;
+        }
+        return new MeterMessage(topic, id, time, isend, Arrays.copyOf(tags, size), Arrays.copyOf(fields, size),
+                Arrays.copyOf(unscaled, size), Arrays.copyOf(scales, size),
+                decimals == null ? null : Arrays.copyOf(decimals, size), size, error, false);
+    }
+
+    /** Whether this message's arrays are a parser's (tests). */
+    boolean borrowed() {
+        return borrowed;
     }
 
     public String topic() {
@@ -198,8 +224,15 @@ public final class MeterMessage {
         private int size;
         /** Bit {@code ordinal} set = that field has a slot (fields beyond 64, if ever, are looked for). */
         private long seen;
+        /** A parser's, {@link #reset} for each message; its messages borrow the arrays. */
+        private final boolean reused;
 
         Values(int capacity) {
+            this(capacity, false);
+        }
+
+        Values(int capacity, boolean reused) {
+            this.reused = reused;
             int c = Math.max(4, capacity);
             tags = new String[c];
             fields = new byte[c];
@@ -262,8 +295,20 @@ public final class MeterMessage {
             return size++;
         }
 
+        /** Empties this for the next message; the previous message's arrays are overwritten from here on. */
+        void reset() {
+            size = 0;
+            seen = 0;
+            decimals = null; // made again by the next number that needs it: rare
+        }
+
+        int capacity() {
+            return tags.length;
+        }
+
         MeterMessage message(String topic, String id, String time, String isend) {
-            return new MeterMessage(topic, id, time, isend, tags, fields, unscaled, scales, decimals, size, null);
+            return new MeterMessage(topic, id, time, isend, tags, fields, unscaled, scales, decimals, size, null,
+                    reused);
         }
     }
 }

@@ -39,7 +39,7 @@ public final class PacketAssembler {
             discarded++;
             return null;
         }
-        pending.put(key, m);
+        pending.put(key, m.kept());
         return null;
     }
 

@@ -53,6 +53,21 @@ class DiscoveredMetersTest {
         assertThat(meters.list(id -> true)).isEmpty();
     }
 
+    /** The gateway parses into arrays its thread reuses: the kept message is a copy the next messages leave alone. */
+    @Test
+    void theKeptMessageIsUntouchedByTheMessagesParsedAfterIt() {
+        byte[] first = ("{\"id\":\"33B1225950027\",\"time\":\"20261204100000\",\"ia\":1.5,\"ua\":230.1}")
+                .getBytes(StandardCharsets.UTF_8);
+        meters.seen(MessageParser.parseReusing("MQTT_RT_DATA", first, 0, first.length), T0, T0, true);
+        byte[] next = ("{\"id\":\"33B0000000001\",\"time\":\"20261204100001\",\"ib\":9}")
+                .getBytes(StandardCharsets.UTF_8);
+        MessageParser.parseReusing("MQTT_RT_DATA", next, 0, next.length);
+        MeterMessage kept = meters.claim("33B1225950027", true).message;
+        assertThat(kept.id()).isEqualTo("33B1225950027");
+        assertThat(kept.values()).containsExactly(java.util.Map.entry("ia", new java.math.BigDecimal("1.5")),
+                java.util.Map.entry("ua", new java.math.BigDecimal("230.1")));
+    }
+
     @Test
     void suggestedDeviceIdsAreSafeForTopics() {
         assertThat(DiscoveredMeters.deviceId("33B/12+25#9")).isEqualTo("33B_12_25_9");

@@ -2,6 +2,7 @@ package org.meter2mqtt.driver.kpm33b.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +88,29 @@ class IntakeTest {
                 + "\"isend\":\"1\"}"), now);
         assertThat(third.message().values()).containsOnlyKeys("ib");
         assertThat(in.discardedPackets()).isEqualTo(1);
+    }
+
+    /** The first packet of a split reading is kept while other meters' messages reuse the parser's arrays. */
+    @Test
+    void aSplitPacketWaitsIntactWhileOtherMessagesAreParsedIntoTheSameArrays() {
+        Intake in = intake();
+        Instant now = Instant.parse("2026-01-12T15:39:00Z");
+        assertThat(in.offer(reusing("{\"id\":\"33B1225950027\",\"ia\":1.250,\"ua\":230.1,"
+                + "\"time\":\"20260112163900\",\"isend\":\"0\"}"), now).verdict())
+                .isEqualTo(Intake.Verdict.INCOMPLETE);
+        Intake.Result other = in.offer(reusing("{\"id\":\"33B1225950028\",\"ib\":7.000,\"ub\":1.0,"
+                + "\"time\":\"20260112163900\",\"isend\":\"1\"}"), now);
+        assertThat(other.verdict()).isEqualTo(Intake.Verdict.ACCEPTED);
+        Intake.Result done = in.offer(reusing("{\"id\":\"33B1225950027\",\"zyggl\":2.5000,"
+                + "\"time\":\"20260112163900\",\"isend\":\"1\"}"), now);
+        assertThat(done.verdict()).isEqualTo(Intake.Verdict.ACCEPTED);
+        assertThat(done.message().values()).containsExactly(Map.entry("ia", new BigDecimal("1.250")),
+                Map.entry("ua", new BigDecimal("230.1")), Map.entry("zyggl", new BigDecimal("2.5000")));
+    }
+
+    private static MeterMessage reusing(String json) {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        return MessageParser.parseReusing("MQTT_RT_DATA", b, 0, b.length);
     }
 
     @ParameterizedTest

@@ -101,6 +101,49 @@ class MessageParserTest {
         }
     }
 
+    /**
+     * The gateway's path parses into arrays its thread reuses: each message reads as {@link MessageParser#parse}
+     * reads it, and a copy taken with {@code kept()} is untouched by the messages after it.
+     */
+    @Test
+    void aReusingParseReadsAsParseDoesAndAKeptCopyOutlivesTheNextMessage() {
+        byte[] rt = Fixtures.bytes("MQTT_RT_DATA.json");
+        byte[] eny = Fixtures.bytes("MQTT_ENY_NOW.json");
+        Map<String, BigDecimal> rtValues = MessageParser.parse("T", rt).values();
+        Map<String, BigDecimal> enyValues = MessageParser.parse("T", eny).values();
+        assertThat(MessageParser.parse("T", rt).borrowed()).isFalse();
+
+        MeterMessage first = MessageParser.parseReusing("T", rt, 0, rt.length);
+        assertThat(first.borrowed()).isTrue();
+        MeterMessage kept = first.kept();
+        assertThat(kept.borrowed()).isFalse();
+        assertThat(kept.kept()).isSameAs(kept);
+        MeterMessage second = MessageParser.parseReusing("T", eny, 0, eny.length);
+        assertThat(second.values()).isEqualTo(enyValues);
+        assertThat(kept.values()).isEqualTo(rtValues);
+        assertThat(kept.id()).isEqualTo(MessageParser.parse("T", rt).id());
+
+        // a number kept as a BigDecimal (exponent) does not leak into the next message's compact one
+        String big = "{\"id\":\"33B1225950027\",\"ua\":2.301e2,\"ia\":1}";
+        String small = "{\"id\":\"33B1225950027\",\"ua\":229.9}";
+        MeterMessage withExponent = MessageParser.parseReusing("T", big.getBytes(StandardCharsets.UTF_8), 0,
+                big.length()).kept();
+        MeterMessage after = MessageParser.parseReusing("T", small.getBytes(StandardCharsets.UTF_8), 0,
+                small.length());
+        assertThat(after.values()).containsExactly(Map.entry("ua", new BigDecimal("229.9")));
+        assertThat(withExponent.values()).containsExactly(Map.entry("ua", new BigDecimal("2.301e2")),
+                Map.entry("ia", BigDecimal.ONE));
+
+        // a message with far more tags than a meter sends grows the arrays; the next message reads as usual
+        StringBuilder many = new StringBuilder("{\"id\":\"33B1225950027\"");
+        for (int i = 0; i < 600; i++) {
+            many.append(",\"t").append(i).append("\":").append(i);
+        }
+        byte[] manyBytes = many.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        assertThat(MessageParser.parseReusing("T", manyBytes, 0, manyBytes.length).size()).isEqualTo(600);
+        assertThat(MessageParser.parseReusing("T", rt, 0, rt.length).values()).isEqualTo(rtValues);
+    }
+
     /** Threads parse at the same time, each with its own parser. */
     @Test
     void threadsParsingAtOnceEachReadTheirOwnPayloads() throws Exception {
