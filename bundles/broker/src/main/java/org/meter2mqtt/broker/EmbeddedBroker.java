@@ -376,6 +376,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         private static final int SCRATCH_KEPT = 4 * 1024;
         private final List<String> filters;
         private final Listener listener;
+        private final String id = "meter2mqtt-local-" + Integer.toHexString(System.identityHashCode(this));
         private byte[] scratch = new byte[1024];
 
         Tap(List<String> filters, Listener listener) {
@@ -385,7 +386,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
         @Override
         public String getID() {
-            return "meter2mqtt-local-" + Integer.toHexString(System.identityHashCode(this));
+            return id; // Moquette asks for it with every message it hands over
         }
 
         @Override
@@ -406,8 +407,8 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                     return;
                 }
                 String topic = msg.getTopicName();
-                for (String f : filters) {
-                    if (matches(f, topic)) {
+                for (int i = 0; i < filters.size(); i++) { // no iterator per message
+                    if (matches(filters.get(i), topic)) {
                         deliver(topic, buf);
                         return;
                     }
