@@ -51,6 +51,7 @@ final class Kpm33bSession implements DriverSession {
     private final boolean transientDevice;
     private final Set<Field.Group> groups;
     private final boolean[] announced = new boolean[Field.values().length];
+    private int lastBatch;
     private final Set<String> unknownTags = new HashSet<>();
     private final List<IntervalSetting> settings = new ArrayList<>();
     private volatile boolean closed;
@@ -128,7 +129,8 @@ final class Kpm33bSession implements DriverSession {
             // next backoff retry
             settings.forEach(IntervalSetting::meterAppeared);
         }
-        List<Reading> batch = new ArrayList<>(m.size());
+        // sized as the last batch: a KPM33B sends 42 tags, of which the default channel groups publish about 18
+        List<Reading> batch = new ArrayList<>(lastBatch > 0 ? lastBatch : m.size());
         String device = context.deviceId();
         for (int i = 0; i < m.size(); i++) {
             Field f = m.field(i);
@@ -147,6 +149,7 @@ final class Kpm33bSession implements DriverSession {
             }
             batch.add(Reading.forDevice(device, f.channel(), m.number(i), time));
         }
+        lastBatch = batch.size();
         if (!batch.isEmpty()) {
             context.publish(batch);
         }
