@@ -6,7 +6,9 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
 
 /**
  * The latest reading of each channel of one device, kept in arrays that are overwritten in place.
@@ -68,6 +70,13 @@ public final class LatestReadings {
     }
 
     public void putAll(Collection<Reading> readings) {
+        if (readings instanceof List && readings instanceof RandomAccess) {
+            List<Reading> list = (List<Reading>) readings;
+            for (int i = 0; i < list.size(); i++) { // batches come as lists: no iterator per batch
+                put(list.get(i));
+            }
+            return;
+        }
         for (Reading r : readings) {
             put(r);
         }
