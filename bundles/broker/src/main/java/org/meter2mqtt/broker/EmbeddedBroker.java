@@ -75,7 +75,6 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
     private volatile long shedAbove = SHED_ABOVE;
     /** Connections started without Moquette's message logger, over every server this broker started. */
     private final AtomicLong quieted = new AtomicLong();
-    private volatile QuietPipeline quiet;
     private Server server;
     /** The instance being stopped on purpose: its session threads may end with errors then, which are no fault. */
     private volatile Server stopping;
@@ -116,8 +115,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
 
     /** For tests: how many client connections were started without Moquette's message logger. */
     long quietedConnections() {
-        QuietPipeline q = quiet;
-        return quieted.get() + (q == null ? 0 : q.quieted());
+        return quieted.get();
     }
 
     /** A started Moquette server on {@code port} with this broker's handlers and listeners attached. */
@@ -174,11 +172,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                     e);
         }
         InlineNotifications.install(s);
-        QuietPipeline before = quiet;
-        if (before != null) {
-            quieted.addAndGet(before.quieted());
-        }
-        quiet = QuietPipeline.install(s);
+        QuietPipeline.install(s, quieted);
         s.addInterceptHandler(new ConnectionLog());
         s.addInterceptHandler(new LoopWatch(s));
         for (Tap t : taps) {

@@ -29,7 +29,7 @@ import io.netty.channel.ChannelPromise;
  * <p>How: Moquette builds each connection's pipeline from its acceptor's fields at the moment the client connects, and
  * puts the optional Bugsnag error handler there (off here, {@code bugsnag.enable=false}). This class is set in that
  * field by reflection right after the server started; once the pipeline is complete it swaps the logger and removes
- * itself. A Moquette version without that field keeps its logger ({@link #install} says so in one INFO line).
+ * itself. A Moquette version without that field keeps its logger (one INFO line says so).
  */
 @ChannelHandler.Sharable
 final class QuietPipeline extends ChannelInboundHandlerAdapter {
@@ -41,13 +41,15 @@ final class QuietPipeline extends ChannelInboundHandlerAdapter {
 
     private static final ChannelHandler CLOSE_ON_WRITE_FAILURE = new CloseOnWriteFailure();
 
-    private final AtomicLong quieted = new AtomicLong();
+    /** Connections whose logger was taken out (the broker's count, kept across its restarts). */
+    private final AtomicLong quieted;
 
-    QuietPipeline() {
+    QuietPipeline(AtomicLong quieted) {
+        this.quieted = quieted;
     }
 
-    /** Makes {@code server}'s next connections start without the message logger; null when it cannot. */
-    static QuietPipeline install(Server server) {
+    /** Makes {@code server}'s next connections start without the message logger, counted in {@code quieted}. */
+    static void install(Server server, AtomicLong quieted) {
         try {
             Field acceptorField = Server.class.getDeclaredField("acceptor");
             acceptorField.setAccessible(true);
@@ -63,18 +65,10 @@ final class QuietPipeline extends ChannelInboundHandlerAdapter {
             if (((Optional<?>) hook.get(acceptor)).isPresent()) {
                 throw new IllegalStateException("the Bugsnag handler is on");
             }
-            QuietPipeline quiet = new QuietPipeline();
-            hook.set(acceptor, Optional.of(quiet));
-            return quiet;
+            hook.set(acceptor, Optional.of(new QuietPipeline(quieted)));
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.info("Embedded MQTT broker: Moquette's message logger stays in each connection ({})", e.toString());
-            return null;
         }
-    }
-
-    /** Connections whose logger was taken out. */
-    long quieted() {
-        return quieted.get();
     }
 
     /** Registered comes after Moquette's initializer has built the whole pipeline, and before any packet is read. */

@@ -3,6 +3,7 @@ package org.meter2mqtt.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,8 @@ class QuietPipelineTest {
 
     @Test
     void theLoggerIsSwappedBeforeAnythingIsReadAndTheHookLeaves() throws Exception {
-        QuietPipeline quiet = new QuietPipeline();
+        AtomicLong quieted = new AtomicLong();
+        QuietPipeline quiet = new QuietPipeline(quieted);
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         ch.pipeline().addLast("bugsnagCatcher", quiet);
         ch.pipeline().addLast(QuietPipeline.MESSAGE_LOGGER, new MQTTMessageLogger());
@@ -28,7 +30,7 @@ class QuietPipelineTest {
         assertThat(ch.pipeline().names()).doesNotContain("bugsnagCatcher").contains(QuietPipeline.MESSAGE_LOGGER,
                 "handler");
         assertThat(ch.pipeline().get(QuietPipeline.MESSAGE_LOGGER)).isNotInstanceOf(MQTTMessageLogger.class);
-        assertThat(quiet.quieted()).isEqualTo(1);
+        assertThat(quieted.get()).isEqualTo(1);
         ch.writeInbound("a packet");
         assertThat((Object) ch.readInbound()).isEqualTo("a packet");
         ch.finishAndReleaseAll();
@@ -43,7 +45,7 @@ class QuietPipelineTest {
                 promise.setFailure(new IOException("broken pipe"));
             }
         });
-        ch.pipeline().addLast("bugsnagCatcher", new QuietPipeline());
+        ch.pipeline().addLast("bugsnagCatcher", new QuietPipeline(new AtomicLong()));
         ch.pipeline().addLast(QuietPipeline.MESSAGE_LOGGER, new MQTTMessageLogger());
         ch.register();
         assertThat(ch.isOpen()).isTrue();
@@ -55,14 +57,15 @@ class QuietPipelineTest {
 
     @Test
     void aPipelineWithoutTheLoggerIsLeftAsItIs() throws Exception {
-        QuietPipeline quiet = new QuietPipeline();
+        AtomicLong quieted = new AtomicLong();
+        QuietPipeline quiet = new QuietPipeline(quieted);
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         ch.pipeline().addLast("bugsnagCatcher", quiet);
         ch.pipeline().addLast("handler", new ChannelInboundHandlerAdapter());
         ch.register();
         assertThat(ch.pipeline().names()).doesNotContain("bugsnagCatcher", QuietPipeline.MESSAGE_LOGGER)
                 .contains("handler");
-        assertThat(quiet.quieted()).isZero();
+        assertThat(quieted.get()).isZero();
         ch.finishAndReleaseAll();
     }
 }
