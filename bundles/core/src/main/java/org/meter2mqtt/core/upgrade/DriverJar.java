@@ -56,6 +56,19 @@ public final class DriverJar {
         this.sha256 = sha256;
     }
 
+    /**
+     * Whether the file starts as a zip archive does (a jar's first entry header). FileInstall asks about every file in
+     * {@code deploy/} on every scan, a README included: this spares hashing and opening those as jars each second.
+     */
+    public static boolean mayBeJar(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(4);
+            return head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Reads a jar; an unreadable file or one that is no bundle is an {@link IOException} with the reason. */
     public static DriverJar read(Path file) throws IOException {
         String hash = sha256(file);

@@ -359,6 +359,9 @@ public final class DriverUpgrades implements DriverManagement {
      * may be running.
      */
     public boolean handles(Path file) {
+        if (!DriverJar.mayBeJar(file)) {
+            return false;
+        }
         try {
             DriverJar jar = DriverJar.read(file);
             return !jar.driverIds().isEmpty() || !vault.versions(jar.symbolicName()).isEmpty();

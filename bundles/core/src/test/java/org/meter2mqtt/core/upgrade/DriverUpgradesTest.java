@@ -487,6 +487,19 @@ class DriverUpgradesTest {
     }
 
     @Test
+    void onlyFilesThatStartAsZipArchivesAreOpenedAsJars() throws Exception {
+        Path driver = jar("1.0.0", "[1.1,2)", true);
+        Path renamed = Files.copy(driver, tmp.resolve("driver-without-extension"));
+        assertThat(DriverJar.mayBeJar(driver)).isTrue();
+        assertThat(DriverJar.mayBeJar(renamed)).as("the content decides, not the name").isTrue();
+        assertThat(flow.handles(renamed)).isTrue();
+        assertThat(DriverJar.mayBeJar(Files.writeString(tmp.resolve("README"), "Drop driver jars here."))).isFalse();
+        assertThat(DriverJar.mayBeJar(Files.writeString(tmp.resolve("short.jar"), "PK"))).isFalse();
+        assertThat(DriverJar.mayBeJar(tmp.resolve("gone.jar"))).isFalse();
+        assertThat(DriverJar.mayBeJar(tmp)).as("a folder").isFalse();
+    }
+
+    @Test
     void aVersionThatNoLongerAcceptsAKeyADeviceUsesIsRefusedBeforeAnythingStops() throws Exception {
         flow.install(jar("1.0.0", "[1.1,2)", true).toString(), false);
         deviceConfig = java.util.Map.of("driver", "acme", "poll.interval", "5", "mqtt.retain", "true",
