@@ -100,6 +100,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long HELD_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** How long acknowledgements may wait to be reaped when nothing else wakes the publisher. */
     private static final long REAP_MILLIS = 20;
+    /** The idle loop's turn while anything may be due soon (held flushes, saves, connect attempts). */
+    private static final long TICK_MILLIS = 200;
+    /**
+     * The turn once connected and quiet for {@link #QUIET_NANOS}: nothing due then wakes the publisher without a
+     * signal, and five turns a second were a fifth of an idle gateway's CPU.
+     */
+    private static final long QUIET_TICK_MILLIS = 1000;
+    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long BOOT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -263,6 +271,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private long orphanCheckAt;
     private long infoRefreshAt;
     private boolean orphansChecked;
+    /** When the publisher last had work, for the quiet turn. */
+    private long busyAt;
     private long startedAt;
     private boolean everConnected;
     private String lastTimestampText;
@@ -474,15 +484,17 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 // batches held in memory are on disk too, hence in pending()
                 buffered = queue == null ? 0 : queue.pending();
                 bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors + (forward == null ? 0 : forward.errors());
-                if (!busy) {
+                if (busy) {
+                    busyAt = now;
+                } else {
                     flushHeld();
                     long wait = client == null && active.problems().isEmpty()
-                            ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime()))
-                            : 200;
+                            ? Math.min(TICK_MILLIS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime())))
+                            : quiet(now) ? QUIET_TICK_MILLIS : TICK_MILLIS;
                     if (!pending.isEmpty()) {
                         wait = Math.min(wait, REAP_MILLIS);
                     }
-                    signal.tryAcquire(Math.min(wait, 200), TimeUnit.MILLISECONDS);
+                    signal.tryAcquire(wait, TimeUnit.MILLISECONDS);
                     signal.drainPermits();
                 }
             }
@@ -1418,6 +1430,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             deliveredTotals.write();
         }
         return any;
+    }
+
+    /**
+     * Whether the next turn may wait a second: connected, nothing in flight, no birth or orphan check due, no marks
+     * being read, and no work for a second (so the short turns since have written any held-back flush).
+     */
+    private boolean quiet(long now) {
+        return connected && pending.isEmpty() && birthAt == 0 && orphansChecked && markReader == null
+                && now - busyAt >= QUIET_NANOS;
     }
 
     /**
