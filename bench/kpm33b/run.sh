@@ -173,7 +173,8 @@ gateway_start() { # internal: embedded | mosquitto
   # ready when the MQTT output knows the last device (the check used until the fifteenth session waited for
   # "m999: STARTING", which the log only shows once meters send, so it always ran into its 120 s limit)
   for _ in $(seq 1 240); do grep -q "Device m$((METERS - 1)) is " "$OUT/gw/data/log/karaf.log" 2> /dev/null && break; sleep 0.5; done
-  sleep 5
+  # SETTLE_S=120: load starts about as late after the start as in the runs before the fifteenth session
+  sleep "${SETTLE_S:-5}"
 }
 gateway_stop() {
   "$OUT/gw/bin/stop" > /dev/null 2>&1
@@ -207,7 +208,13 @@ for s in $SCENARIOS; do
       INPUT=$INTERNAL; gateway_start embedded proxy
       # IDLE_SETTLE: after the start's compilations (140 s is about where the runs before the fifteenth session
       # measured, their ready check having waited its 120 s limit)
-      sleep "${IDLE_SETTLE:-140}"; t0=$(ticks "$GW"); s0=$(date +%s.%N); sleep "${IDLE_S:-60}"; t1=$(ticks "$GW"); s1=$(date +%s.%N)
+      sleep "${IDLE_SETTLE:-140}"; t0=$(ticks "$GW"); s0=$(date +%s.%N)
+      [ -n "${THREADS:-}" ] && tsnap "$GW" > "$OUT/threads0"
+      sleep "${IDLE_S:-60}"; t1=$(ticks "$GW"); s1=$(date +%s.%N)
+      # THREADS=1: every thread that used any CPU or woke at least once a second
+      [ -n "${THREADS:-}" ] && tsnap "$GW" > "$OUT/threads1" && join "$OUT/threads0" "$OUT/threads1" \
+        | awk -v w="$(echo "$s1 - $s0" | bc -l)" '{c = ($6 - $3) / w; s = ($7 - $4) / w
+            if (c > 0 || s >= 1) printf "  %-30s cpu %6.3f %%  cs/s %6.1f\n", $2, c, s}' | sort -k3 -nr > "$OUT/gateway-idle.threads"
       line=$(printf 'gateway-idle meters=%s cpu=%.2f%% rss=%dMiB' "$METERS" "$(echo "($t1 - $t0) / ($s1 - $s0)" | bc -l)" \
         $(( $(rss_kib "$GW") / 1024 )))
       echo "$line"; echo "$line" > "$OUT/gateway-idle.result"
