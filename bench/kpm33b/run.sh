@@ -54,10 +54,12 @@ tsnap() { # pid
     echo "$(basename "$t") $(tr ' ' _ < "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12+$13}') $(awk '/^voluntary/{v=$2}/nonvoluntary/{n=$2}END{print v+n}' "$t/status")"
   done 2> /dev/null | sort
 }
-tdiff() { # before after seconds: the threads above 0.5 % of a core or 100 switches/s, busiest first
-  join "$1" "$2" | awk -v w="$3" '{c = ($6 - $3) / w; s = ($7 - $4) / w; tc += c; ts += s
-    if (c >= 0.5 || s >= 100) printf "  %-30s cpu %5.1f %%  cs/s %6.0f\n", $2, c, s}
-    END {printf "  %-30s cpu %5.1f %%  cs/s %6.0f\n", "all threads", tc, ts}' | sort -k3 -nr
+tdiff() { # before after seconds [min-cpu min-cs/s decimals]: the threads above 0.5 % of a core or 100 switches/s
+  # (or the given limits), busiest first
+  join "$1" "$2" | awk -v w="$3" -v mc="${4:-0.5}" -v ms="${5:-100}" -v d="${6:-1}" '
+    {c = ($6 - $3) / w; s = ($7 - $4) / w; tc += c; ts += s
+     if (c >= mc || s >= ms) printf "  %-30s cpu %6." d "f %%  cs/s %6.0f\n", $2, c, s}
+    END {printf "  %-30s cpu %6." d "f %%  cs/s %6.0f\n", "all threads", tc, ts}' | sort -k3 -nr
 }
 
 # One measurement: sink on the central broker, load into port $INPUT; prints a RESULT line with the CPU % and
@@ -212,9 +214,8 @@ for s in $SCENARIOS; do
       [ -n "${THREADS:-}" ] && tsnap "$GW" > "$OUT/threads0"
       sleep "${IDLE_S:-60}"; t1=$(ticks "$GW"); s1=$(date +%s.%N)
       # THREADS=1: every thread that used any CPU or woke at least once a second
-      [ -n "${THREADS:-}" ] && tsnap "$GW" > "$OUT/threads1" && join "$OUT/threads0" "$OUT/threads1" \
-        | awk -v w="$(echo "$s1 - $s0" | bc -l)" '{c = ($6 - $3) / w; s = ($7 - $4) / w
-            if (c > 0 || s >= 1) printf "  %-30s cpu %6.3f %%  cs/s %6.1f\n", $2, c, s}' | sort -k3 -nr > "$OUT/gateway-idle.threads"
+      [ -n "${THREADS:-}" ] && tsnap "$GW" > "$OUT/threads1" \
+        && tdiff "$OUT/threads0" "$OUT/threads1" "$(echo "$s1 - $s0" | bc -l)" 0.001 1 3 > "$OUT/gateway-idle.threads"
       line=$(printf 'gateway-idle meters=%s cpu=%.2f%% rss=%dMiB' "$METERS" "$(echo "($t1 - $t0) / ($s1 - $s0)" | bc -l)" \
         $(( $(rss_kib "$GW") / 1024 )))
       echo "$line"; echo "$line" > "$OUT/gateway-idle.result"
