@@ -25,7 +25,7 @@ import io.moquette.interception.BrokerInterceptor;
  *
  * <p>Moquette has no setting for this: its interceptor keeps the executor in a private field, set here by reflection
  * right after the server started and before any interceptor is added. Another Moquette version without that field
- * keeps its interceptor thread ({@link #install} says so and returns false).
+ * keeps its interceptor thread ({@link #install} says so in one INFO line).
  */
 final class InlineNotifications extends AbstractExecutorService {
 
@@ -36,8 +36,8 @@ final class InlineNotifications extends AbstractExecutorService {
     private InlineNotifications() {
     }
 
-    /** Replaces {@code server}'s interceptor thread; false (and one INFO line) when this Moquette has none to replace. */
-    static boolean install(Server server) {
+    /** Replaces {@code server}'s interceptor thread; one INFO line when this Moquette has none to replace. */
+    static void install(Server server) {
         try {
             Field interceptorField = Server.class.getDeclaredField("interceptor");
             interceptorField.setAccessible(true);
@@ -53,11 +53,9 @@ final class InlineNotifications extends AbstractExecutorService {
                 // idle: no interceptor was added yet, so it has nothing queued
                 ((ExecutorService) before).shutdown();
             }
-            return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.info("Embedded MQTT broker: Moquette's interceptor thread stays ({}); in-process listeners get "
                     + "messages one hand-off later", e.toString());
-            return false;
         }
     }
 
