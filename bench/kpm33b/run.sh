@@ -13,7 +13,12 @@ SCENARIOS=${1:-"bridge pyproxy embedded mosquitto nodered"}
 STEPS=${2:-"8000 16000 24000 32000 40000"}
 METERS=${METERS:-1000}; CONNS=${CONNS:-1000}; FIXED=2000; FIXED_S=${FIXED_S:-30}; STEP_S=${STEP_S:-10}
 CENTRAL=21883; INTERNAL=21884; SSH=21101
-OUT=target/bench; mkdir -p "$OUT"; rm -f "$OUT"/*.result
+OUT=target/bench; mkdir -p "$OUT"
+# One run at a time: two runs share the brokers' ports and $OUT and spoil each other without a word. The processes
+# a run starts inherit the lock, so one left behind (a gateway that did not stop) also keeps the next run out.
+exec 9> "$OUT/.lock"
+flock -n 9 || { echo "run.sh: another run (or a process it left behind) holds $PWD/$OUT/.lock" >&2; exit 1; }
+rm -f "$OUT"/*.result
 DIST=../../karaf-assembly/target/assembly
 mvn -q -o package dependency:build-classpath -Dmdep.outputFile=target/cp.txt || exit 1
 CP="target/classes:$(cat target/cp.txt)"
