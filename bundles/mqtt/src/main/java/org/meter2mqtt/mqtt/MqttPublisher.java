@@ -483,13 +483,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 }
                 // batches held in memory are on disk too, hence in pending()
                 buffered = queue == null ? 0 : queue.pending();
-                bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors + (forward == null ? 0 : forward.errors());
+                bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors
+                        + (forward == null ? 0 : forward.errors());
                 if (busy) {
                     busyAt = now;
                 } else {
                     flushHeld();
+                    // not connected: wake for the next connect attempt, at the latest after a tick
+                    long untilAttempt = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime()));
                     long wait = client == null && active.problems().isEmpty()
-                            ? Math.min(TICK_MILLIS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime())))
+                            ? Math.min(TICK_MILLIS, untilAttempt)
                             : quiet(now) ? QUIET_TICK_MILLIS : TICK_MILLIS;
                     if (!pending.isEmpty()) {
                         wait = Math.min(wait, REAP_MILLIS);
@@ -652,7 +655,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     }
 
     private void deviceChangedNow(DeviceInfo d) {
-        DeviceEntry e = devices.computeIfAbsent(d.id(), k -> new DeviceEntry(lastTotals.of(k), ch -> deliveredTotals.known(k, ch)));
+        DeviceEntry e = devices.computeIfAbsent(d.id(),
+                k -> new DeviceEntry(lastTotals.of(k), ch -> deliveredTotals.known(k, ch)));
         e.info = d;
         Map<String, Channel> channels = new HashMap<>();
         for (Channel ch : d.channels()) {
