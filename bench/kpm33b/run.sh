@@ -170,6 +170,9 @@ gateway_start() { # internal: embedded | mosquitto
   # STATE_LAYOUT=json (the -ha-json scenarios): Home Assistant reads every channel from the state JSON
   # (one message per batch, no topic per channel); the shipped setting is channels
   [ -n "${STATE_LAYOUT:-}" ] && sed -i "s#^state.layout *=.*#state.layout = $STATE_LAYOUT#" "$e/org.meter2mqtt.mqtt.cfg"
+  # DEMO=0: without the two simulated meters the distribution ships (each polled every 5 s, so each run has them
+  # unless told otherwise; the idle scenario then measures their readings too)
+  [ "${DEMO:-1}" = 0 ] && rm -f "$e"/org.meter2mqtt.device-demo-*.cfg
   for i in $(seq 0 $((METERS - 1))); do
     printf 'driver = kpm33b\nmeter.id = 33B1225%06d\n%s%s' $((950027 + i)) "$own" "${DEVICE_EXTRA:-}" > "$e/org.meter2mqtt.device-m$i.cfg"
   done
