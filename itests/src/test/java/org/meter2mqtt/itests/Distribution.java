@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,8 @@ import java.util.stream.Stream;
  * the state kept.
  */
 final class Distribution implements AutoCloseable {
+
+    private static final String KARAF_MAIN = "org.apache.karaf.main.Main";
 
     private final Path home;
     private Process process;
@@ -90,7 +93,10 @@ final class Distribution implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
         }
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server").directory(home.toFile())
+        // setsid: the script and the JVM it starts form a process group of their own, so a crash can kill both at
+        // once, even while the script is still in its preamble (which runs java -version twice)
+        ProcessBuilder pb = new ProcessBuilder("setsid", home.resolve("bin/karaf").toString(), "server")
+                .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("karaf-console.log").toFile()));
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -103,7 +109,10 @@ final class Distribution implements AutoCloseable {
         end(false);
     }
 
-    /** A crash: SIGKILL to the JVM, as {@code kill -9} or a power cut of the process would. */
+    /**
+     * A crash: SIGKILL to the JVM and the script that started it, as {@code kill -9} or a power cut of the process
+     * would.
+     */
     synchronized void kill() throws InterruptedException {
         end(true);
     }
@@ -116,15 +125,15 @@ final class Distribution implements AutoCloseable {
         process.descendants().forEach(all::add);
         all.add(process.toHandle());
         Optional<ProcessHandle> jvm = jvm();
-        for (ProcessHandle h : jvm.map(List::of).orElse(all)) {
-            if (forcibly) {
-                h.destroyForcibly();
-            } else {
-                h.destroy();
-            }
+        if (forcibly || jvm.isEmpty()) {
+            // the whole group in one kill(2): a JVM the script starts meanwhile cannot slip through
+            signalGroup(forcibly ? "-KILL" : "-TERM");
+        } else {
+            jvm.get().destroy(); // SIGTERM to the JVM alone: Karaf's shutdown hook stops the framework
         }
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             threadDump("it did not stop within 60 s of " + (forcibly ? "SIGKILL" : "SIGTERM"));
+            signalGroup("-KILL");
             all.forEach(ProcessHandle::destroyForcibly);
             process.waitFor(10, TimeUnit.SECONDS);
             throw new AssertionError("the gateway did not stop within 60 s");
@@ -191,7 +200,24 @@ final class Distribution implements AutoCloseable {
         List<ProcessHandle> all = new ArrayList<>();
         process.descendants().forEach(all::add);
         all.add(process.toHandle());
-        return all.stream().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst();
+        // by its main class: bin/karaf also runs short-lived java -version processes before it starts Karaf
+        return all.stream().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)
+                && h.info().arguments().map(a -> Arrays.asList(a).contains(KARAF_MAIN)).orElse(false)).findFirst();
+    }
+
+    private void signalGroup(String signal) throws InterruptedException {
+        try {
+            // setsid made the script the leader of a new process group whose id is its pid
+            Process kill = new ProcessBuilder("kill", signal, "--", "-" + process.pid()).redirectErrorStream(true)
+                    .start();
+            // a group that is gone already (the gateway exited on its own) is no failure
+            if ((!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) && process.isAlive()) {
+                throw new IllegalStateException("kill " + signal + " -" + process.pid() + " failed: "
+                        + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run kill", e);
+        }
     }
 
     boolean running() {

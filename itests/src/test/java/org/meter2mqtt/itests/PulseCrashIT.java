@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -109,8 +110,12 @@ public class PulseCrashIT {
         for (int kill = 0; kill < 3; kill++) {
             int before = seen.size();
             await("pulses counted before kill " + kill, 120, () -> seen.size() > before + 2);
+            int boots = consuming();
             karaf.kill();
             karaf.start();
+            // Totals the killed JVM sent can still be on their way to the watcher, so the next kill waits for the
+            // new JVM to consume first: else it could come while bin/karaf has not even started Karaf.
+            await("the pulse device consuming again after kill " + kill, 120, () -> consuming() > boots);
         }
         sender.join();
         sim.close();
@@ -146,6 +151,15 @@ public class PulseCrashIT {
         // unacknowledged messages would be ready again once the gateway's connection is gone
         Thread.sleep(1000);
         assertEquals("messages left in the queue", 0, rabbit.ready("meter2mqtt-emdc"));
+    }
+
+    /** How many times karaf.log says the pulse device started consuming (once per start of the gateway). */
+    private int consuming() {
+        try {
+            return (int) karaf.log().stream().filter(l -> l.contains("Pulse device emdc: consuming from")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void assertNeverLower(String topic, List<BigDecimal> seen, Path file) {
