@@ -489,11 +489,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     busyAt = now;
                 } else {
                     flushHeld();
-                    // not connected: wake for the next connect attempt, at the latest after a tick
-                    long untilAttempt = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime()));
-                    long wait = client == null && active.problems().isEmpty()
-                            ? Math.min(TICK_MILLIS, untilAttempt)
-                            : quiet(now) ? QUIET_TICK_MILLIS : TICK_MILLIS;
+                    long wait;
+                    if (client == null && active.problems().isEmpty()) {
+                        // not connected: wake for the next connect attempt, at the latest after a tick
+                        long untilAttempt = TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime());
+                        wait = Math.min(TICK_MILLIS, Math.max(1, untilAttempt));
+                    } else {
+                        wait = quiet(now) ? QUIET_TICK_MILLIS : TICK_MILLIS;
+                    }
                     if (!pending.isEmpty()) {
                         wait = Math.min(wait, REAP_MILLIS);
                     }
