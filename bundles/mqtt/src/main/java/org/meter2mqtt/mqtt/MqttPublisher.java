@@ -1270,16 +1270,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return full ? any | reap() : any;
     }
 
-    /**
-     * Whether a channel is a total that must not go down: as the device says, or, for a device not (yet) known in
-     * this run (a replay right after a restart), whether a total was sent for it before.
-     */
     /** The device's totals predicate (no allocation for a known device). */
     private Predicate<String> totalsOf(String device) {
         DeviceEntry e = devices.get(device);
         return e != null ? e.isTotal : ch -> isTotal(device, ch);
     }
 
+    /**
+     * Whether a channel is a total that must not go down: as the device says, or, for a device not (yet) known in
+     * this run (a replay right after a restart), whether a total was sent for it before.
+     */
     private boolean isTotal(String device, String channel) {
         DeviceEntry e = devices.get(device);
         Channel ch = e == null ? null : e.channels.get(channel);
