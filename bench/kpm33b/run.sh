@@ -82,11 +82,15 @@ measure() { # label filter rate seconds pids
   local cs0; cs0=$(ctxsw "${pids%%,*}")
   [ -n "${THREADS:-}" ] && tsnap "${pids%%,*}" > "$OUT/threads0"
   local t0; t0=$(date +%s.%N)
+  # PTRACE_OUT (scenario() sets it for the fixed load when SYSCALLS=1): perf trace over just this load
+  local pt=""
+  [ -n "${PTRACE_OUT:-}" ] && { perf trace -s -p "$pids" -o "$PTRACE_OUT" -- sleep "$secs" > /dev/null 2>&1 & pt=$!; }
   $JAVA_RIG -cp "$CP" org.meter2mqtt.bench.kpm33b.LoadGen 127.0.0.1 "$INPUT" "$METERS" "$CONNS" "$rate" "$secs" "$BASE" \
     "$sendfile" > "$OUT/load.out" 2> "$OUT/load.err" & local lp=$!
   local maxrss=0 r first=${pids%%,*}
   while kill -0 $lp 2> /dev/null; do r=$(rss_kib "$first"); [ "${r:-0}" -gt "$maxrss" ] && maxrss=$r; sleep 0.5; done
   local t1; t1=$(date +%s.%N)
+  [ -n "$pt" ] && wait "$pt"
   local cs1; cs1=$(ctxsw "${pids%%,*}")
   if [ -n "${THREADS:-}" ]; then
     tsnap "${pids%%,*}" > "$OUT/threads1"
@@ -127,7 +131,15 @@ scenario() { # label filter pids
   # ASPROF=/path/to/libasyncProfiler.so (async-profiler 3, not shipped): CPU samples of the first watched JVM
   # over the fixed load, as collapsed stacks per thread ($OUT/<label>.collapsed; ASPROF_EVENT=itimer where perf is refused)
   [ -n "${ASPROF:-}" ] && jcmd "${3%%,*}" JVMTI.agent_load "$ASPROF" "'start,threads,event=${ASPROF_EVENT:-cpu},interval=${ASPROF_INTERVAL:-5ms}'" > /dev/null
+  # SYSCALLS=1: system calls per message and thread of the watched processes over the fixed load (perf trace;
+  # it slows every call, so read that run's CPU and latency as disturbed): $OUT/<label>.syscalls
+  [ -n "${SYSCALLS:-}" ] && PTRACE_OUT="$OUT/$1.ptrace"
   measure "$1" "$2" $FIXED "$FIXED_S" "$3"
+  if [ -n "${PTRACE_OUT:-}" ]; then
+    ./syscalls.py "$PTRACE_OUT" $((FIXED * FIXED_S)) > "$OUT/$1.syscalls"
+    cat "$OUT/$1.syscalls"
+    PTRACE_OUT=""
+  fi
   [ -n "${ASPROF:-}" ] && jcmd "${3%%,*}" JVMTI.agent_load "$ASPROF" "'stop,collapsed,file=$PWD/$OUT/$1.collapsed'" > /dev/null
   unset SINK_TRACE
   # NMT=1 (with -XX:NativeMemoryTracking=summary in EXTRA_JAVA_OPTS): where the memory went, after the fixed load
