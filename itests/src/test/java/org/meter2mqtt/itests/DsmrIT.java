@@ -42,7 +42,7 @@ public class DsmrIT extends GatewayTestSupport {
 
     @Before
     public void mqttOutputConnected() throws InterruptedException {
-        awaitMqttOutputHealthy(30);
+        awaitMqttOutputHealthy(60);
     }
 
     @Test

@@ -113,7 +113,9 @@ public abstract class GatewayTestSupport {
 
     /**
      * Waits until the MQTT output says it delivers ({@link OutputStatus#healthy()}): right after boot the tests
-     * may start before the embedded broker listens and the output has connected.
+     * may start before the embedded broker listens and the output has connected. The output retries with a
+     * doubling backoff (1, 2, 4, 8, 16 s...), so a broker that comes up late on a loaded machine is only tried
+     * again up to twice as late: give it twice the time the broker may need.
      */
     protected static void awaitMqttOutputHealthy(long seconds) throws InterruptedException {
         BundleContext context = FrameworkUtil.getBundle(GatewayTestSupport.class).getBundleContext();
@@ -138,7 +140,19 @@ public abstract class GatewayTestSupport {
                 }
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; mqtt output: " + last[0], e);
+            // no cause: Pax Exam reported the cause alone, which dropped this message (CI, 2026-12-06)
+            throw new AssertionError(e.getMessage() + "; mqtt output: " + last[0] + "; karaf.log: "
+                    + outputAndBrokerLog());
+        }
+    }
+
+    /** The MQTT output's and the embedded broker's karaf.log lines, the last 15, for a failure message. */
+    private static String outputAndBrokerLog() {
+        try {
+            List<String> lines = karafLogMatches(0, "\\| (MqttPublisher|EmbeddedBroker|BrokerComponent) ");
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(not readable: " + e + ")";
         }
     }
 

@@ -49,7 +49,7 @@ public class HomeAssistantIT extends GatewayTestSupport {
 
     @Before
     public void mqttOutputConnected() throws InterruptedException {
-        awaitMqttOutputHealthy(30);
+        awaitMqttOutputHealthy(60);
     }
 
     private static String entities() {

@@ -141,7 +141,7 @@ public class HttpIT extends GatewayTestSupport {
     public void a_healthAnswersAgainstItsSchemaWithTheStatusCodeOfEachSituation() throws Exception {
         awaitState("demo-house", DeviceState.ONLINE, 30);
         awaitState("demo-solar", DeviceState.ONLINE, 30);
-        awaitMqttOutputHealthy(30);
+        awaitMqttOutputHealthy(60);
         JsonNode schema = JSON.readTree(awaitCode("127.0.0.1", "/health.schema.json", null, null, 200, 30).body());
 
         JsonNode healthy = awaitHealth("healthy", 30);

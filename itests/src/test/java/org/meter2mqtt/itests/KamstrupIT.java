@@ -78,7 +78,7 @@ public class KamstrupIT extends GatewayTestSupport {
 
     @Before
     public void mqttOutputConnected() throws InterruptedException {
-        awaitMqttOutputHealthy(30);
+        awaitMqttOutputHealthy(60);
     }
 
     @Test

@@ -95,7 +95,7 @@ public class Kpm33bIT extends GatewayTestSupport {
 
     @Test
     public void metersConfigFlowsAndWhatTheCentralBrokerSees() throws Exception {
-        awaitMqttOutputHealthy(30);
+        awaitMqttOutputHealthy(60);
         // the demo devices of the distribution would publish to the central broker too
         for (String demo : List.of("demo-house", "demo-solar")) {
             Files.deleteIfExists(cfg(demo));

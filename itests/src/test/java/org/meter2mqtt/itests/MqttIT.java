@@ -74,7 +74,7 @@ public class MqttIT extends GatewayTestSupport {
 
     @Before
     public void mqttOutputConnected() throws InterruptedException {
-        awaitMqttOutputHealthy(30);
+        awaitMqttOutputHealthy(60);
     }
 
     @Test
