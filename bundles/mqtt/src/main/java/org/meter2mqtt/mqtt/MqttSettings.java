@@ -26,6 +26,7 @@ public final class MqttSettings {
     private final boolean hostnameVerification;
     private final String topicPrefix;
     private final int qos;
+    private final int channelQos;
     static final String STATE_CHANNELS = "channels";
     static final String STATE_JSON = "json";
     private final boolean retain;
@@ -55,6 +56,7 @@ public final class MqttSettings {
         this.hostnameVerification = b.hostnameVerification;
         this.topicPrefix = trimSlashes(b.topicPrefix);
         this.qos = b.qos;
+        this.channelQos = b.channelQos;
         this.retain = b.retain;
         this.stateLayout = b.stateLayout == null || b.stateLayout.isBlank() ? STATE_CHANNELS
                 : b.stateLayout.trim().toLowerCase(java.util.Locale.ROOT);
@@ -93,6 +95,9 @@ public final class MqttSettings {
         }
         if (qos < 0 || qos > 2) {
             p.add("qos must be 0, 1 or 2, got " + qos);
+        }
+        if (channelQos < 0 || channelQos > 2) {
+            p.add("channel.qos must be 0, 1 or 2, got " + channelQos);
         }
         if (keepAliveSeconds < 0) {
             p.add("keepalive must be >= 0 seconds, got " + keepAliveSeconds);
@@ -197,6 +202,17 @@ public final class MqttSettings {
         return qos;
     }
 
+    /**
+     * QoS of the per-channel topics ({@code state.layout = channels}). They go out on the same connection right
+     * before the state JSON, which has {@link #qos()}: the broker reads one connection's packets in order, so with
+     * qos 1 or 2 the state's acknowledgement also confirms every channel message before it, and the buffered batch
+     * is committed only then, whatever this is. What it changes is the QoS subscribers get the channel topics with,
+     * and whether each of them costs an acknowledgement.
+     */
+    public int channelQos() {
+        return channelQos;
+    }
+
     public boolean retain() {
         return retain;
     }
@@ -264,7 +280,8 @@ public final class MqttSettings {
                 + ", password=" + (password == null ? "-" : "********") + ", tls.ca.file="
                 + (caFile == null ? "-" : caFile) + ", tls.cert.file=" + (certFile == null ? "-" : certFile)
                 + ", tls.key.file=" + (keyFile == null ? "-" : "(set)") + ", tls.hostname.verification="
-                + hostnameVerification + ", topic.prefix=" + topicPrefix + ", qos=" + qos + ", retain=" + retain
+                + hostnameVerification + ", topic.prefix=" + topicPrefix + ", qos=" + qos
+                + ", channel.qos=" + channelQos + ", retain=" + retain
                 + ", state.layout=" + stateLayout + ", keepalive=" + keepAliveSeconds + ", discovery=" + discovery + " (" + discoveryPrefix
                 + "), gateway.id=" + gatewayId + ", buffer " + (bufferMaxBytes >> 20) + " MiB / " + bufferMaxAge;
     }
@@ -280,6 +297,7 @@ public final class MqttSettings {
         private boolean hostnameVerification = true;
         private String topicPrefix = "meters";
         private int qos = 1;
+        private int channelQos = 0;
         private boolean retain;
         private String stateLayout;
         private int keepAliveSeconds = 30;
@@ -329,6 +347,11 @@ public final class MqttSettings {
 
         public Builder qos(int v) {
             qos = v;
+            return this;
+        }
+
+        public Builder channelQos(int v) {
+            channelQos = v;
             return this;
         }
 

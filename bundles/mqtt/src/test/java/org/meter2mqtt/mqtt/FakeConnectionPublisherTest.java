@@ -1,6 +1,7 @@
 package org.meter2mqtt.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -14,6 +15,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.meter2mqtt.api.DeviceInfo;
 import org.meter2mqtt.mqtt.FakeConnections.Sent;
 import org.meter2mqtt.mqtt.status.MqttOutputStatus.State;
@@ -29,6 +32,7 @@ class FakeConnectionPublisherTest {
     private static final Instant T0 = Instant.parse("2024-03-01T10:15:30Z");
     private static final String URL = "tcp://fake.invalid:1883";
     private static final String STATE = "meters/demo/e1/state";
+    private static final String ENERGY = "meters/demo/e1/energy_import";
 
     @TempDir
     Path tmp;
@@ -213,7 +217,9 @@ class FakeConnectionPublisherTest {
     @Test
     void aLostConnectionResendsEveryUnacknowledgedBatchInOrder() {
         FakeConnections fake = new FakeConnections();
-        MqttPublisher p = publisher(fake, settings().build());
+        // every message acknowledged on its own, so the cut can fall inside a batch (channel.qos = 0: see
+        // channelTopicsAreCommittedWithTheirStatesAcknowledgement)
+        MqttPublisher p = publisher(fake, settings().channelQos(1).build());
         p.deviceChanged(e1);
         feed(p, 1, 20);
         await("all sent", () -> states(fake.sent()).size() == 20);
@@ -241,6 +247,50 @@ class FakeConnectionPublisherTest {
     }
 
     /**
+     * channel.qos (0 as shipped): the per-channel topics wait for no acknowledgement of their own, the state after
+     * them on the same connection does. A batch leaves the disk buffer only with its state's acknowledgement, and a
+     * connection lost before that sends the whole batch again, channel topics included: the same guarantee as with
+     * a PUBACK each.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = { 0, 1 })
+    void channelTopicsAreCommittedWithTheirStatesAcknowledgement(int channelQos) {
+        FakeConnections fake = new FakeConnections();
+        MqttPublisher p = publisher(fake, settings().channelQos(channelQos).discovery(false, "homeassistant").build());
+        p.deviceChanged(e1);
+        feed(p, 1, 3);
+        await("all sent", () -> states(fake.sent()).size() == 3);
+        assertThat(fake.sent(m -> m.topic().equals(ENERGY) || m.topic().equals(STATE)))
+                .extracting(Sent::topic, Sent::payload, Sent::qos)
+                .containsExactly(tuple(ENERGY, "1001", channelQos), tuple(STATE, state(1001), 1),
+                        tuple(ENERGY, "1002", channelQos), tuple(STATE, state(1002), 1),
+                        tuple(ENERGY, "1003", channelQos), tuple(STATE, state(1003), 1));
+        assertThat(p.buffered()).isEqualTo(3);
+
+        // everything up to the first batch's state is acknowledged (the statuses before it, and its channel message
+        // at qos 1): it is committed
+        while (states(fake.acked()).isEmpty()) {
+            assertThat(fake.ack(1)).isOne();
+        }
+        await("first committed", () -> p.buffered() == 2);
+        // the second batch's channel message is through, its state is not: the connection dies
+        fake.ack(channelQos == 0 ? 0 : 1);
+        fake.drop("connection reset");
+        fake.autoAck(true);
+
+        await("committed", () -> p.buffered() == 0);
+        assertThat(fake.sent(m -> m.connection() == 2 && (m.topic().equals(ENERGY) || m.topic().equals(STATE))))
+                .extracting(Sent::topic, Sent::payload)
+                .containsExactly(tuple(ENERGY, "1002"), tuple(STATE, state(1002)), tuple(ENERGY, "1003"),
+                        tuple(STATE, state(1003)));
+        assertThat(states(fake.acked())).isEqualTo(range(1, 3));
+    }
+
+    private static String state(int energy) {
+        return "{\"timestamp\":\"" + T0.plusSeconds(energy - 1000) + "\",\"energy_import\":" + energy + "}";
+    }
+
+    /**
      * A broker that keeps the connection (answers pings) but never acknowledges a PUBLISH, as the embedded broker
      * did with a dead session thread: the output reconnects and sends everything again instead of waiting for good.
      */
@@ -264,7 +314,9 @@ class FakeConnectionPublisherTest {
     @Test
     void theInflightWindowBoundsWhatWaitsForAcknowledgement() {
         FakeConnections fake = new FakeConnections();
-        MqttPublisher p = publisher(fake, settings().maxInflight(10).discovery(false, "homeassistant").build());
+        // channel.qos = 1: every message in the window waits for an acknowledgement of its own
+        MqttPublisher p = publisher(fake,
+                settings().maxInflight(10).channelQos(1).discovery(false, "homeassistant").build());
         p.deviceChanged(e1);
         await("connected", () -> p.state() == State.CONNECTED);
         fake.ack(Integer.MAX_VALUE);

@@ -12,6 +12,7 @@ class MqttSettingsTest {
         assertThat(s.problems()).isEmpty();
         assertThat(s.topicPrefix()).isEqualTo("meters");
         assertThat(s.qos()).isEqualTo(1);
+        assertThat(s.channelQos()).isZero();
         assertThat(s.discoveryPrefix()).isEqualTo("homeassistant");
         assertThat(s.clientId()).isEqualTo("meter2mqtt-gw");
         assertThat(s.hostnameVerification()).isTrue();
@@ -24,6 +25,12 @@ class MqttSettingsTest {
         assertThat(MqttSettings.builder().url("tcp://bro ker:1883").build().problems().get(0))
                 .startsWith("url 'tcp://bro ker:1883' is malformed");
         assertThat(MqttSettings.builder().url("").build().problems().get(0)).startsWith("url is not set");
+    }
+
+    @Test
+    void aQosOutOfRangeIsExplained() {
+        assertThat(MqttSettings.builder().gatewayId("gw").qos(3).channelQos(-1).build().problems())
+                .containsExactly("qos must be 0, 1 or 2, got 3", "channel.qos must be 0, 1 or 2, got -1");
     }
 
     @Test

@@ -99,6 +99,9 @@ class PublisherTest {
         assertThat(live.payloads("meters/demo/e1/gas")).containsExactly("10.001");
         assertThat(live.payloads("meters/demo/e1/equipment_id")).containsExactly("E0043");
         assertThat(live.on("meters/demo/e1/power").get(0).retained()).isFalse();
+        // to a QoS 1 subscriber: the state at qos, the channel topics at channel.qos (0 as shipped)
+        assertThat(live.await("meters/demo/e1/state").qos()).isEqualTo(1);
+        assertThat(live.on("meters/demo/e1/power").get(0).qos()).isZero();
         awaitConnected(p);
         assertThat(p.detail()).isEqualTo(b.url());
 

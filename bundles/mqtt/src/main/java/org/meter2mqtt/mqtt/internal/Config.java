@@ -40,6 +40,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "QoS of readings (0, 1 or 2); statuses and discovery always use 1")
     int qos() default 1;
 
+    @AttributeDefinition(name = "channel.qos", description = "QoS of the per-channel topics (state.layout = "
+            + "channels). 0: the state JSON's acknowledgement, which follows them on the same connection, confirms "
+            + "them too, so nothing is lost between gateway and broker; 1 or 2 only matter to subscribers that keep "
+            + "a persistent session and must get the channel topics queued while they are away")
+    int channel_qos() default 0;
+
     @AttributeDefinition(description = "Retain the value and state messages of readings")
     boolean retain() default false;
 
