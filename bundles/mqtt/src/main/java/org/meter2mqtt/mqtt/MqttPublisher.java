@@ -109,6 +109,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long QUIET_TICK_MILLIS = 1000;
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long BOOT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long after start a broker on this host that was never reached is retried every {@link #BOOT_RETRY}. */
+    private static final long LOCAL_BOOT_NANOS = TimeUnit.MINUTES.toNanos(2);
+    private static final java.time.Duration BOOT_RETRY = java.time.Duration.ofSeconds(1);
     private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** A readings() call waiting for the publisher thread. */
@@ -1022,7 +1025,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** A connection attempt failed: log (not every retry), set the status, schedule the next one. */
     private void failed(MqttSettings s, String reason, boolean configProblem) {
         failures++;
-        nextAttempt = System.nanoTime() + backoff(s).fail().toNanos();
+        java.time.Duration delay = backoff(s).fail();
+        if (!everConnected && s.localBroker() && System.nanoTime() - startedAt < LOCAL_BOOT_NANOS
+                && delay.compareTo(BOOT_RETRY) > 0) {
+            // A broker on this host boots with the gateway: the embedded one a moment after this bundle, a local
+            // Mosquitto when systemd gets to it, tens of seconds later on a busy Pi. Doubling would connect up to
+            // twice as late as it listens; on loopback there is no crowd of gateways to spread out.
+            delay = BOOT_RETRY;
+        }
+        nextAttempt = System.nanoTime() + delay.toNanos();
         status(configProblem ? State.CONFIG_ERROR : State.CONNECTING, reason);
         if (configProblem) {
             failureKeys.add(reason);

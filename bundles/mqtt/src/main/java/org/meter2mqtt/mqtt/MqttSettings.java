@@ -161,6 +161,17 @@ public final class MqttSettings {
         return url;
     }
 
+    /** Whether the broker is on this host (loopback): the embedded one, or a Mosquitto next to the gateway. */
+    public boolean localBroker() {
+        try {
+            String host = new URI(url).getHost();
+            return host != null && (host.equalsIgnoreCase("localhost") || host.startsWith("127.")
+                    || host.equals("[::1]") || host.equals("::1"));
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
     public boolean tls() {
         return url.startsWith("ssl://");
     }

@@ -51,7 +51,11 @@ class FakeConnectionPublisherTest {
     }
 
     private MqttPublisher publisher(FakeConnections fake, MqttSettings s) {
-        MqttPublisher p = new MqttPublisher(tmp.resolve("gateway"), "0.1.0", Clock.systemUTC(), fake);
+        return publisher(fake, s, "gateway");
+    }
+
+    private MqttPublisher publisher(FakeConnections fake, MqttSettings s, String dir) {
+        MqttPublisher p = new MqttPublisher(tmp.resolve(dir), "0.1.0", Clock.systemUTC(), fake);
         open.add(p);
         p.start(s);
         return p;
@@ -333,6 +337,29 @@ class FakeConnectionPublisherTest {
         assertThat(fake.maxInflight()).isLessThanOrEqualTo(11);
         assertThat(states(fake.sent())).isEqualTo(range(1, 40));
         await("committed", () -> p.buffered() == 0);
+    }
+
+    /**
+     * A broker on this host that is not up yet at start (the embedded one, a local Mosquitto) is tried every second,
+     * so the output connects about when it listens; a remote one gets the doubling backoff (1, 2, 4 s, ...) that
+     * spreads many gateways over time. Counted over the same 6.5 s: at least 6 attempts (7 when on time) against at
+     * most 4.
+     */
+    @Test
+    void aLocalBrokerIsRetriedEverySecondAtBootARemoteOneBacksOff() throws InterruptedException {
+        FakeConnections local = new FakeConnections().refuse("Connection refused");
+        FakeConnections remote = new FakeConnections().refuse("Connection refused");
+        MqttSettings.Builder defaults = MqttSettings.builder().gatewayId("gw")
+                .buffer(8L << 20, Duration.ofDays(1), Duration.ZERO);
+        MqttPublisher l = publisher(local, defaults.url("tcp://localhost:11883").build(), "local");
+        MqttPublisher r = publisher(remote, defaults.url(URL).build(), "remote");
+        Thread.sleep(6500);
+        assertThat(local.attempts()).isGreaterThanOrEqualTo(6);
+        assertThat(remote.attempts()).isBetween(2, 4);
+
+        local.refuse(null);
+        await("connected", () -> l.state() == State.CONNECTED);
+        assertThat(r.state()).isEqualTo(State.CONNECTING);
     }
 
     @Test

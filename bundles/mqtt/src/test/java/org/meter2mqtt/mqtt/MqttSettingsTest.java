@@ -28,6 +28,16 @@ class MqttSettingsTest {
     }
 
     @Test
+    void aBrokerOnLoopbackIsLocal() {
+        for (String url : new String[] { "tcp://localhost:11883", "tcp://127.0.0.1:1883", "ssl://[::1]:8883" }) {
+            assertThat(MqttSettings.builder().url(url).build().localBroker()).as(url).isTrue();
+        }
+        for (String url : new String[] { "tcp://broker.lan:1883", "tcp://10.0.0.2:1883", "tcp://bro ker:1" }) {
+            assertThat(MqttSettings.builder().url(url).build().localBroker()).as(url).isFalse();
+        }
+    }
+
+    @Test
     void aQosOutOfRangeIsExplained() {
         assertThat(MqttSettings.builder().gatewayId("gw").qos(3).channelQos(-1).build().problems())
                 .containsExactly("qos must be 0, 1 or 2, got 3", "channel.qos must be 0, 1 or 2, got -1");
