@@ -182,6 +182,15 @@ gateway_start() { # internal: embedded | mosquitto
   # STATE_LAYOUT=json (the -ha-json scenarios): Home Assistant reads every channel from the state JSON
   # (one message per batch, no topic per channel); the shipped setting is channels
   [ -n "${STATE_LAYOUT:-}" ] && sed -i "s#^state.layout *=.*#state.layout = $STATE_LAYOUT#" "$e/org.meter2mqtt.mqtt.cfg"
+  # MQTT_SET="channel.qos=1 ...": MQTT output settings for this run (an A/B of one setting), replaced or added
+  local kv
+  for kv in ${MQTT_SET:-}; do
+    if grep -q "^${kv%%=*} *=" "$e/org.meter2mqtt.mqtt.cfg"; then
+      sed -i "s#^${kv%%=*} *=.*#${kv%%=*} = ${kv#*=}#" "$e/org.meter2mqtt.mqtt.cfg"
+    else
+      echo "${kv%%=*} = ${kv#*=}" >> "$e/org.meter2mqtt.mqtt.cfg"
+    fi
+  done
   # DEMO=0: without the two simulated meters the distribution ships (each polled every 5 s, so each run has them
   # unless told otherwise; the idle scenario then measures their readings too)
   [ "${DEMO:-1}" = 0 ] && rm -f "$e"/org.meter2mqtt.device-demo-*.cfg
