@@ -14,6 +14,10 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -70,6 +74,19 @@ public final class HaHttp {
 
     private static final Map<String, HttpClient> SHARED = new ConcurrentHashMap<>();
 
+    private static final AtomicInteger WORKER_IDS = new AtomicInteger();
+    /**
+     * The clients' workers (response bodies, WebSocket messages). The JDK's default pool keeps an idle worker for
+     * 60 s, so a device removed, or a session closed after a burst, left threads behind for a minute (the
+     * compliance kit counts them). These end half a second after their last task; a new one costs microseconds.
+     */
+    private static final ThreadPoolExecutor WORKERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 500,
+            TimeUnit.MILLISECONDS, new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "ha-http-" + WORKER_IDS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+
     /**
      * One client per trust setting and connect timeout, shared by every session and device: a JDK 17 client has
      * no close, its selector and worker threads end only when it is garbage-collected, so a client per connect
@@ -104,7 +121,7 @@ public final class HaHttp {
     /** A client trusting the JDK's trust store, or only the CA certificates in {@code caFile} when given. */
     public static HttpClient client(String caFile, Duration connectTimeout) throws IOException {
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER);
+                .followRedirects(HttpClient.Redirect.NEVER).executor(WORKERS);
         if (caFile != null && !caFile.isBlank()) {
             b.sslContext(sslContext(Path.of(caFile.trim())));
         }
