@@ -113,9 +113,9 @@ public abstract class GatewayTestSupport {
 
     /**
      * Waits until the MQTT output says it delivers ({@link OutputStatus#healthy()}): right after boot the tests
-     * may start before the embedded broker listens and the output has connected. The output retries with a
-     * doubling backoff (1, 2, 4, 8, 16 s...), so a broker that comes up late on a loaded machine is only tried
-     * again up to twice as late: give it twice the time the broker may need.
+     * may start before the embedded broker listens and the output has connected. The output retries a broker on
+     * loopback every second for two minutes after start, so this waits about as long as the broker takes to listen,
+     * which on a loaded machine can be tens of seconds.
      */
     protected static void awaitMqttOutputHealthy(long seconds) throws InterruptedException {
         BundleContext context = FrameworkUtil.getBundle(GatewayTestSupport.class).getBundleContext();
