@@ -45,8 +45,21 @@ class BootReplayTest {
     void nothingAfterTheWindowAndTheBatchesAreLetGo() {
         replay.record(C1, batch(1));
         now.addAndGet(100);
-        assertThat(replay.open()).isFalse();
         replay.record(C1, batch(2));
+        assertThat(replay.open()).isFalse();
+        assertThat(replay.kept()).as("batches kept after the window closed").isZero();
         assertThat(replay.forNewOutput("mqtt")).isEmpty();
+    }
+
+    @Test
+    void theHotPathCheckTurnsFalseOnlyOnceTheBatchesAreLetGo() {
+        // the device manager calls record (under its lock) only while open() is true: a check that turned false by
+        // the clock alone would leave the kept batches in the heap for good
+        replay.record(C1, batch(1));
+        now.addAndGet(100);
+        assertThat(replay.open()).as("open() while batches are still kept").isEqualTo(replay.kept() > 0);
+        replay.record(C1, batch(2));
+        assertThat(replay.open()).isFalse();
+        assertThat(replay.kept()).isZero();
     }
 }
