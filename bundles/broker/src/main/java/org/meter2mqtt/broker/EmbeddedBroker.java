@@ -75,6 +75,9 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
     private volatile long shedAbove = SHED_ABOVE;
     /** Connections started without Moquette's message logger, over every server this broker started. */
     private final AtomicLong quieted = new AtomicLong();
+    /** For tests: false starts servers the way Moquette 0.17 is, keeping clean sessions' records. */
+    private volatile boolean forgetCleanSessions = true;
+    private volatile CleanSessionRecords records;
     private Server server;
     /** The instance being stopped on purpose: its session threads may end with errors then, which are no fault. */
     private volatile Server stopping;
@@ -111,6 +114,17 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                     + "the network",
                     settings.host(), port);
         }
+    }
+
+    /** For tests: the next start keeps the records of clean sessions, as Moquette 0.17 does. */
+    void keepCleanSessionRecords() {
+        forgetCleanSessions = false;
+    }
+
+    /** For tests: how many session records the store holds, or -1 when they are not looked after. */
+    int storedSessions() {
+        CleanSessionRecords r = records;
+        return r == null ? -1 : r.stored();
     }
 
     /** For tests: how many client connections were started without Moquette's message logger. */
@@ -173,6 +187,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         }
         InlineNotifications.install(s);
         QuietPipeline.install(s, quieted);
+        records = forgetCleanSessions ? CleanSessionRecords.install(s) : null;
         s.addInterceptHandler(new ConnectionLog());
         s.addInterceptHandler(new LoopWatch(s));
         for (Tap t : taps) {

@@ -248,6 +248,70 @@ class EmbeddedBrokerTest {
         }
     }
 
+    /**
+     * Moquette 0.17 kept a clean session's record in its store after the client had gone, one per client id ever
+     * seen, and loaded them all at every start ({@link CleanSessionRecords}).
+     */
+    @Test
+    void cleanSessionsLeaveNoRecordBehindAndPersistentOnesKeepTheirs() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, data));
+        int port = b.port();
+        MqttConnectOptions persistent = new MqttConnectOptions();
+        persistent.setCleanSession(false);
+        subscribed(port, "ha-persistent", persistent, "meters/#", 1, null).disconnect();
+        MqttClient stays = client(b, "stays", null, null);
+        for (int i = 0; i < 10; i++) {
+            MqttClient c = client(b, "polite-" + i, null, null);
+            c.disconnect();
+            connectAndDrop(port, "dropped-" + i);
+        }
+        // mosquitto_sub without -i: the broker makes up an id each time
+        subscribed(port, "", clean(), "meters/#", 0, null).disconnect();
+        org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> b.storedSessions() == 2);
+
+        stays.publish("meters/demo/house/energy", message("12.5", false));
+        b.close();
+        EmbeddedBroker again = start(BrokerSettings.of("127.0.0.1", port, null, null, data));
+        assertThat(again.storedSessions()).as("the persistent session only").isEqualTo(1);
+        LinkedBlockingQueue<String> got = reconnect(port, "ha-persistent", persistent);
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("meters/demo/house/energy 12.5");
+    }
+
+    @Test
+    void recordsThatEarlierRunsLeftAreSweptAtStart() throws Exception {
+        EmbeddedBroker old = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", 0, null, null, data));
+        old.keepCleanSessionRecords();
+        old.start();
+        open.add(old);
+        int port = old.port();
+        MqttConnectOptions persistent = new MqttConnectOptions();
+        persistent.setCleanSession(false);
+        subscribed(port, "ha-persistent", persistent, "meters/#", 1, null).disconnect();
+        for (int i = 0; i < 20; i++) {
+            client(old, "tool-" + i, null, null).disconnect();
+        }
+        old.close();
+
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", port, null, null, data));
+        org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> b.storedSessions() == 1);
+        client(b, "gateway", null, null).publish("meters/x", message("1", false));
+        assertThat(reconnect(port, "ha-persistent", persistent).poll(5, TimeUnit.SECONDS)).isEqualTo("meters/x 1");
+    }
+
+    /** A clean-session CONNECT over a plain socket, the CONNACK read, then the socket closed without DISCONNECT. */
+    private static void connectAndDrop(int port, String id) throws Exception {
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+        packet.write(new byte[] { 0x10, (byte) (12 + idBytes.length), 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60, 0,
+                (byte) idBytes.length });
+        packet.write(idBytes);
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(packet.toByteArray());
+            byte[] connack = s.getInputStream().readNBytes(4);
+            assertThat(connack).containsExactly(0x20, 2, 0, 0);
+        }
+    }
+
     @Test
     void anEmptyClientIdWithACleanSessionIsAccepted() throws Exception {
         // MQTT 3.1.1 section 3.1.3: mosquitto_sub sends a zero-byte client id unless given -i

@@ -1,0 +1,160 @@
+package org.meter2mqtt.broker;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.moquette.broker.ISessionsRepository;
+import io.moquette.broker.Server;
+import io.moquette.interception.AbstractInterceptHandler;
+import io.moquette.interception.messages.InterceptConnectionLostMessage;
+import io.moquette.interception.messages.InterceptDisconnectMessage;
+import io.netty.handler.codec.mqtt.MqttVersion;
+
+/**
+ * Deletes the stored session record of a clean-session client once it has gone.
+ *
+ * <p>Why: Moquette 0.17 drops a clean session from its pool when the client disconnects, but never deletes the
+ * session's record from its session store (0.18 does). The records are never read again (after a restart only
+ * sessions with a persistent queue are brought back), yet the H2 store keeps them on disk and loads them at every
+ * start: one per client id the broker ever saw. Meters reconnect with fixed ids, but every {@code mosquitto_sub}
+ * without {@code -i} gets a new id from the broker, so a gateway that is looked at often grew without end (4 008
+ * records in one bench data folder).
+ *
+ * <p>How: when a client disconnects or loses its connection, and the broker has no session for its id any more
+ * (a persistent session stays in the pool until it expires), its record goes. The check and the delete run as a
+ * command on the client's session thread, where Moquette also handles that id's CONNECT, so a client that comes
+ * back at that moment keeps its new record. At start, records left by earlier runs are swept the same way.
+ *
+ * <p>Moquette has no hook for this: the session registry, its store and its thread group are reached by reflection
+ * right after the server starts. Another Moquette version without those members keeps its records ({@link #install}
+ * says so in one INFO line).
+ */
+final class CleanSessionRecords extends AbstractInterceptHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CleanSessionRecords.class);
+    private static final Clock CLOCK = Clock.systemUTC();
+
+    private final ISessionsRepository store;
+    private final Object registry;
+    private final Method retrieve;
+    private final Object loops;
+    private final Method routeCommand;
+
+    private CleanSessionRecords(ISessionsRepository store, Object registry, Method retrieve, Object loops,
+            Method routeCommand) {
+        this.store = store;
+        this.registry = registry;
+        this.retrieve = retrieve;
+        this.loops = loops;
+        this.routeCommand = routeCommand;
+    }
+
+    /**
+     * Adds the handler to {@code server} and sweeps the records earlier runs left. Returns null, with one INFO line,
+     * when this Moquette does not have the members used.
+     */
+    static CleanSessionRecords install(Server server) {
+        CleanSessionRecords records;
+        try {
+            Object registry = field(Server.class, "sessions").get(server);
+            Class<?> registryClass = registry.getClass();
+            ISessionsRepository store = (ISessionsRepository) field(registryClass, "sessionsRepository").get(registry);
+            Method retrieve = registryClass.getDeclaredMethod("retrieve", String.class);
+            retrieve.setAccessible(true);
+            Object loops = field(registryClass, "loopsGroup").get(registry);
+            Method routeCommand = loops.getClass().getDeclaredMethod("routeCommand", String.class, String.class,
+                    Callable.class);
+            routeCommand.setAccessible(true);
+            records = new CleanSessionRecords(store, registry, retrieve, loops, routeCommand);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.info("Embedded MQTT broker: stored records of clean sessions stay after their clients have gone ({})",
+                    e.toString());
+            return null;
+        }
+        server.addInterceptHandler(records);
+        int swept = records.sweep();
+        if (swept > 0) {
+            LOG.info("Embedded MQTT broker: removing {} stored records of clean sessions that earlier runs left",
+                    swept);
+        }
+        return records;
+    }
+
+    private static Field field(Class<?> owner, String name) throws NoSuchFieldException {
+        Field f = owner.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
+    }
+
+    @Override
+    public String getID() {
+        return "meter2mqtt-clean-session-records";
+    }
+
+    @Override
+    public Class<?>[] getInterceptedMessageTypes() {
+        return new Class<?>[] { InterceptDisconnectMessage.class, InterceptConnectionLostMessage.class };
+    }
+
+    @Override
+    public void onDisconnect(InterceptDisconnectMessage msg) {
+        forgetWhenGone(msg.getClientID());
+    }
+
+    @Override
+    public void onConnectionLost(InterceptConnectionLostMessage msg) {
+        forgetWhenGone(msg.getClientID());
+    }
+
+    @Override
+    public void onSessionLoopError(Throwable error) {
+        // not asked for (see getInterceptedMessageTypes)
+    }
+
+    /**
+     * Queues, for every stored record of a clean session, the same check as on a disconnect; returns how many were
+     * queued. Records of persistent sessions are left to Moquette.
+     */
+    int sweep() {
+        List<String> clean = new ArrayList<>();
+        for (ISessionsRepository.SessionData s : store.list()) {
+            if (s.expiryInterval() == 0) {
+                clean.add(s.clientId());
+            }
+        }
+        clean.forEach(this::forgetWhenGone);
+        return clean.size();
+    }
+
+    /** How many records the broker holds now; for tests. */
+    int stored() {
+        return store.list().size();
+    }
+
+    /** Runs on the id's session thread: right there when called from it, else queued to it. */
+    private void forgetWhenGone(String clientId) {
+        if (clientId == null || clientId.isEmpty()) {
+            return;
+        }
+        Callable<String> check = () -> {
+            if (retrieve.invoke(registry, clientId) == null) {
+                // the store deletes by id; the other fields are not read
+                store.delete(new ISessionsRepository.SessionData(clientId, MqttVersion.MQTT_3_1_1, 0, CLOCK));
+            }
+            return clientId;
+        };
+        try {
+            routeCommand.invoke(loops, clientId, "forget clean session record", check);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // a full command queue or a stopping broker: the next start sweeps the record
+            LOG.debug("Embedded MQTT broker: record of {} kept for now: {}", clientId, e.toString());
+        }
+    }
+}
