@@ -144,9 +144,15 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
             return;
         }
         Callable<String> check = () -> {
-            if (retrieve.invoke(registry, clientId) == null) {
-                // the store deletes by id; the other fields are not read
-                store.delete(new ISessionsRepository.SessionData(clientId, MqttVersion.MQTT_3_1_1, 0, CLOCK));
+            // never throws: an exception here would end the session thread (Moquette's executeTask rethrows)
+            try {
+                if (retrieve.invoke(registry, clientId) == null) {
+                    // the store deletes by id; the other fields are not read
+                    store.delete(new ISessionsRepository.SessionData(clientId, MqttVersion.MQTT_3_1_1, 0, CLOCK));
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LOG.warn("Embedded MQTT broker: could not remove the stored record of client '{}': {}", clientId,
+                        e.toString());
             }
             return clientId;
         };
