@@ -49,6 +49,7 @@ import org.meter2mqtt.mqtt.client.PahoConnection;
 import org.meter2mqtt.mqtt.client.Tls;
 import org.meter2mqtt.mqtt.discovery.DiscoveryRules;
 import org.meter2mqtt.mqtt.discovery.RetainedOutbox;
+import org.meter2mqtt.mqtt.discovery.SentConfigs;
 import org.meter2mqtt.mqtt.forward.ForwardBuffer;
 import org.meter2mqtt.mqtt.forward.ForwardBuffer.Outbound;
 import org.meter2mqtt.mqtt.layout.BoundLayout;
@@ -167,7 +168,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final class DeviceEntry {
         DeviceInfo info;
         Map<String, Channel> channels = Map.of();
-        Map<String, byte[]> configs = new LinkedHashMap<>();
+        SentConfigs configs = SentConfigs.NONE;
         Boolean online;
         Batch lastBatch;
         /** The compatibility layouts the device is also published in (mqtt.layouts). */
@@ -547,7 +548,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (reconnect) {
             // Payloads depend on prefixes and gateway id: recompute every device's discovery.
             for (DeviceEntry e : devices.values()) {
-                e.configs = discoveryConfigs(e.info);
+                e.configs = SentConfigs.of(discoveryConfigs(e.info));
             }
             if (old != null && old.discovery()) {
                 retractMoved(old, oldTopics, s);
@@ -558,7 +559,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             if (s.discovery()) {
                 devices.forEach((id, e) -> {
                     if (!e.configs.isEmpty()) {
-                        store.announce(id, e.configs.keySet());
+                        store.announce(id, e.configs.topics());
                     }
                 });
             }
@@ -686,11 +687,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         if (e.ownTopics && (d.driverVersion() == null || d.channels().isEmpty())) {
             String topic = topics.infoConfig(d.id());
             byte[] cfg = payloads.infoConfig(d);
-            if (!Arrays.equals(cfg, e.configs.get(topic))) {
+            if (!e.configs.sent(topic, cfg)) {
                 outbox.put(topic, cfg);
-                Map<String, byte[]> configs = new LinkedHashMap<>(e.configs);
-                configs.put(topic, cfg);
-                e.configs = configs;
+                e.configs = e.configs.with(topic, cfg);
             }
             Set<String> announced = new LinkedHashSet<>(store.announced(d.id()));
             announced.add(topic);
@@ -699,15 +698,19 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         }
         Map<String, byte[]> configs = discoveryConfigs(d);
         Set<String> before = new LinkedHashSet<>(store.announced(d.id()));
-        before.addAll(e.configs.keySet());
+        before.addAll(e.configs.topics());
         for (String topic : DiscoveryRules.gone(before, configs.keySet())) {
             LOG.info("Channel gone from device {}: removing Home Assistant entity {}", d.id(), topic);
             owe(topic);
         }
-        for (String topic : DiscoveryRules.changed(configs, e.configs)) {
+        List<String> changed = DiscoveryRules.changed(configs, e.configs);
+        for (String topic : changed) {
             outbox.put(topic, configs.get(topic));
         }
-        e.configs = configs;
+        if (!changed.isEmpty() || !List.copyOf(e.configs.topics()).equals(List.copyOf(configs.keySet()))) {
+            // a device's info changes far more often than its configs: those are packed again only when they change
+            e.configs = SentConfigs.of(configs);
+        }
         store.announce(d.id(), configs.keySet());
     }
 
@@ -806,7 +809,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         deviceTopics.remove(d.id());
         Set<String> topicsToRemove = new LinkedHashSet<>(store.announced(d.id()));
         if (e != null) {
-            topicsToRemove.addAll(e.configs.keySet());
+            topicsToRemove.addAll(e.configs.topics());
         }
         if (active.discovery()) {
             topicsToRemove.addAll(discoveryConfigs(d).keySet());
@@ -1114,7 +1117,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     layoutStatus.add(l.statusTopic());
                 }
             }
-            views.add(new RetainedOutbox.Device(e.configs, topics.deviceInfo(e.info.driverId(), e.info.id()),
+            views.add(new RetainedOutbox.Device(e.configs.payloads(),
+                    topics.deviceInfo(e.info.driverId(), e.info.id()),
                     e.infoPayload, topics.deviceStatus(e.info.driverId(), e.info.id()), e.online, layoutStatus));
         }
         Set<String> moot = outbox.fullSync(topics.gatewayStatus(), topics.gatewayConfig(),

@@ -1,6 +1,5 @@
 package org.meter2mqtt.mqtt.discovery;
 
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +57,8 @@ public final class DiscoveryRules {
     }
 
     /** Configs whose payload differs from what was sent (or that were never sent): announce them, in order. */
-    public static List<String> changed(Map<String, byte[]> configsNow, Map<String, byte[]> sent) {
-        return configsNow.entrySet().stream().filter(e -> !Arrays.equals(e.getValue(), sent.get(e.getKey())))
+    public static List<String> changed(Map<String, byte[]> configsNow, SentConfigs sent) {
+        return configsNow.entrySet().stream().filter(e -> !sent.sent(e.getKey(), e.getValue()))
                 .map(Map.Entry::getKey).toList();
     }
 

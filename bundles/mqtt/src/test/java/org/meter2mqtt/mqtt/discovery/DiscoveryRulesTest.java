@@ -69,7 +69,8 @@ class DiscoveryRulesTest {
             // first time: all, in order
             "a=1 b=2 | '' | a b" })
     void changed(String now, String sent, String expected) {
-        assertThat(DiscoveryRules.changed(configs(now), configs(sent))).containsExactlyElementsOf(set(expected));
+        assertThat(DiscoveryRules.changed(configs(now), SentConfigs.of(configs(sent))))
+                .containsExactlyElementsOf(set(expected));
     }
 
     private static Map<String, byte[]> configs(String list) {
@@ -102,6 +103,6 @@ class DiscoveryRulesTest {
     @org.junit.jupiter.api.Test
     void changedKeepsConfigOrder() {
         Map<String, byte[]> now = configs("z=1 a=1 m=1");
-        assertThat(DiscoveryRules.changed(now, Map.of())).isEqualTo(List.of("z", "a", "m"));
+        assertThat(DiscoveryRules.changed(now, SentConfigs.NONE)).isEqualTo(List.of("z", "a", "m"));
     }
 }
