@@ -157,6 +157,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         p.setProperty(BrokerConstants.ALLOW_ZERO_BYTE_CLIENT_ID_PROPERTY_NAME, "true");
         if (settings.dataDir() != null) {
             Files.createDirectories(settings.dataDir());
+            repairStore(settings.dataDir());
             p.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "true");
             p.setProperty(BrokerConstants.DATA_PATH_PROPERTY_NAME, settings.dataDir().toAbsolutePath() + "/");
             // Queues of persistent sessions in the H2 store, not Moquette 0.17's default "segmented" store: that one
@@ -194,6 +195,20 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
             s.addInterceptHandler(t);
         }
         return s;
+    }
+
+    /** See {@link SessionStoreRepair}: one WARN naming the sessions an unclean stop left unreadable. */
+    private static void repairStore(java.nio.file.Path dataDir) {
+        try {
+            List<String> fixed = SessionStoreRepair.repair(dataDir, java.time.Clock.systemUTC());
+            if (!fixed.isEmpty()) {
+                LOG.warn("Embedded MQTT broker: the last stop was not clean; {} persistent sessions had no expiry "
+                        + "yet, which Moquette 0.17 cannot start with: given one ({})", fixed.size(), fixed);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Embedded MQTT broker: could not check its session store before start ({}); starting anyway",
+                    e.toString());
+        }
     }
 
     /** How many times a failed session thread made the broker restart since {@link #start}. */

@@ -298,6 +298,30 @@ class EmbeddedBrokerTest {
         assertThat(reconnect(port, "ha-persistent", persistent).poll(5, TimeUnit.SECONDS)).isEqualTo("meters/x 1");
     }
 
+    /**
+     * A power cut or kill -9 while a persistent-session client is connected: the store on disk is what the last
+     * autosave wrote, and the next start must read it.
+     */
+    @Test
+    void aStoreLeftByACrashWithAPersistentClientConnectedStartsAgain() throws Exception {
+        EmbeddedBroker b = start(BrokerSettings.of("127.0.0.1", 0, null, null, data));
+        MqttConnectOptions persistent = new MqttConnectOptions();
+        persistent.setCleanSession(false);
+        subscribed(b.port(), "ha-persistent", persistent, "meters/#", 1, null);
+        Thread.sleep(2500); // two autosaves (every second)
+        Path crashed = data.resolveSibling(data.getFileName() + "-crashed");
+        java.nio.file.Files.createDirectories(crashed);
+        try (var files = java.nio.file.Files.list(data)) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.copy(f, crashed.resolve(f.getFileName()));
+            }
+        }
+        EmbeddedBroker again = start(BrokerSettings.of("127.0.0.1", 0, null, null, crashed));
+        client(again, "gateway", null, null).publish("meters/x", message("1", false));
+        assertThat(reconnect(again.port(), "ha-persistent", persistent).poll(5, TimeUnit.SECONDS))
+                .isEqualTo("meters/x 1");
+    }
+
     /** A clean-session CONNECT over a plain socket, the CONNACK read, then the socket closed without DISCONNECT. */
     private static void connectAndDrop(int port, String id) throws Exception {
         byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
