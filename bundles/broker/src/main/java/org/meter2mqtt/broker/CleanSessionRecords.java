@@ -3,8 +3,6 @@ package org.meter2mqtt.broker;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.slf4j.Logger;
@@ -30,7 +28,8 @@ import io.netty.handler.codec.mqtt.MqttVersion;
  * <p>How: when a client disconnects or loses its connection, and the broker has no session for its id any more
  * (a persistent session stays in the pool until it expires), its record goes. The check and the delete run as a
  * command on the client's session thread, where Moquette also handles that id's CONNECT, so a client that comes
- * back at that moment keeps its new record. At start, records left by earlier runs are swept the same way.
+ * back at that moment keeps its new record. Records that earlier runs left are removed before the broker opens its
+ * store ({@link SessionStoreRepair}).
  *
  * <p>Moquette has no hook for this: the session registry, its store and its thread group are reached by reflection
  * right after the server starts. Another Moquette version without those members keeps its records ({@link #install}
@@ -57,8 +56,8 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
     }
 
     /**
-     * Adds the handler to {@code server} and sweeps the records earlier runs left. Returns null, with one INFO line,
-     * when this Moquette does not have the members used.
+     * Adds the handler to {@code server}. Returns null, with one INFO line, when this Moquette does not have the
+     * members used.
      */
     static CleanSessionRecords install(Server server) {
         CleanSessionRecords records;
@@ -79,11 +78,6 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
             return null;
         }
         server.addInterceptHandler(records);
-        int swept = records.sweep();
-        if (swept > 0) {
-            LOG.info("Embedded MQTT broker: removing {} stored records of clean sessions that earlier runs left",
-                    swept);
-        }
         return records;
     }
 
@@ -118,21 +112,6 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
         // not asked for (see getInterceptedMessageTypes)
     }
 
-    /**
-     * Queues, for every stored record of a clean session, the same check as on a disconnect; returns how many were
-     * queued. Records of persistent sessions are left to Moquette.
-     */
-    int sweep() {
-        List<String> clean = new ArrayList<>();
-        for (ISessionsRepository.SessionData s : store.list()) {
-            if (s.expiryInterval() == 0) {
-                clean.add(s.clientId());
-            }
-        }
-        clean.forEach(this::forgetWhenGone);
-        return clean.size();
-    }
-
     /** How many records the broker holds now; for tests. */
     int stored() {
         return store.list().size();
@@ -159,7 +138,7 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
         try {
             routeCommand.invoke(loops, clientId, "forget clean session record", check);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            // a full command queue or a stopping broker: the next start sweeps the record
+            // a full command queue or a stopping broker: the next start removes the record
             LOG.debug("Embedded MQTT broker: record of {} kept for now: {}", clientId, e.toString());
         }
     }

@@ -75,7 +75,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
     private volatile long shedAbove = SHED_ABOVE;
     /** Connections started without Moquette's message logger, over every server this broker started. */
     private final AtomicLong quieted = new AtomicLong();
-    /** For tests: false starts servers the way Moquette 0.17 is, keeping clean sessions' records. */
+    /** For tests: false leaves the records of clean sessions whose clients go, as Moquette 0.17 does. */
     private volatile boolean forgetCleanSessions = true;
     private volatile CleanSessionRecords records;
     private Server server;
@@ -116,7 +116,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         }
     }
 
-    /** For tests: the next start keeps the records of clean sessions, as Moquette 0.17 does. */
+    /** For tests: from the next start, clean sessions whose clients go keep their records, as in Moquette 0.17. */
     void keepCleanSessionRecords() {
         forgetCleanSessions = false;
     }
@@ -197,13 +197,21 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         return s;
     }
 
-    /** See {@link SessionStoreRepair}: one WARN naming the sessions an unclean stop left unreadable. */
+    /**
+     * See {@link SessionStoreRepair}: one WARN naming the sessions an unclean stop left unreadable, one INFO counting
+     * the records of clean sessions that earlier runs left.
+     */
     private static void repairStore(java.nio.file.Path dataDir) {
         try {
-            List<String> fixed = SessionStoreRepair.repair(dataDir, java.time.Clock.systemUTC());
-            if (!fixed.isEmpty()) {
+            SessionStoreRepair.Result r = SessionStoreRepair.repair(dataDir, java.time.Clock.systemUTC());
+            if (!r.expiryGiven().isEmpty()) {
                 LOG.warn("Embedded MQTT broker: the last stop was not clean; {} persistent sessions had no expiry "
-                        + "yet, which Moquette 0.17 cannot start with: given one ({})", fixed.size(), fixed);
+                        + "yet, which Moquette 0.17 cannot start with: given one ({})", r.expiryGiven().size(),
+                        r.expiryGiven());
+            }
+            if (r.cleanRemoved() > 0) {
+                LOG.info("Embedded MQTT broker: removed {} stored records of clean sessions that earlier runs left",
+                        r.cleanRemoved());
             }
         } catch (RuntimeException e) {
             LOG.warn("Embedded MQTT broker: could not check its session store before start ({}); starting anyway",
