@@ -24,6 +24,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -114,6 +115,14 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long LOCAL_BOOT_NANOS = TimeUnit.MINUTES.toNanos(2);
     private static final java.time.Duration BOOT_RETRY = java.time.Duration.ofSeconds(1);
     private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /**
+     * Above this many batches a second the publisher waits {@link #LINGER_NANOS} before each turn, so it takes
+     * several batches per wake-up (see {@link Linger}). Twice the 2000 readings/s of a large site, so such a site's
+     * latency is not touched; judged over {@link #LINGER_WINDOW_NANOS}.
+     */
+    private static final long LINGER_ABOVE_PER_SECOND = 4000;
+    private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long LINGER_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /** A readings() call waiting for the publisher thread. */
     private record Incoming(DeviceInfo device, List<Reading> batch, Instant received) {
@@ -212,6 +221,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private final Semaphore signal = new Semaphore(0);
     private final MqttConnection.Factory connections;
     private volatile long heldFlushes;
+    private volatile long gatheredTurns;
     private final AtomicLong inboxDropped = new AtomicLong();
     private volatile long birthAt;
     /** Why the current connection was lost (its listener sets it), or null. */
@@ -277,6 +287,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private boolean orphansChecked;
     /** When the publisher last had work, for the quiet turn. */
     private long busyAt;
+    /** The batches the last turn took from {@link #data}, and whether the next turn waits to gather more. */
+    private int taken;
+    private final Linger gathering = new Linger(LINGER_NANOS, LINGER_ABOVE_PER_SECOND, LINGER_WINDOW_NANOS);
     private long startedAt;
     private boolean everConnected;
     private String lastTimestampText;
@@ -386,6 +399,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return heldFlushes;
     }
 
+    /** For tests: how many turns waited to gather batches (see {@link Linger}). */
+    long gatheredTurns() {
+        return gatheredTurns;
+    }
+
     /** Batches the publisher thread has taken into the disk buffer (not counting the hand-off queue); for tests. */
     long takenToDisk() {
         return buffered;
@@ -489,8 +507,16 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 buffered = queue == null ? 0 : queue.pending();
                 bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors
                         + (forward == null ? 0 : forward.errors());
+                long linger = gathering.after(taken, now);
                 if (busy) {
                     busyAt = now;
+                    if (linger > 0) {
+                        // a high rate: let the next batches gather for one turn (see Linger); producers' signals
+                        // meanwhile only add permits, no wake-up
+                        flushHeld();
+                        gatheredTurns++;
+                        LockSupport.parkNanos(linger);
+                    }
                 } else {
                     flushHeld();
                     long wait;
@@ -658,6 +684,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             n++;
             accept(in);
         }
+        taken = n;
         return any;
     }
 

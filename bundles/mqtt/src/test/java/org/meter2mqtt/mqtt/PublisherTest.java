@@ -340,6 +340,42 @@ class PublisherTest {
         assertThat(p.buffered()).isZero();
     }
 
+    /**
+     * Readings at a sustained rate far above what a turn waits for (about 25 000 batches a second for 0.3 s): the
+     * publisher gathers batches before its turns ({@link Linger}), and everything still arrives, in order, with no
+     * flush left held.
+     */
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void aSustainedHighRateIsGatheredAndArrivesCompleteAndInOrder(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber live = subscriber(b, "meters/demo/#");
+        MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
+        awaitConnected(p);
+        List<DeviceInfo> devices = new ArrayList<>();
+        for (int d = 0; d < 50; d++) {
+            devices.add(Devices.meter("m" + d, Devices.SEQ));
+            p.deviceChanged(devices.get(d));
+        }
+        int rounds = 150;
+        for (int i = 1; i <= rounds; i++) {
+            for (DeviceInfo d : devices) {
+                p.readings(d, Devices.readings(T0.plusSeconds(i), "seq", i));
+            }
+            Thread.sleep(2);
+        }
+        for (DeviceInfo d : devices) {
+            live.awaitCount("meters/demo/" + d.id() + "/state", rounds);
+        }
+        for (DeviceInfo d : devices) {
+            assertThat(seqs(live, "meters/demo/" + d.id() + "/state"))
+                    .containsExactlyElementsOf(IntStream.rangeClosed(1, rounds).boxed().toList());
+        }
+        assertThat(p.gatheredTurns()).as("turns that waited to gather batches").isPositive();
+        assertThat(p.heldFlushes()).isZero();
+        assertThat(p.buffered()).isZero();
+    }
+
     @ParameterizedTest
     @MethodSource("brokers")
     void aCounterGoingBackwardsIsNotPublished(String kind) throws Exception {
