@@ -313,28 +313,7 @@ class PublisherTest {
     @ParameterizedTest
     @MethodSource("brokers")
     void aBurstArrivesCompleteAndInOrderWithNoFlushLeftHeld(String kind) throws Exception {
-        TestBroker b = broker(kind, "b");
-        Subscriber live = subscriber(b, "meters/demo/#");
-        MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
-        awaitConnected(p);
-        List<DeviceInfo> devices = new ArrayList<>();
-        for (int d = 0; d < 50; d++) {
-            devices.add(Devices.meter("m" + d, Devices.SEQ));
-            p.deviceChanged(devices.get(d));
-        }
-        for (int i = 1; i <= 40; i++) {
-            for (DeviceInfo d : devices) {
-                p.readings(d, Devices.readings(T0.plusSeconds(i), "seq", i));
-            }
-        }
-        for (DeviceInfo d : devices) {
-            live.awaitCount("meters/demo/" + d.id() + "/state", 40);
-        }
-        Thread.sleep(300);
-        for (DeviceInfo d : devices) {
-            assertThat(seqs(live, "meters/demo/" + d.id() + "/state"))
-                    .containsExactlyElementsOf(IntStream.rangeClosed(1, 40).boxed().toList());
-        }
+        MqttPublisher p = fiftyMetersInOrder(kind, 40, 0);
         // The last message of the burst went out with the burst, not after the 20 ms safety net.
         assertThat(p.heldFlushes()).isZero();
         assertThat(p.buffered()).isZero();
@@ -348,6 +327,17 @@ class PublisherTest {
     @ParameterizedTest
     @MethodSource("brokers")
     void aSustainedHighRateIsGatheredAndArrivesCompleteAndInOrder(String kind) throws Exception {
+        MqttPublisher p = fiftyMetersInOrder(kind, 150, 2);
+        assertThat(p.gatheredTurns()).as("turns that waited to gather batches").isPositive();
+        assertThat(p.heldFlushes()).isZero();
+        assertThat(p.buffered()).isZero();
+    }
+
+    /**
+     * 50 meters send {@code rounds} readings each, one round after another with {@code pauseMillis} between rounds;
+     * asserts that every meter's readings arrived complete and in order, and returns the publisher.
+     */
+    private MqttPublisher fiftyMetersInOrder(String kind, int rounds, long pauseMillis) throws Exception {
         TestBroker b = broker(kind, "b");
         Subscriber live = subscriber(b, "meters/demo/#");
         MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
@@ -357,23 +347,24 @@ class PublisherTest {
             devices.add(Devices.meter("m" + d, Devices.SEQ));
             p.deviceChanged(devices.get(d));
         }
-        int rounds = 150;
         for (int i = 1; i <= rounds; i++) {
             for (DeviceInfo d : devices) {
                 p.readings(d, Devices.readings(T0.plusSeconds(i), "seq", i));
             }
-            Thread.sleep(2);
+            if (pauseMillis > 0) {
+                Thread.sleep(pauseMillis);
+            }
         }
         for (DeviceInfo d : devices) {
             live.awaitCount("meters/demo/" + d.id() + "/state", rounds);
         }
+        // time for the idle loop's safety net to write a held flush, were one left
+        Thread.sleep(300);
         for (DeviceInfo d : devices) {
             assertThat(seqs(live, "meters/demo/" + d.id() + "/state"))
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, rounds).boxed().toList());
         }
-        assertThat(p.gatheredTurns()).as("turns that waited to gather batches").isPositive();
-        assertThat(p.heldFlushes()).isZero();
-        assertThat(p.buffered()).isZero();
+        return p;
     }
 
     @ParameterizedTest
