@@ -54,7 +54,7 @@ final class Linger {
         return on && batches > 0 ? waitNanos : 0;
     }
 
-    /** Whether the last window's rate was high enough to wait (for the status and tests). */
+    /** Whether the last window's rate was high enough to wait; for tests. */
     boolean on() {
         return on;
     }

@@ -287,8 +287,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private boolean orphansChecked;
     /** When the publisher last had work, for the quiet turn. */
     private long busyAt;
-    /** The batches the last turn took from {@link #data}, and whether the next turn waits to gather more. */
+    /** The batches the last turn took from {@link #data}. */
     private int taken;
+    /** Whether the next turn waits to gather more batches. */
     private final Linger gathering = new Linger(LINGER_NANOS, LINGER_ABOVE_PER_SECOND, LINGER_WINDOW_NANOS);
     private long startedAt;
     private boolean everConnected;

@@ -58,7 +58,7 @@ class LingerTest {
     void itStopsWaitingWhenTheRateFalls() {
         turns(8, MS, 2 * WINDOW);
         assertTrue(linger.on(), "8000/s");
-        // 500 a second, each turn after the 1 ms wait takes one: the next full window judges it low
+        // 500 a second, one batch every 2 ms (each after the 1 ms wait): the next full window judges it low
         assertEquals(0, turns(1, 2 * MS, 2 * WINDOW + 4 * MS));
         assertFalse(linger.on());
     }
