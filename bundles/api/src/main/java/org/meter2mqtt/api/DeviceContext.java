@@ -57,6 +57,14 @@ public interface DeviceContext {
     /** Persistent key/value state of this device; survives restarts and driver upgrades. */
     StateStore state();
 
+    /**
+     * Whether the device is being deleted (its configuration was removed): the session is closed for good, not for
+     * a restart, a configuration change, a driver upgrade or a gateway stop. Read it in {@link DriverSession#close()}:
+     * a driver that keeps something for the device outside the gateway (a durable queue, a persistent session on a
+     * broker) gives it up then, or it keeps filling for a device that no longer exists. Since 1.6.
+     */
+    boolean removed();
+
     /** The gateway's clock (a fixed clock in tests). */
     Clock clock();
 

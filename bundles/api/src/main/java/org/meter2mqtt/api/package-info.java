@@ -45,10 +45,12 @@
  * <li>Since 1.5: {@link org.meter2mqtt.api.Reading#forDevice} makes a reading that carries its device's id, which
  * the core then passes on as it is instead of copying it. A {@link org.meter2mqtt.api.LocalBroker.Listener} may
  * take each message in an array the broker reuses, instead of a copy of its own.</li>
+ * <li>Since 1.6: {@link org.meter2mqtt.api.DeviceContext#removed()} tells a closing session that its device is
+ * deleted, so a driver can give up what it keeps for the device outside the gateway (the pulse driver's queue).</li>
  * </ul>
  * Types that drivers implement are {@code @ConsumerType}: adding a method to them is a major change, so a
  * driver built against 1.x keeps resolving on every 1.y gateway.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.5.0")
+@org.osgi.annotation.versioning.Version("1.6.0")
 package org.meter2mqtt.api;

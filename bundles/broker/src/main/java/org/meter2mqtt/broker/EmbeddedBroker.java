@@ -8,7 +8,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
@@ -201,9 +203,9 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
      * See {@link SessionStoreRepair}: one WARN naming the sessions an unclean stop left unreadable, one INFO counting
      * the records of clean sessions that earlier runs left.
      */
-    private static void repairStore(java.nio.file.Path dataDir) {
+    private static void repairStore(Path dataDir) {
         try {
-            SessionStoreRepair.Result r = SessionStoreRepair.repair(dataDir, java.time.Clock.systemUTC());
+            SessionStoreRepair.Result r = SessionStoreRepair.repair(dataDir, Clock.systemUTC());
             if (!r.expiryGiven().isEmpty()) {
                 LOG.warn("Embedded MQTT broker: the last stop was not clean; {} persistent sessions had no expiry "
                         + "yet, which Moquette 0.17 cannot start with: given one ({})", r.expiryGiven().size(),

@@ -83,12 +83,18 @@ final class Device {
     private Instant recentBadData; // guarded by this; decides DEGRADED, reset when the device is reconfigured
     private final AtomicBoolean pollQueued = new AtomicBoolean();
     private volatile List<Reading> capture;
+    /** Set before the last session closes because the configuration was deleted; see DeviceContext.removed(). */
+    private volatile boolean removed;
 
     Device(DeviceManager manager, String id) {
         this.manager = manager;
         this.id = id;
         this.state = new FileStateStore(manager.stateDir().resolve(id + ".properties"));
         this.lane = manager.newLane();
+    }
+
+    boolean removed() {
+        return removed;
     }
 
     String id() {
@@ -197,6 +203,7 @@ final class Device {
 
     /** The configuration was deleted. */
     void delete() {
+        removed = true;
         shutdown(null, null);
         if (!isTransient()) {
             state.retire();

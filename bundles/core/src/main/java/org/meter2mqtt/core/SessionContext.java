@@ -141,6 +141,11 @@ final class SessionContext implements DeviceContext {
     }
 
     @Override
+    public boolean removed() {
+        return device.removed();
+    }
+
+    @Override
     public Clock clock() {
         return device.manager().clock();
     }

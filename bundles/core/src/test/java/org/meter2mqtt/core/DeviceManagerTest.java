@@ -235,7 +235,32 @@ class DeviceManagerTest {
         assertThat(manager.device("gone")).isEmpty();
         assertThat(output.removed).containsExactly("gone");
         assertThat(driver.closes.get()).isEqualTo(driver.opens.get());
+        assertThat(driver.closedForGood).containsExactly("gone");
         assertThat(dir.resolve("gone.properties.removed")).exists();
+    }
+
+    /** Only a deletion is "for good": a driver gives up the device's queue on it, and must not on anything else. */
+    @Test
+    void aSessionIsToldItsDeviceIsRemovedOnlyWhenItIs() throws Exception {
+        ScriptedDriver driver = new ScriptedDriver("fake", "1.0.0");
+        manager.addDriver(driver);
+        manager.configure("kept", cfg("driver", "fake", "port", "x"));
+        await("ONLINE", () -> state("kept") == DeviceState.ONLINE);
+        manager.configure("kept", cfg("driver", "fake", "port", "y")); // a change reopens
+        await("reopened", () -> driver.opens.get() == 2 && state("kept") == DeviceState.ONLINE);
+        manager.removeDriver(driver); // an upgrade or an uninstall
+        manager.addDriver(driver);
+        await("ONLINE again", () -> state("kept") == DeviceState.ONLINE);
+        manager.close(); // the gateway stops
+        assertThat(driver.closes.get()).isEqualTo(driver.opens.get()).isGreaterThanOrEqualTo(3);
+        assertThat(driver.closedForGood).isEmpty();
+
+        manager = new DeviceManager(dir, Clock.systemUTC());
+        manager.addDriver(driver);
+        manager.configure("kept", cfg("driver", "fake", "port", "y"));
+        await("ONLINE after the restart", () -> state("kept") == DeviceState.ONLINE);
+        manager.delete("kept");
+        assertThat(driver.closedForGood).containsExactly("kept");
     }
 
     @Test

@@ -30,6 +30,8 @@ final class ScriptedDriver implements MeterDriver {
     final String version;
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger closes = new AtomicInteger();
+    /** Device ids whose session closed with {@link DeviceContext#removed()} true, in order. */
+    final List<String> closedForGood = new java.util.concurrent.CopyOnWriteArrayList<>();
     final CountDownLatch hung = new CountDownLatch(1);
     final List<Reading> stamped = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -102,6 +104,9 @@ final class ScriptedDriver implements MeterDriver {
             @Override
             public void close() {
                 closes.incrementAndGet();
+                if (context.removed()) {
+                    closedForGood.add(context.deviceId());
+                }
             }
         };
     }

@@ -51,6 +51,7 @@ public final class RecordingContext implements DeviceContext {
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final List<ByteLink> links = new CopyOnWriteArrayList<>();
     private ScheduledThreadPoolExecutor scheduler;
+    private volatile boolean removed;
 
     public RecordingContext(String deviceId, DriverDescription description, Map<String, String> config,
             SampleFeed feed) {
@@ -158,6 +159,16 @@ public final class RecordingContext implements DeviceContext {
     @Override
     public StateStore state() {
         return state;
+    }
+
+    @Override
+    public boolean removed() {
+        return removed;
+    }
+
+    /** Marks the device deleted, as the core does before it closes the session for good. */
+    public void markRemoved() {
+        removed = true;
     }
 
     @Override

@@ -22,6 +22,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 final class AmqpInput implements Input {
 
     private final Settings s;
+    private final boolean ownQueue;
     private final String name;
     private final Sink sink;
     private final Clock clock;
@@ -31,6 +32,7 @@ final class AmqpInput implements Input {
 
     AmqpInput(Settings s, String deviceId, Sink sink, Clock clock) {
         this.s = s;
+        this.ownQueue = s.queue.equals(Settings.defaultQueue(deviceId));
         this.name = "meter2mqtt pulse " + deviceId;
         this.sink = sink;
         this.clock = clock;
@@ -56,6 +58,8 @@ final class AmqpInput implements Input {
         f.setAutomaticRecoveryEnabled(false);
         f.setTopologyRecoveryEnabled(false);
         f.setConnectionTimeout(10_000);
+        // the client's default waits 10 minutes for an answer; a session's close must not (a queue deletion)
+        f.setChannelRpcTimeout(10_000);
         f.setRequestedHeartbeat(30);
         Connection c = f.newConnection(name);
         connection = c;
@@ -144,9 +148,40 @@ final class AmqpInput implements Input {
 
     @Override
     public String describe() {
+        return server() + " exchange " + s.exchange + " queue " + s.queue;
+    }
+
+    private String server() {
         URI u = URI.create(s.url);
-        return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort())
-                + " exchange " + s.exchange + " queue " + s.queue;
+        return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
+    }
+
+    /**
+     * Deletes the queue when its name is the driver's default ({@code meter2mqtt-<device>}): nobody else consumes
+     * it, and bound to the edge's exchange it would take every pulse until RabbitMQ's disk or memory alarm stops
+     * the edges' publishers. A queue named in the configuration may be shared or set up by the user (a dead-letter
+     * exchange): it is kept.
+     */
+    @Override
+    public String forget() throws IOException {
+        closing = true; // the deletion cancels our consumer: that is not a lost link
+        try {
+            if (!ownQueue) {
+                return null;
+            }
+            Channel ch = channel;
+            try {
+                if (ch == null || !ch.isOpen()) {
+                    throw new IOException("not connected");
+                }
+                ch.queueDelete(s.queue);
+            } catch (IOException | RuntimeException e) {
+                throw new IOException(e.getMessage() + "; delete it by hand: rabbitmqctl delete_queue " + s.queue, e);
+            }
+            return "queue " + s.queue + " on " + server();
+        } finally {
+            close();
+        }
     }
 
     @Override

@@ -27,4 +27,13 @@ interface Input extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The device is deleted: closes, and removes what the source keeps for this device alone, so it stops
+     * collecting pulses nobody will count. Pulses still waiting there are dropped with it.
+     *
+     * @return what was removed, for the log; null when nothing there is the device's alone
+     * @throws Exception when it could not be removed (the input is closed all the same)
+     */
+    String forget() throws Exception;
 }

@@ -24,6 +24,8 @@ import org.meter2mqtt.mqtt.client.Tls;
 final class MqttInput implements Input {
 
     private static final long CONNECT_TIMEOUT_MS = 15_000;
+    /** A session's close must stay well within the core's 10 s close deadline. */
+    private static final long FORGET_TIMEOUT_MS = 5_000;
 
     private final Settings s;
     private final String url;
@@ -43,29 +45,27 @@ final class MqttInput implements Input {
 
     @Override
     public void start() throws Exception {
-        ConnectionSettings cs = new ConnectionSettings(url, s.clientId, s.username, s.password, 30, 1000,
-                url.startsWith("ssl:") ? Tls.socketFactory(blankToNull(s.caFile), null, null) : null,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), s.verifyHost, false, true);
         CountDownLatch up = new CountDownLatch(1);
-        MqttConnection c = PahoConnection.FACTORY.open("pulse input " + s.clientId, cs, new MqttConnection.Listener() {
-            @Override
-            public void connected(boolean reconnect) {
-                connection.incrementAndGet();
-                up.countDown();
-            }
+        MqttConnection c = PahoConnection.FACTORY.open("pulse input " + s.clientId, settings(true),
+                new MqttConnection.Listener() {
+                    @Override
+                    public void connected(boolean reconnect) {
+                        connection.incrementAndGet();
+                        up.countDown();
+                    }
 
-            @Override
-            public void lost(String why) {
-                if (!closing) {
-                    sink.lost("MQTT " + why, null);
-                }
-            }
+                    @Override
+                    public void lost(String why) {
+                        if (!closing) {
+                            sink.lost("MQTT " + why, null);
+                        }
+                    }
 
-            @Override
-            public void message(String topic, byte[] payload, int id, int qos) {
-                sink.delivered(new Delivery(payload, topic, id, connection.get(), qos, clock.millis()));
-            }
-        });
+                    @Override
+                    public void message(String topic, byte[] payload, int id, int qos) {
+                        sink.delivered(new Delivery(payload, topic, id, connection.get(), qos, clock.millis()));
+                    }
+                });
         client = c;
         MqttConnection.Delivery connect = c.connect(null);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS);
@@ -114,6 +114,35 @@ final class MqttInput implements Input {
         return Settings.masked(url) + " topics " + s.topics;
     }
 
+    /**
+     * Ends the persistent session: the broker would otherwise keep the subscription and queue every pulse for a
+     * client that never comes back (Moquette without limit; Mosquitto up to {@code max_queued_messages}). MQTT 3.1.1
+     * has no other way than a connect with clean session on the same client id, which discards the old session.
+     */
+    @Override
+    public String forget() throws Exception {
+        close();
+        MqttConnection c = PahoConnection.FACTORY.open("pulse input " + s.clientId + " (removal)", settings(false),
+                new MqttConnection.Listener() {
+                });
+        try {
+            MqttConnection.Delivery connect = c.connect(null);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FORGET_TIMEOUT_MS);
+            while (!connect.done() && connect.failure() == null && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            String failed = connect.failure() != null ? connect.failure().getMessage()
+                    : connect.done() ? null : "no answer within " + FORGET_TIMEOUT_MS / 1000 + " s";
+            if (failed != null) {
+                throw new Failure(failed + "; end it by hand with a clean-session connect as " + s.clientId
+                        + " (mosquitto_sub -i " + s.clientId + " -t x -E)", false);
+            }
+            return "the persistent session " + s.clientId + " on " + Settings.masked(url);
+        } finally {
+            c.close();
+        }
+    }
+
     @Override
     public void close() {
         closing = true;
@@ -121,6 +150,13 @@ final class MqttInput implements Input {
         if (c != null) {
             c.close();
         }
+    }
+
+    /** A persistent session with manual acknowledgements, or a clean one (to end the persistent one). */
+    private ConnectionSettings settings(boolean persistent) throws Exception {
+        return new ConnectionSettings(url, s.clientId, s.username, s.password, 30, 1000,
+                url.startsWith("ssl:") ? Tls.socketFactory(blankToNull(s.caFile), null, null) : null,
+                Duration.ofSeconds(1), Duration.ofSeconds(30), s.verifyHost, false, persistent);
     }
 
     private static String blankToNull(String v) {

@@ -335,6 +335,18 @@ final class PulseSession implements DriverSession, Input.Sink {
     @Override
     public void close() {
         closed = true;
-        input.close();
+        if (!ctx.removed()) {
+            input.close(); // the queue or session stays: the next session continues where this one stopped
+            return;
+        }
+        try {
+            String removed = input.forget();
+            if (removed != null) {
+                LOG.info("Pulse device {} deleted: removed {}", ctx.deviceId(), removed);
+            }
+        } catch (Exception e) {
+            LOG.warn("Pulse device {} deleted, but {} keeps collecting pulses for it: {}", ctx.deviceId(),
+                    input.describe(), e.getMessage());
+        }
     }
 }

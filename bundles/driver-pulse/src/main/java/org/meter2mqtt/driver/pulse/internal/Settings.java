@@ -40,7 +40,7 @@ final class Settings {
         caFile = c.get(PulseDriver.KEY_TLS_CA);
         verifyHost = c.getBoolean(PulseDriver.KEY_TLS_VERIFY, true);
         exchange = c.find(PulseDriver.KEY_EXCHANGE).orElse(PulseDriver.DEFAULT_EXCHANGE);
-        queue = c.find(PulseDriver.KEY_QUEUE).orElse("meter2mqtt-" + deviceId);
+        queue = c.find(PulseDriver.KEY_QUEUE).orElse(defaultQueue(deviceId));
         routingKeys = c.getList(PulseDriver.KEY_ROUTING_KEYS).isEmpty()
                 ? List.of(PulseDriver.DEFAULT_ROUTING_KEYS.split(","))
                 : c.getList(PulseDriver.KEY_ROUTING_KEYS);
@@ -74,6 +74,11 @@ final class Settings {
         if (prefetch < 1 || prefetch > 65535) {
             throw new ConfigException("prefetch must be 1..65535, not " + prefetch);
         }
+    }
+
+    /** The AMQP queue of a device that names none: the device's alone. */
+    static String defaultQueue(String deviceId) {
+        return "meter2mqtt-" + deviceId;
     }
 
     static Settings of(String deviceId, DeviceConfig c) throws ConfigException {

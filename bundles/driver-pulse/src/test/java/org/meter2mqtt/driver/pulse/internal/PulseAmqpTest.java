@@ -1,9 +1,11 @@
 package org.meter2mqtt.driver.pulse.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -248,6 +250,52 @@ class PulseAmqpTest {
                         .getOrDefault("rejected", "")).contains("more than one hour ahead"));
                 assertThat(gw.device("dl").attributes().get("rejected")).startsWith("2 (last: ");
             }
+        }
+    }
+
+    /**
+     * A deleted device's queue stays bound to the edge's exchange and would take every pulse from then on, until
+     * RabbitMQ's disk or memory alarm blocks the edges. A gateway stop must keep it; a queue the user named is theirs.
+     */
+    @Test
+    void deletingADeviceDeletesItsOwnQueueAndKeepsANamedOne() throws Exception {
+        try (Connection c = rabbit.connect(); Channel ch = c.createChannel()) {
+            ch.exchangeDeclare("EX5", "topic", true);
+            ch.queueDeclare("users-queue", true, false, false, null);
+        }
+        Path state = tmp.resolve("state");
+        Map<String, String> own = Gateway.cfg("url", rabbit.url(), "exchange", "EX5");
+        Map<String, String> named = Gateway.cfg("url", rabbit.url(), "exchange", "EX5", "queue", "users-queue");
+        try (Gateway gw = new Gateway(state)) {
+            gw.manager.configure("gone", own);
+            gw.manager.configure("named", named);
+            gw.awaitState("gone", DeviceState.ONLINE);
+            gw.awaitState("named", DeviceState.ONLINE);
+        }
+        publishPulse("EX5");
+        assertThat(rabbit.ready("meter2mqtt-gone")).as("kept across a stop").isEqualTo(1);
+
+        try (Gateway gw = new Gateway(state)) {
+            gw.manager.configure("gone", own);
+            gw.manager.configure("named", named);
+            gw.awaitTotal("gone", "active_energy", new BigDecimal("0.001"));
+            gw.awaitTotal("named", "active_energy", new BigDecimal("0.001"));
+            gw.manager.delete("gone");
+            gw.manager.delete("named");
+        }
+        assertThatThrownBy(() -> rabbit.ready("meter2mqtt-gone")).isInstanceOf(IOException.class)
+                .hasStackTraceContaining("NOT_FOUND");
+        publishPulse("EX5");
+        assertThat(rabbit.ready("users-queue")).as("the named queue, still bound").isEqualTo(1);
+    }
+
+    private static void publishPulse(String exchange) throws Exception {
+        try (Connection c = rabbit.connect(); Channel ch = c.createChannel()) {
+            ch.confirmSelect(); // routed into the queues before ready() counts them
+            AMQP.BasicProperties p = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+            ch.basicPublish(exchange, "EMDC.EVENTS.ACTIVE", p, ("{\"ts\":" + System.currentTimeMillis()
+                    + ",\"dc_id\":1,\"rarr\":0}").getBytes(StandardCharsets.UTF_8));
+            ch.waitForConfirmsOrDie(5_000);
         }
     }
 

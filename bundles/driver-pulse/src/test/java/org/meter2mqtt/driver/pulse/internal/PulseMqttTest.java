@@ -8,11 +8,21 @@ import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,21 +90,9 @@ class PulseMqttTest {
 
     @Test
     void mosquittoKeepsThePulsesWhileTheGatewayIsAway() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/mosquitto")), "mosquitto is not installed");
-        int port;
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            port = s.getLocalPort();
-        }
-        Path dir = tmp.resolve("mosquitto");
-        Files.createDirectories(dir);
-        Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\nuser root\n"
-                + "max_queued_messages 100000\n");
-        Process mosquitto = new ProcessBuilder("/usr/sbin/mosquitto", "-c", conf.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        int port = freePort();
+        Process mosquitto = startMosquitto(port);
         try {
-            awaitPort(port);
             String url = "tcp://127.0.0.1:" + port;
             List<Reading> all = new CopyOnWriteArrayList<>();
             Path state = tmp.resolve("state");
@@ -128,6 +126,122 @@ class PulseMqttTest {
             mosquitto.destroy();
             mosquitto.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * A deleted device's persistent session would keep its subscription, and the broker would queue every pulse for
+     * a client that never comes back. A gateway stop must keep it (that is how no pulse is lost meanwhile).
+     */
+    @Test
+    void deletingTheDeviceEndsItsPersistentSessionOnTheEmbeddedBroker() throws Exception {
+        EmbeddedBroker broker = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", 0, null, null, null));
+        broker.start();
+        try {
+            assertDeletionEndsTheSession("tcp://127.0.0.1:" + broker.port(), "embedded", broker);
+        } finally {
+            broker.close();
+        }
+    }
+
+    @Test
+    void deletingTheDeviceEndsItsPersistentSessionOnMosquitto() throws Exception {
+        int port = freePort();
+        Process mosquitto = startMosquitto(port);
+        try {
+            String url = "tcp://127.0.0.1:" + port;
+            assertDeletionEndsTheSession(url, url, null);
+        } finally {
+            mosquitto.destroy();
+            mosquitto.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void assertDeletionEndsTheSession(String url, String configured, EmbeddedBroker broker) throws Exception {
+        Path state = tmp.resolve("state");
+        String clientId = "meter2mqtt-pulse-gone";
+        try (Gateway gw = new Gateway(state, new CopyOnWriteArrayList<>(), broker)) {
+            gw.manager.configure("gone", Gateway.cfg("url", configured));
+            gw.awaitState("gone", DeviceState.ONLINE);
+        }
+        sendPulse(url);
+        Probe kept = Probe.of(url, clientId);
+        assertThat(kept.sessionPresent).as("the session after a stop").isTrue();
+        assertThat(kept.messages).as("the pulse queued while the gateway was stopped").isEqualTo(1);
+
+        try (Gateway gw = new Gateway(state, new CopyOnWriteArrayList<>(), broker)) {
+            gw.manager.configure("gone", Gateway.cfg("url", configured));
+            gw.awaitState("gone", DeviceState.ONLINE);
+            gw.manager.delete("gone");
+        }
+        sendPulse(url);
+        Probe ended = Probe.of(url, clientId);
+        assertThat(ended.sessionPresent).as("the session after the deletion").isFalse();
+        assertThat(ended.messages).as("pulses queued after the deletion").isZero();
+    }
+
+    private static void sendPulse(String url) throws MqttException {
+        MqttClient edge = new MqttClient(url, "edge-" + System.nanoTime(), new MemoryPersistence());
+        edge.connect();
+        String body = "{\"ts\":" + System.currentTimeMillis() + ",\"dc_id\":1,\"rarr\":0}";
+        edge.publish("emdc/events/energy/active", body.getBytes(StandardCharsets.UTF_8), 1, false);
+        edge.disconnect();
+        edge.close();
+    }
+
+    /** Connects with the device's client id and clean session off, as the device would: what does the broker keep? */
+    private static final class Probe {
+        boolean sessionPresent;
+        int messages;
+
+        static Probe of(String url, String clientId) throws Exception {
+            Probe p = new Probe();
+            AtomicInteger arrived = new AtomicInteger();
+            MqttClient c = new MqttClient(url, clientId, new MemoryPersistence());
+            c.setCallback(new MqttCallback() {
+                @Override
+                public void connectionLost(Throwable cause) {
+                    // the probe ends on its own
+                }
+
+                @Override
+                public void messageArrived(String topic, MqttMessage message) {
+                    arrived.incrementAndGet();
+                }
+
+                @Override
+                public void deliveryComplete(IMqttDeliveryToken token) {
+                    // the probe sends nothing
+                }
+            });
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setCleanSession(false);
+            p.sessionPresent = c.connectWithResult(o).getSessionPresent();
+            Thread.sleep(1_000); // queued messages come right after the CONNACK
+            p.messages = arrived.get();
+            c.disconnect();
+            c.close();
+            return p;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private Process startMosquitto(int port) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/mosquitto")), "mosquitto is not installed");
+        Path dir = tmp.resolve("mosquitto");
+        Files.createDirectories(dir);
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\nuser root\n"
+                + "max_queued_messages 100000\n");
+        Process mosquitto = new ProcessBuilder("/usr/sbin/mosquitto", "-c", conf.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        awaitPort(port);
+        return mosquitto;
     }
 
     private static void awaitPort(int port) throws InterruptedException {
