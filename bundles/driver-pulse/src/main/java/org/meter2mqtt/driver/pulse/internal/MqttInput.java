@@ -128,11 +128,18 @@ final class MqttInput implements Input {
         try {
             MqttConnection.Delivery connect = c.connect(null);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FORGET_TIMEOUT_MS);
-            while (!connect.done() && connect.failure() == null && System.nanoTime() < deadline) {
-                Thread.sleep(20);
+            boolean interrupted = false;
+            while (!connect.done() && connect.failure() == null && System.nanoTime() < deadline && !interrupted) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // the core gave up on this close; say so and return
+                    interrupted = true;
+                }
             }
             String failed = connect.failure() != null ? connect.failure().getMessage()
-                    : connect.done() ? null : "no answer within " + FORGET_TIMEOUT_MS / 1000 + " s";
+                    : connect.done() ? null
+                    : interrupted ? "interrupted" : "no answer within " + FORGET_TIMEOUT_MS / 1000 + " s";
             if (failed != null) {
                 throw new Failure(failed + "; end it by hand with a clean-session connect as " + s.clientId
                         + " (mosquitto_sub -i " + s.clientId + " -t x -E)", false);
