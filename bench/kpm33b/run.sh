@@ -283,7 +283,8 @@ cleansession true")
 done
 echo "load $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 
-# The table: highest step with zero loss, no broker drop, the full send rate and no backlog (drain < 1 s).
+# The table: highest step with zero loss, no broker drop, the full send rate, no backlog (drain < 1 s) and
+# p99 <= 250 ms (issue 17's definition of sustained; a 1 s p99 that drains just in time is not sustained).
 echo
 printf '%-26s %12s %9s %9s %14s %9s\n' scenario "sustained/s" "p50 ms" "p99 ms" "CPU @2000" "RSS MiB"
 for s in bridge pyproxy gateway-embedded gateway-mosquitto gateway-embedded-ha gateway-mosquitto-ha gateway-embedded-ha-json gateway-mosquitto-ha-json nodered; do
@@ -292,7 +293,8 @@ for s in bridge pyproxy gateway-embedded gateway-mosquitto gateway-embedded-ha g
     function v(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
     { rate = v("rate") + 0
       if (rate == fixed && !seen) { seen = 1; p50 = v("p50_ms"); p99 = v("p99_ms"); cpu = v("cpu"); rss = v("rss_max") }
-      ok = v("lost") == 0 && v("broker_dropped") == 0 && v("send_rate") >= 0.98 * rate && v("drain_ms") < 1000
+      ok = v("lost") == 0 && v("broker_dropped") == 0 && v("send_rate") >= 0.98 * rate && v("drain_ms") < 1000 \
+        && v("p99_ms") <= 250
       if (!ok && rate > fixed) broken = 1
       if (ok && !broken && rate > best) best = rate
       if (v("rss_max") + 0 > maxrss) maxrss = v("rss_max") + 0 }
