@@ -1,9 +1,8 @@
 package org.meter2mqtt.broker;
 
-import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.time.Clock;
-import java.util.concurrent.Callable;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,16 +42,13 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
     private final ISessionsRepository store;
     private final Object registry;
     private final Method retrieve;
-    private final Object loops;
-    private final Method routeCommand;
+    private final SessionThreads threads;
 
-    private CleanSessionRecords(ISessionsRepository store, Object registry, Method retrieve, Object loops,
-            Method routeCommand) {
+    private CleanSessionRecords(ISessionsRepository store, Object registry, Method retrieve, SessionThreads threads) {
         this.store = store;
         this.registry = registry;
         this.retrieve = retrieve;
-        this.loops = loops;
-        this.routeCommand = routeCommand;
+        this.threads = threads;
     }
 
     /**
@@ -62,16 +58,13 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
     static CleanSessionRecords install(Server server) {
         CleanSessionRecords records;
         try {
-            Object registry = field(Server.class, "sessions").get(server);
+            Object registry = SessionThreads.registry(server);
             Class<?> registryClass = registry.getClass();
-            ISessionsRepository store = (ISessionsRepository) field(registryClass, "sessionsRepository").get(registry);
+            ISessionsRepository store = (ISessionsRepository) SessionThreads.field(registryClass, "sessionsRepository")
+                    .get(registry);
             Method retrieve = registryClass.getDeclaredMethod("retrieve", String.class);
             retrieve.setAccessible(true);
-            Object loops = field(registryClass, "loopsGroup").get(registry);
-            Method routeCommand = loops.getClass().getDeclaredMethod("routeCommand", String.class, String.class,
-                    Callable.class);
-            routeCommand.setAccessible(true);
-            records = new CleanSessionRecords(store, registry, retrieve, loops, routeCommand);
+            records = new CleanSessionRecords(store, registry, retrieve, SessionThreads.of(server));
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.info("Embedded MQTT broker: stored records of clean sessions stay after their clients have gone ({})",
                     e.toString());
@@ -79,12 +72,6 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
         }
         server.addInterceptHandler(records);
         return records;
-    }
-
-    private static Field field(Class<?> owner, String name) throws NoSuchFieldException {
-        Field f = owner.getDeclaredField(name);
-        f.setAccessible(true);
-        return f;
     }
 
     @Override
@@ -112,9 +99,9 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
         // not asked for (see getInterceptedMessageTypes)
     }
 
-    /** How many records the broker holds now; for tests. */
-    int stored() {
-        return store.list().size();
+    /** The client ids of the records the broker holds now, sorted; for tests. */
+    List<String> stored() {
+        return store.list().stream().map(ISessionsRepository.SessionData::clientId).sorted().toList();
     }
 
     /** Runs on the id's session thread: right there when called from it, else queued to it. */
@@ -122,7 +109,7 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
         if (clientId == null || clientId.isEmpty()) {
             return;
         }
-        Callable<String> check = () -> {
+        Runnable check = () -> {
             // never throws: an exception here would end the session thread (Moquette's executeTask rethrows)
             try {
                 if (retrieve.invoke(registry, clientId) == null) {
@@ -133,13 +120,10 @@ final class CleanSessionRecords extends AbstractInterceptHandler {
                 LOG.warn("Embedded MQTT broker: could not remove the stored record of client '{}': {}", clientId,
                         e.toString());
             }
-            return clientId;
         };
-        try {
-            routeCommand.invoke(loops, clientId, "forget clean session record", check);
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        if (!threads.run(clientId, "forget clean session record", check)) {
             // a full command queue or a stopping broker: the next start removes the record
-            LOG.debug("Embedded MQTT broker: record of {} kept for now: {}", clientId, e.toString());
+            LOG.debug("Embedded MQTT broker: record of {} kept for now", clientId);
         }
     }
 }

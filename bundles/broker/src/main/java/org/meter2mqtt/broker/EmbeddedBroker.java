@@ -77,6 +77,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
     private volatile long shedAbove = SHED_ABOVE;
     /** Connections started without Moquette's message logger, over every server this broker started. */
     private final AtomicLong quieted = new AtomicLong();
+    private final AtomicLong heldConnAcks = new AtomicLong();
     /** For tests: false leaves the records of clean sessions whose clients go, as Moquette 0.17 does. */
     private volatile boolean forgetCleanSessions = true;
     private volatile CleanSessionRecords records;
@@ -123,15 +124,20 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
         forgetCleanSessions = false;
     }
 
-    /** For tests: how many session records the store holds, or -1 when they are not looked after. */
-    int storedSessions() {
+    /** For tests: the client ids of the session records in the store, or null when they are not looked after. */
+    List<String> storedSessions() {
         CleanSessionRecords r = records;
-        return r == null ? -1 : r.stored();
+        return r == null ? null : r.stored();
     }
 
     /** For tests: how many client connections were started without Moquette's message logger. */
     long quietedConnections() {
         return quieted.get();
+    }
+
+    /** For tests: how many CONNACKs waited for Moquette to finish their CONNECT ({@link ConnAckAfterConnect}). */
+    long heldConnAcks() {
+        return heldConnAcks.get();
     }
 
     /** A started Moquette server on {@code port} with this broker's handlers and listeners attached. */
@@ -189,7 +195,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
                     e);
         }
         InlineNotifications.install(s);
-        QuietPipeline.install(s, quieted);
+        QuietPipeline.install(s, quieted, ConnAckAfterConnect.forServer(s, heldConnAcks));
         records = forgetCleanSessions ? CleanSessionRecords.install(s) : null;
         s.addInterceptHandler(new ConnectionLog());
         s.addInterceptHandler(new LoopWatch(s));

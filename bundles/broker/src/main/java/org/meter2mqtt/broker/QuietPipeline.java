@@ -30,11 +30,16 @@ import io.netty.channel.ChannelPromise;
  * puts the optional Bugsnag error handler there (off here, {@code bugsnag.enable=false}). This class is set in that
  * field by reflection right after the server started; once the pipeline is complete it swaps the logger and removes
  * itself. A Moquette version without that field keeps its logger (one INFO line says so).
+ *
+ * <p>Being the one hook into each pipeline, it also adds a handler at the pipeline's tail ({@link ConnAckAfterConnect}).
  */
 @ChannelHandler.Sharable
 final class QuietPipeline extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(QuietPipeline.class);
+
+    /** The name of the handler added at the tail. */
+    static final String TAIL = "meter2mqtt-tail";
 
     /** The name Moquette 0.17 gives its {@code MQTTMessageLogger}. */
     static final String MESSAGE_LOGGER = "messageLogger";
@@ -43,13 +48,23 @@ final class QuietPipeline extends ChannelInboundHandlerAdapter {
 
     /** Connections whose logger was taken out (the broker's count, kept across its restarts). */
     private final AtomicLong quieted;
+    /** Added at the tail of each pipeline; null for none. */
+    private final ChannelHandler atTail;
 
     QuietPipeline(AtomicLong quieted) {
-        this.quieted = quieted;
+        this(quieted, null);
     }
 
-    /** Makes {@code server}'s next connections start without the message logger, counted in {@code quieted}. */
-    static void install(Server server, AtomicLong quieted) {
+    QuietPipeline(AtomicLong quieted, ChannelHandler atTail) {
+        this.quieted = quieted;
+        this.atTail = atTail;
+    }
+
+    /**
+     * Makes {@code server}'s next connections start without the message logger, counted in {@code quieted}, and with
+     * {@code atTail} (when not null) at the tail of their pipelines.
+     */
+    static void install(Server server, AtomicLong quieted, ChannelHandler atTail) {
         try {
             Field acceptorField = Server.class.getDeclaredField("acceptor");
             acceptorField.setAccessible(true);
@@ -65,7 +80,7 @@ final class QuietPipeline extends ChannelInboundHandlerAdapter {
             if (((Optional<?>) hook.get(acceptor)).isPresent()) {
                 throw new IllegalStateException("the Bugsnag handler is on");
             }
-            hook.set(acceptor, Optional.of(new QuietPipeline(quieted)));
+            hook.set(acceptor, Optional.of(new QuietPipeline(quieted, atTail)));
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.info("Embedded MQTT broker: Moquette's message logger stays in each connection ({})", e.toString());
         }
@@ -78,6 +93,9 @@ final class QuietPipeline extends ChannelInboundHandlerAdapter {
         if (p.get(MESSAGE_LOGGER) != null) {
             p.replace(MESSAGE_LOGGER, MESSAGE_LOGGER, CLOSE_ON_WRITE_FAILURE);
             quieted.incrementAndGet();
+        }
+        if (atTail != null) {
+            p.addLast(TAIL, atTail);
         }
         p.remove(this);
         ctx.fireChannelRegistered();

@@ -470,7 +470,8 @@ class Kpm33bDeviceTest {
     /**
      * A client connected and subscribed. Moquette 0.17 drops a connection whose SUBSCRIBE arrives before it has
      * marked the session connected after the CONNACK ("SUBSCRIBE received on already closed connection"): the
-     * client then connects again, as a real one would (seen in CI).
+     * client then connects again, as a real one would (seen in CI). The embedded broker holds the CONNACK back
+     * since (the broker's ConnAckAfterConnect, tested there); the retry is kept as a client's ordinary behaviour.
      */
     private static MqttClient subscribed(String url, String id, String filter, IMqttMessageListener listener)
             throws MqttException {
