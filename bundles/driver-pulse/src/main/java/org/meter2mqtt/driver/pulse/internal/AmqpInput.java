@@ -169,19 +169,27 @@ final class AmqpInput implements Input {
             if (!ownQueue) {
                 return null;
             }
-            Channel ch = channel;
-            try {
-                if (ch == null || !ch.isOpen()) {
-                    throw new IOException("not connected");
-                }
-                ch.queueDelete(s.queue);
-            } catch (IOException | RuntimeException e) {
-                throw new IOException(e.getMessage() + "; delete it by hand: rabbitmqctl delete_queue " + s.queue, e);
-            }
+            deleteQueue();
             return "queue " + s.queue + " on " + server();
         } finally {
             close();
         }
+    }
+
+    private void deleteQueue() throws IOException {
+        Channel ch = channel;
+        if (ch == null || !ch.isOpen()) {
+            throw deleteByHand("not connected", null);
+        }
+        try {
+            ch.queueDelete(s.queue);
+        } catch (IOException | RuntimeException e) {
+            throw deleteByHand(e.getMessage(), e);
+        }
+    }
+
+    private IOException deleteByHand(String why, Exception cause) {
+        return new IOException(why + "; delete it by hand: rabbitmqctl delete_queue " + s.queue, cause);
     }
 
     @Override

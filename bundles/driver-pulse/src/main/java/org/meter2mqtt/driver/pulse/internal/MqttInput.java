@@ -3,7 +3,6 @@ package org.meter2mqtt.driver.pulse.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -45,13 +44,11 @@ final class MqttInput implements Input {
 
     @Override
     public void start() throws Exception {
-        CountDownLatch up = new CountDownLatch(1);
         MqttConnection c = PahoConnection.FACTORY.open("pulse input " + s.clientId, settings(true),
                 new MqttConnection.Listener() {
                     @Override
                     public void connected(boolean reconnect) {
                         connection.incrementAndGet();
-                        up.countDown();
                     }
 
                     @Override
@@ -68,9 +65,10 @@ final class MqttInput implements Input {
                 });
         client = c;
         MqttConnection.Delivery connect = c.connect(null);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS);
-        while (!connect.done() && connect.failure() == null && System.nanoTime() < deadline) {
-            up.await(50, TimeUnit.MILLISECONDS);
+        if (!await(connect, CONNECT_TIMEOUT_MS)) {
+            Thread.interrupted(); // thrown instead, as a blocking wait would
+            close();
+            throw new InterruptedException("interrupted while connecting to " + Settings.masked(url));
         }
         if (connect.failure() != null) {
             close();
@@ -127,16 +125,8 @@ final class MqttInput implements Input {
                 });
         try {
             MqttConnection.Delivery connect = c.connect(null);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FORGET_TIMEOUT_MS);
-            boolean interrupted = false;
-            while (!connect.done() && connect.failure() == null && System.nanoTime() < deadline && !interrupted) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // the core gave up on this close; say so and return
-                    interrupted = true;
-                }
-            }
+            // interrupted: the core gave up on this close; say so and return
+            boolean interrupted = !await(connect, FORGET_TIMEOUT_MS);
             String failed = connect.failure() != null ? connect.failure().getMessage()
                     : connect.done() ? null
                     : interrupted ? "interrupted" : "no answer within " + FORGET_TIMEOUT_MS / 1000 + " s";
@@ -157,6 +147,23 @@ final class MqttInput implements Input {
         if (c != null) {
             c.close();
         }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for {@code connect} to be done or to fail. False when interrupted, with the
+     * interrupt flag kept.
+     */
+    private static boolean await(MqttConnection.Delivery connect, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!connect.done() && connect.failure() == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A persistent session with manual acknowledgements, or a clean one (to end the persistent one). */
