@@ -77,6 +77,7 @@ public final class EmbeddedBroker implements LocalBroker, AutoCloseable {
     private volatile long shedAbove = SHED_ABOVE;
     /** Connections started without Moquette's message logger, over every server this broker started. */
     private final AtomicLong quieted = new AtomicLong();
+    /** CONNACKs written after Moquette finished their CONNECT, over every server this broker started. */
     private final AtomicLong heldConnAcks = new AtomicLong();
     /** For tests: false leaves the records of clean sessions whose clients go, as Moquette 0.17 does. */
     private volatile boolean forgetCleanSessions = true;

@@ -40,6 +40,9 @@ interface SessionThreads {
             try {
                 return (Boolean) isSuccess.invoke(routeCommand.invoke(loops, clientId, name, command));
             } catch (ReflectiveOperationException | RuntimeException e) {
+                // the callers go on without the session thread; say why for whoever looks at DEBUG
+                org.slf4j.LoggerFactory.getLogger(SessionThreads.class)
+                        .debug("Embedded MQTT broker: '{}' for client {} not queued: {}", name, clientId, e.toString());
                 return false;
             }
         };

@@ -57,12 +57,7 @@ class EmbeddedBrokerTest {
             o.setPassword(password.toCharArray());
         }
         c.connect(o);
-        open.add(0, () -> {
-            if (c.isConnected()) {
-                c.disconnect();
-            }
-            c.close();
-        });
+        closeAfterTest(c);
         return c;
     }
 
@@ -74,12 +69,7 @@ class EmbeddedBrokerTest {
     private MqttClient subscribed(int port, String id, MqttConnectOptions o, String filter, int qos,
             IMqttMessageListener listener) throws MqttException {
         MqttClient c = new MqttClient("tcp://127.0.0.1:" + port, id, new MemoryPersistence());
-        open.add(0, () -> {
-            if (c.isConnected()) {
-                c.disconnect();
-            }
-            c.close();
-        });
+        closeAfterTest(c);
         c.connect(o);
         if (listener == null) {
             c.subscribe(filter, qos);
@@ -87,6 +77,16 @@ class EmbeddedBrokerTest {
             c.subscribe(filter, qos, listener);
         }
         return c;
+    }
+
+    /** Disconnects (when still connected) and closes {@code c} after the test, before the brokers stop. */
+    private void closeAfterTest(MqttClient c) {
+        open.add(0, () -> {
+            if (c.isConnected()) {
+                c.disconnect();
+            }
+            c.close();
+        });
     }
 
     private static MqttConnectOptions clean() {

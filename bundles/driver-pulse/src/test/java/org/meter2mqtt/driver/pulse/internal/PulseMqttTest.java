@@ -90,10 +90,8 @@ class PulseMqttTest {
 
     @Test
     void mosquittoKeepsThePulsesWhileTheGatewayIsAway() throws Exception {
-        int port = freePort();
-        Process mosquitto = startMosquitto(port);
-        try {
-            String url = "tcp://127.0.0.1:" + port;
+        try (Mosquitto mosquitto = startMosquitto()) {
+            String url = mosquitto.url();
             List<Reading> all = new CopyOnWriteArrayList<>();
             Path state = tmp.resolve("state");
             Gateway gw = new Gateway(state, all, null);
@@ -122,9 +120,6 @@ class PulseMqttTest {
                 assertThat(totals.get(i)).isGreaterThanOrEqualTo(totals.get(i - 1));
             }
             gw.close();
-        } finally {
-            mosquitto.destroy();
-            mosquitto.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
@@ -145,14 +140,8 @@ class PulseMqttTest {
 
     @Test
     void deletingTheDeviceEndsItsPersistentSessionOnMosquitto() throws Exception {
-        int port = freePort();
-        Process mosquitto = startMosquitto(port);
-        try {
-            String url = "tcp://127.0.0.1:" + port;
-            assertDeletionEndsTheSession(url, url, null);
-        } finally {
-            mosquitto.destroy();
-            mosquitto.waitFor(10, TimeUnit.SECONDS);
+        try (Mosquitto mosquitto = startMosquitto()) {
+            assertDeletionEndsTheSession(mosquitto.url(), mosquitto.url(), null);
         }
     }
 
@@ -231,7 +220,21 @@ class PulseMqttTest {
         }
     }
 
-    private Process startMosquitto(int port) throws Exception {
+    /** A Mosquitto process of this test, stopped on close. */
+    private record Mosquitto(Process process, int port) implements AutoCloseable {
+        String url() {
+            return "tcp://127.0.0.1:" + port;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private Mosquitto startMosquitto() throws Exception {
+        int port = freePort();
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/mosquitto")), "mosquitto is not installed");
         Path dir = tmp.resolve("mosquitto");
         Files.createDirectories(dir);
@@ -240,8 +243,14 @@ class PulseMqttTest {
                 + "max_queued_messages 100000\n");
         Process mosquitto = new ProcessBuilder("/usr/sbin/mosquitto", "-c", conf.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
-        awaitPort(port);
-        return mosquitto;
+        Mosquitto m = new Mosquitto(mosquitto, port);
+        try {
+            awaitPort(port);
+        } catch (RuntimeException | InterruptedException e) {
+            m.close();
+            throw e;
+        }
+        return m;
     }
 
     private static void awaitPort(int port) throws InterruptedException {
