@@ -116,11 +116,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final java.time.Duration BOOT_RETRY = java.time.Duration.ofSeconds(1);
     private static final long INFO_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(60);
     /**
-     * Above this many batches a second the publisher waits {@link #LINGER_NANOS} before each turn, so it takes
-     * several batches per wake-up (see {@link Linger}). Twice the 2000 readings/s of a large site, so such a site's
-     * latency is not touched; judged over {@link #LINGER_WINDOW_NANOS}.
+     * Above {@link MqttSettings#gatherAbove()} batches a second the publisher waits this long before each turn, so it
+     * takes several batches per wake-up (see {@link Linger}); the rate is judged over {@link #LINGER_WINDOW_NANOS}.
      */
-    private static final long LINGER_ABOVE_PER_SECOND = 4000;
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long LINGER_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -290,7 +288,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     /** The batches the last turn took from {@link #data}. */
     private int taken;
     /** Whether the next turn waits to gather more batches. */
-    private final Linger gathering = new Linger(LINGER_NANOS, LINGER_ABOVE_PER_SECOND, LINGER_WINDOW_NANOS);
+    /** Null with gather.above = 0. */
+    private Linger gathering;
     private long startedAt;
     private boolean everConnected;
     private String lastTimestampText;
@@ -508,7 +507,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 buffered = queue == null ? 0 : queue.pending();
                 bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors
                         + (forward == null ? 0 : forward.errors());
-                long linger = gathering.after(taken, now);
+                long linger = gathering == null ? 0 : gathering.after(taken, now);
                 if (busy) {
                     busyAt = now;
                     if (linger > 0) {
@@ -567,6 +566,9 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             queue = new SegmentQueue(dataDir.resolve("mqtt-buffer"), s.bufferMaxBytes(), s.bufferMaxAge(),
                     s.fsyncInterval(), clock::millis);
             forward = new ForwardBuffer(queue, dataDir.resolve("mqtt-buffer"));
+        }
+        if (old == null || old.gatherAbove() != s.gatherAbove()) {
+            gathering = s.gatherAbove() > 0 ? new Linger(LINGER_NANOS, s.gatherAbove(), LINGER_WINDOW_NANOS) : null;
         }
         Topics oldTopics = topics;
         topics = new Topics(s);

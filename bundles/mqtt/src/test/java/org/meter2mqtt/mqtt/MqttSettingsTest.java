@@ -16,6 +16,18 @@ class MqttSettingsTest {
         assertThat(s.discoveryPrefix()).isEqualTo("homeassistant");
         assertThat(s.clientId()).isEqualTo("meter2mqtt-gw");
         assertThat(s.hostnameVerification()).isTrue();
+        assertThat(s.gatherAbove()).isEqualTo(4000);
+    }
+
+    @Test
+    void aNegativeGatherThresholdIsExplainedAndZeroTurnsGatheringOff() {
+        assertThat(MqttSettings.builder().gatewayId("gw").gatherAbove(-1).build().problems())
+                .containsExactly("gather.above must be >= 0 readings/s (0 = never gather), got -1");
+        MqttSettings off = MqttSettings.builder().gatewayId("gw").gatherAbove(0).build();
+        assertThat(off.problems()).isEmpty();
+        assertThat(off.toString()).contains("gather.above=0");
+        // a tuning value, not part of the connection: changing it must not reconnect
+        assertThat(off.connectionDiffers(MqttSettings.builder().gatewayId("gw").build())).isFalse();
     }
 
     @Test

@@ -334,6 +334,28 @@ class PublisherTest {
     }
 
     /**
+     * {@code gather.above = 0}: the same high rate as above is never gathered, and everything still arrives in order;
+     * set back to the default while running (no restart, no reconnect), the turns wait again.
+     */
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void gatheringFollowsItsSettingWhileRunning(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber live = subscriber(b, "meters/demo/#");
+        MqttPublisher p = publisher(settings(b.url()).gatherAbove(0).build(), tmp.resolve("pub"));
+        awaitConnected(p);
+        List<DeviceInfo> devices = fiftyMeters(p);
+        sendRounds(p, live, devices, 1, 150, 2);
+        assertThat(p.gatheredTurns()).as("turns that waited with gather.above = 0").isZero();
+
+        p.configure(settings(b.url()).build());
+        sendRounds(p, live, devices, 151, 300, 2);
+        assertThat(p.gatheredTurns()).as("turns that waited after gather.above went back to 4000").isPositive();
+        assertThat(p.heldFlushes()).isZero();
+        assertThat(p.buffered()).isZero();
+    }
+
+    /**
      * 50 meters send {@code rounds} readings each, one round after another with {@code pauseMillis} between rounds;
      * asserts that every meter's readings arrived complete and in order, and returns the publisher.
      */
@@ -342,12 +364,23 @@ class PublisherTest {
         Subscriber live = subscriber(b, "meters/demo/#");
         MqttPublisher p = publisher(settings(b.url()).build(), tmp.resolve("pub"));
         awaitConnected(p);
+        sendRounds(p, live, fiftyMeters(p), 1, rounds, pauseMillis);
+        return p;
+    }
+
+    private static List<DeviceInfo> fiftyMeters(MqttPublisher p) {
         List<DeviceInfo> devices = new ArrayList<>();
         for (int d = 0; d < 50; d++) {
             devices.add(Devices.meter("m" + d, Devices.SEQ));
             p.deviceChanged(devices.get(d));
         }
-        for (int i = 1; i <= rounds; i++) {
+        return devices;
+    }
+
+    /** Rounds {@code from} to {@code to}; asserts that every meter's readings up to {@code to} arrived, in order. */
+    private static void sendRounds(MqttPublisher p, Subscriber live, List<DeviceInfo> devices, int from, int to,
+            long pauseMillis) throws Exception {
+        for (int i = from; i <= to; i++) {
             for (DeviceInfo d : devices) {
                 p.readings(d, Devices.readings(T0.plusSeconds(i), "seq", i));
             }
@@ -356,15 +389,14 @@ class PublisherTest {
             }
         }
         for (DeviceInfo d : devices) {
-            live.awaitCount("meters/demo/" + d.id() + "/state", rounds);
+            live.awaitCount("meters/demo/" + d.id() + "/state", to);
         }
         // time for the idle loop's safety net to write a held flush, were one left
         Thread.sleep(300);
         for (DeviceInfo d : devices) {
             assertThat(seqs(live, "meters/demo/" + d.id() + "/state"))
-                    .containsExactlyElementsOf(IntStream.rangeClosed(1, rounds).boxed().toList());
+                    .containsExactlyElementsOf(IntStream.rangeClosed(1, to).boxed().toList());
         }
-        return p;
     }
 
     @ParameterizedTest

@@ -76,4 +76,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(description = "Longest time in ms a buffered reading waits for fsync; 0 = every write")
     int buffer_fsync_ms() default 1000;
+
+    @AttributeDefinition(name = "gather.above", description = "Above this many readings a second the output waits "
+            + "1 ms before each turn to send several together: less CPU (fewer wake-ups and system calls), up to "
+            + "1 ms more latency. 0: never wait")
+    int gather_above() default org.meter2mqtt.mqtt.MqttSettings.DEFAULT_GATHER_ABOVE;
 }
