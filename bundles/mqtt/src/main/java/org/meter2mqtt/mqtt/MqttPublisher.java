@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -63,10 +64,13 @@ import org.slf4j.LoggerFactory;
  * The MQTT output: one connection ({@link MqttConnection}, Paho behind it), Home Assistant discovery and a
  * store-and-forward buffer.
  *
- * <p>Device threads only put events into in-memory queues ({@link #readings} never blocks). One publisher
- * thread does all the rest: checks readings, connects (one {@link MqttConnection#connect} attempt at a time, with
- * its own backoff, buffering while it waits), and sends. Retained messages (statuses, discovery) are not
- * buffered: they are rebuilt from the current devices and sent first after every connect.
+ * <p>Device threads put events into in-memory queues; {@link #readings} never waits for the publisher. One
+ * publisher thread does all the rest: checks readings, connects (one {@link MqttConnection#connect} attempt at a
+ * time, with its own backoff, buffering while it waits), and sends. Its state is guarded by one lock, which it
+ * holds except while it waits for work. Then, if connected and below the gathering rate, a device thread that
+ * hands over a batch takes the free lock and sends the batch itself ({@link #inlineTurn}), sparing the publisher's
+ * wake-up; otherwise it wakes the publisher. Retained messages (statuses, discovery) are not buffered: they are
+ * rebuilt from the current devices and sent first after every connect.
  *
  * <p>Every batch is on disk ({@link SegmentQueue}) before it is sent, so whatever the publisher thread took
  * from the hand-off queue survives a {@code kill -9} and is sent after the restart, in order, at least once. Two
@@ -104,6 +108,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private static final long REAP_MILLIS = 20;
     /** The idle loop's turn while anything may be due soon (held flushes, saves, connect attempts). */
     private static final long TICK_MILLIS = 200;
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
     /**
      * The turn once connected and quiet for {@link #QUIET_NANOS}: nothing due then wakes the publisher without a
      * signal, and five turns a second were a fifth of an idle gateway's CPU.
@@ -227,13 +232,28 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private volatile boolean running;
     /**
      * Whether an acknowledgement must wake the publisher: only when a full window holds it back. Otherwise acks
-     * are reaped on its next turn (the next batch, or {@link #REAP_MILLIS} at most): at 2000 messages/s this
-     * saved 40 % of the publisher's context switches (bench/kpm33b, THREADS=1). However late acks are reaped,
+     * are reaped on the next turn (the next batch, or {@link #REAP_MILLIS} at most when the publisher sent them,
+     * its {@link #TICK_MILLIS} tick when a device thread did): at 2000 messages/s this saved 40 % of the
+     * publisher's context switches (bench/kpm33b, THREADS=1). However late acks are reaped,
      * {@link #send} saves the buffer's acknowledged position before it hands anything more over, so a crash never
      * re-sends a batch older than one a subscriber saw.
      */
     private volatile boolean wakeOnAck = true;
     private Thread thread;
+    /** Held by whoever takes a turn: the publisher thread, except while it waits for work, or a device thread. */
+    private final ReentrantLock turn = new ReentrantLock();
+    /**
+     * While the publisher thread waits for work: when its wait ends at the latest (System.nanoTime(), never 0);
+     * 0 while it works or gathers. Device threads take a turn themselves only while it is set.
+     */
+    private volatile long idleUntil;
+    /** Whether the rate is high enough to gather (see {@link Linger}): device threads then leave the turns alone. */
+    private volatile boolean gatheringOn;
+    /** A device thread's turn met a broken data folder: the publisher thread stops the output with it. */
+    private volatile Exception inlineBroke;
+    /** True during {@link #inlineTurn}: a lost connection is left to the publisher thread. */
+    private boolean inline;
+    private volatile long inlineTurns;
 
     // Status, written by the publisher thread, read by anyone.
     private volatile State state = State.CONNECTING;
@@ -344,7 +364,15 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             RATE_LIMITED.warn("inbox", "MQTT output cannot keep up: {} batches dropped before reaching the buffer "
                     + "(disk too slow or full?)", n);
         }
-        signal.release();
+        if (idleUntil != 0 && !gatheringOn && turn.tryLock()) {
+            try {
+                inlineTurn();
+            } finally {
+                turn.unlock();
+            }
+        } else {
+            signal.release();
+        }
     }
 
     @Override
@@ -404,6 +432,11 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         return gatheredTurns;
     }
 
+    /** For tests: how many turns device threads took themselves (see {@link #inlineTurn}). */
+    long inlineTurns() {
+        return inlineTurns;
+    }
+
     /** Batches the publisher thread has taken into the disk buffer (not counting the hand-off queue); for tests. */
     long takenToDisk() {
         return buffered;
@@ -446,6 +479,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
 
     private void run() {
         stopping = false;
+        turn.lock();
         try {
             store = new DiscoveryStore(dataDir.resolve("discovery.json"));
             lastTotals = new LastTotals(dataDir.resolve("totals.json"));
@@ -458,6 +492,12 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 MqttSettings s = wanted.get();
                 if (s != active) {
                     apply(s);
+                }
+                Exception broke = inlineBroke;
+                if (broke instanceof IOException io) {
+                    throw io;
+                } else if (broke != null) {
+                    throw (RuntimeException) broke;
                 }
                 boolean busy = processEvents();
                 if (!orphansChecked && System.nanoTime() - orphanCheckAt >= 0) {
@@ -507,7 +547,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                 buffered = queue == null ? 0 : queue.pending();
                 bufferDropped = (queue == null ? 0 : queue.dropped()) + queueErrors
                         + (forward == null ? 0 : forward.errors());
-                long linger = gathering == null ? 0 : gathering.after(taken, now);
+                long linger = gather(now);
                 if (busy) {
                     busyAt = now;
                     if (linger > 0) {
@@ -515,6 +555,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                         // meanwhile only add permits, no wake-up
                         flushHeld();
                         gatheredTurns++;
+                        // with the lock: device threads only signal while gathering (idleUntil is 0)
                         LockSupport.parkNanos(linger);
                     }
                 } else {
@@ -530,8 +571,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
                     if (!pending.isEmpty()) {
                         wait = Math.min(wait, REAP_MILLIS);
                     }
-                    signal.tryAcquire(wait, TimeUnit.MILLISECONDS);
-                    signal.drainPermits();
+                    awaitWork(wait);
                 }
             }
             shutdown();
@@ -544,6 +584,73 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             status(State.CONFIG_ERROR, "MQTT output stopped: " + e);
             LOG.error("MQTT output stopped: {}; check that {} is writable, then restart the bundle", e, dataDir, e);
             closeQuietly();
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code millis} for a signal without the lock. Meanwhile a device thread may take a turn itself if
+     * the connection is up (see {@link #inlineTurn}).
+     */
+    private void awaitWork(long millis) throws InterruptedException {
+        turn.unlock();
+        try {
+            idleUntil = (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis)) | 1;
+            signal.tryAcquire(millis, TimeUnit.MILLISECONDS);
+            signal.drainPermits();
+        } finally {
+            idleUntil = 0;
+            turn.lock();
+        }
+    }
+
+    /** The {@link Linger} after a turn that took {@link #taken} batches: how long to wait, 0 for not at all. */
+    private long gather(long now) {
+        if (gathering == null) {
+            gatheringOn = false;
+            return 0;
+        }
+        long linger = gathering.after(taken, now);
+        gatheringOn = gathering.on();
+        return linger;
+    }
+
+    /**
+     * A turn on a device thread that handed over a batch while the publisher thread waits for work, with the lock:
+     * takes what was handed over, writes it to the buffer file and sends it, as the publisher would have. That
+     * spares the publisher's wake-up per batch, a large part of its CPU below the gathering rate (bench/kpm33b).
+     * Only the per-batch part: connecting, a lost connection, settings, fsync, periodic saves and stall checks stay
+     * with the publisher thread. When an fsync is due the batch is left to it; its tick ({@link #TICK_MILLIS}) reaps
+     * the acknowledgements of the last batches sent here (the next batch reaps them sooner), so this wakes it when
+     * it is in a longer, quiet wait. Nothing here waits: Paho queues the messages for its sender, and the file
+     * writes go to the page cache (only a segment roll, every eighth of buffer.max.mb, syncs the file it closes).
+     */
+    private void inlineTurn() {
+        if (!running || stopping || !connected || lost != null || queue == null || wanted.get() != active
+                || inlineBroke != null || queue.syncDue()) {
+            signal.release();
+            return;
+        }
+        inline = true;
+        try {
+            processEvents();
+            long now = System.nanoTime();
+            busyAt = now;
+            gather(now);
+            queue.write();
+            send();
+            buffered = queue.pending();
+            inlineTurns++;
+            long until = idleUntil;
+            if (lost != null || gatheringOn || until != 0 && until - now > TICK_NANOS) {
+                signal.release();
+            }
+        } catch (IOException | RuntimeException e) {
+            inlineBroke = e;
+            signal.release();
+        } finally {
+            inline = false;
         }
     }
 
@@ -1300,7 +1407,10 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         } catch (Failure e) {
             lost = e.getMessage();
-            connectionLost();
+            if (!inline) {
+                // an inline turn leaves it to the publisher thread, whose aborting the connection may wait
+                connectionLost();
+            }
             return true;
         }
         return endTurn(any, window);

@@ -334,6 +334,59 @@ class PublisherTest {
     }
 
     /**
+     * Four device threads, five meters each, hand over a reading per meter every 10 ms (about 2000 batches a
+     * second, below the gathering rate): while the publisher waits they take turns themselves, competing for the lock, and
+     * every meter's readings still arrive complete and in order, with nothing left in the buffer. With
+     * {@code buffer.fsync.ms = 0}, as in the other tests here, every turn is the publisher's.
+     */
+    @ParameterizedTest
+    @MethodSource("brokers")
+    void deviceThreadsSendWhileThePublisherWaitsAndEverythingArrivesInOrder(String kind) throws Exception {
+        TestBroker b = broker(kind, "b");
+        Subscriber live = subscriber(b, "meters/demo/#");
+        // with buffer.fsync.ms = 0 every turn syncs, which device threads leave to the publisher
+        MqttPublisher p = publisher(settings(b.url()).buffer(8L << 20, Duration.ofDays(1), Duration.ofSeconds(1))
+                .build(), tmp.resolve("pub"));
+        awaitConnected(p);
+        List<DeviceInfo> devices = fiftyMeters(p).subList(0, 20);
+        int rounds = 100;
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            List<DeviceInfo> mine = devices.subList(5 * t, 5 * t + 5);
+            Thread th = new Thread(() -> {
+                try {
+                    for (int i = 1; i <= rounds; i++) {
+                        for (DeviceInfo d : mine) {
+                            p.readings(d, Devices.readings(T0.plusSeconds(i), "seq", i));
+                        }
+                        Thread.sleep(10);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }, "device-" + t);
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join(30_000);
+        }
+        assertThat(failures).isEmpty();
+        for (DeviceInfo d : devices) {
+            live.awaitCount("meters/demo/" + d.id() + "/state", rounds);
+        }
+        Thread.sleep(300);
+        for (DeviceInfo d : devices) {
+            assertThat(seqs(live, "meters/demo/" + d.id() + "/state")).as(d.id())
+                    .containsExactlyElementsOf(IntStream.rangeClosed(1, rounds).boxed().toList());
+        }
+        assertThat(p.inlineTurns()).as("turns the device threads took themselves").isGreaterThan(rounds);
+        assertThat(p.heldFlushes()).isZero();
+        assertThat(p.buffered()).isZero();
+    }
+
+    /**
      * {@code gather.above = 0}: the same high rate as above is never gathered, and everything still arrives in order;
      * set back to the default while running (no restart, no reconnect), the turns wait again.
      */

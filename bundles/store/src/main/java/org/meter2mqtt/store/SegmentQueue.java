@@ -535,12 +535,25 @@ public final class SegmentQueue implements Closeable {
     }
 
     /**
+     * Makes appended records readable and saves {@code cursor.live}, like {@link #flush()} but never syncs: for a
+     * thread that must not wait, while another one calls {@link #flush()} on its ticks.
+     */
+    public void write() throws IOException {
+        flushBuffer();
+        saveCursor();
+    }
+
+    /** Whether the next {@link #flush()} syncs (fsync policy), so a thread that must not wait leaves it to another. */
+    public boolean syncDue() {
+        return System.nanoTime() - lastSync >= fsyncNanos;
+    }
+
+    /**
      * Makes appended records readable and durable per the fsync policy; also saves the acknowledged
      * position when it changed ({@code cursor.live} at every call, {@code cursor} per the fsync policy).
      */
     public void flush() throws IOException {
-        flushBuffer();
-        saveCursor();
+        write();
         long now = System.nanoTime();
         if (now - lastSync >= fsyncNanos) {
             if (unsynced) {

@@ -289,6 +289,30 @@ class SegmentQueueTest {
         assertThat(Files.exists(dir.resolve("cursor"))).isTrue();
     }
 
+    /**
+     * {@link SegmentQueue#write()}, for a thread that must not wait: appended records become readable and the
+     * acknowledged position reaches {@code cursor.live}, so a killed process resumes after it, with no sync;
+     * {@link SegmentQueue#syncDue()} tells when the next flush would sync.
+     */
+    @Test
+    void writeMakesRecordsReadableAndSavesTheLiveCursorAndSyncDueFollowsThePolicy() throws IOException {
+        SegmentQueue killed = new SegmentQueue(dir, 1 << 20, Duration.ofHours(1), Duration.ofHours(1), now::get);
+        assertThat(killed.syncDue()).as("an hour's policy, just opened").isFalse();
+        for (int i = 0; i < 5; i++) {
+            killed.append(rec(i));
+        }
+        assertThat(killed.next()).as("appended, not yet written").isNull();
+        killed.write();
+        killed.commit(killed.next());
+        killed.commit(killed.next());
+        killed.write();
+        assertThat(killed.syncDue()).isFalse();
+        try (SegmentQueue q = new SegmentQueue(dir, 1 << 20, Duration.ofHours(1), Duration.ZERO, now::get)) {
+            assertThat(drain(q)).containsExactly(2, 3, 4);
+            assertThat(q.syncDue()).as("fsync on every flush").isTrue();
+        }
+    }
+
     @Test
     void aTornLiveCursorFallsBackToTheDurableOne() throws IOException {
         try (SegmentQueue q = open(1 << 20)) {
