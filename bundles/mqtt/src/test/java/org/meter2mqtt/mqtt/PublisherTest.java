@@ -335,16 +335,15 @@ class PublisherTest {
 
     /**
      * Four device threads, five meters each, hand over a reading per meter every 10 ms (about 2000 batches a
-     * second, below the gathering rate): while the publisher waits they take turns themselves, competing for the lock, and
-     * every meter's readings still arrive complete and in order, with nothing left in the buffer. With
-     * {@code buffer.fsync.ms = 0}, as in the other tests here, every turn is the publisher's.
+     * second, below the gathering rate): while the publisher waits they take turns themselves, competing for the
+     * lock, and every meter's readings still arrive complete and in order, with nothing left in the buffer. An fsync
+     * every second: with {@code buffer.fsync.ms = 0}, as in the other tests here, every turn is the publisher's.
      */
     @ParameterizedTest
     @MethodSource("brokers")
     void deviceThreadsSendWhileThePublisherWaitsAndEverythingArrivesInOrder(String kind) throws Exception {
         TestBroker b = broker(kind, "b");
         Subscriber live = subscriber(b, "meters/demo/#");
-        // with buffer.fsync.ms = 0 every turn syncs, which device threads leave to the publisher
         MqttPublisher p = publisher(settings(b.url()).buffer(8L << 20, Duration.ofDays(1), Duration.ofSeconds(1))
                 .build(), tmp.resolve("pub"));
         awaitConnected(p);
@@ -373,14 +372,7 @@ class PublisherTest {
             th.join(30_000);
         }
         assertThat(failures).isEmpty();
-        for (DeviceInfo d : devices) {
-            live.awaitCount("meters/demo/" + d.id() + "/state", rounds);
-        }
-        Thread.sleep(300);
-        for (DeviceInfo d : devices) {
-            assertThat(seqs(live, "meters/demo/" + d.id() + "/state")).as(d.id())
-                    .containsExactlyElementsOf(IntStream.rangeClosed(1, rounds).boxed().toList());
-        }
+        awaitInOrder(live, devices, rounds);
         assertThat(p.inlineTurns()).as("turns the device threads took themselves").isGreaterThan(rounds);
         assertThat(p.heldFlushes()).isZero();
         assertThat(p.buffered()).isZero();
@@ -441,13 +433,18 @@ class PublisherTest {
                 Thread.sleep(pauseMillis);
             }
         }
+        awaitInOrder(live, devices, to);
+    }
+
+    /** Waits until every meter's readings 1 to {@code to} arrived, then asserts they came once each, in order. */
+    private static void awaitInOrder(Subscriber live, List<DeviceInfo> devices, int to) throws Exception {
         for (DeviceInfo d : devices) {
             live.awaitCount("meters/demo/" + d.id() + "/state", to);
         }
         // time for the idle loop's safety net to write a held flush, were one left
         Thread.sleep(300);
         for (DeviceInfo d : devices) {
-            assertThat(seqs(live, "meters/demo/" + d.id() + "/state"))
+            assertThat(seqs(live, "meters/demo/" + d.id() + "/state")).as(d.id())
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, to).boxed().toList());
         }
     }
