@@ -251,8 +251,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
     private volatile boolean gatheringOn;
     /** A device thread's turn met a broken data folder: the publisher thread stops the output with it. */
     private volatile Exception inlineBroke;
-    /** True during {@link #inlineTurn}: a lost connection is left to the publisher thread. */
-    private boolean inline;
     private volatile long inlineTurns;
 
     // Status, written by the publisher thread, read by anyone.
@@ -632,7 +630,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             signal.release();
             return;
         }
-        inline = true;
         try {
             processEvents();
             long now = System.nanoTime();
@@ -649,8 +646,6 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         } catch (IOException | RuntimeException e) {
             inlineBroke = e;
             signal.release();
-        } finally {
-            inline = false;
         }
     }
 
@@ -1407,8 +1402,8 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
             }
         } catch (Failure e) {
             lost = e.getMessage();
-            if (!inline) {
-                // an inline turn leaves it to the publisher thread, whose aborting the connection may wait
+            if (Thread.currentThread() == thread) {
+                // a device thread's turn leaves it to the publisher thread, whose aborting the connection may wait
                 connectionLost();
             }
             return true;
