@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,6 +76,18 @@ public class MqttIT extends GatewayTestSupport {
     @Before
     public void mqttOutputConnected() throws InterruptedException {
         awaitMqttOutputHealthy(60);
+    }
+
+    /**
+     * The client layer's weaving hook (bundles/mqtt-client, PahoWeaving) was in place before the output's Paho
+     * client decoded its first packet: Paho's CountingInputStream, loaded by then, has the block read.
+     */
+    @Test
+    public void pahoDecodesReceivedPacketsWithBlockReads() throws Exception {
+        Bundle paho = Arrays.stream(bundleContext.getBundles())
+                .filter(b -> "org.eclipse.paho.client.mqttv3".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        Class<?> counting = paho.loadClass("org.eclipse.paho.client.mqttv3.internal.wire.CountingInputStream");
+        assertNotNull(counting.getDeclaredMethod("read", byte[].class, int.class, int.class));
     }
 
     @Test

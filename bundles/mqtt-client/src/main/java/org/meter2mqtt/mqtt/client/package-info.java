@@ -4,7 +4,8 @@
  * an owner with its own retry loop, the MQTT output), TLS from PEM files
  * ({@link org.meter2mqtt.mqtt.client.Tls}), the one TCP_NODELAY socket factory
  * ({@link org.meter2mqtt.mqtt.client.NoDelaySockets}) and the coalescing socket stream
- * ({@link org.meter2mqtt.mqtt.client.CoalescingOutputStream}). Plain Java, no OSGi services.
+ * ({@link org.meter2mqtt.mqtt.client.CoalescingOutputStream}). Plain Java, no OSGi services (the bundle's one
+ * service, a weaving hook that gives Paho's packet decoder block reads, is internal).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.1.0")

@@ -1,0 +1,41 @@
+package org.meter2mqtt.mqtt.client.internal;
+
+import org.osgi.framework.hooks.weaving.WeavingHook;
+import org.osgi.framework.hooks.weaving.WovenClass;
+import org.osgi.service.component.annotations.Component;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies {@link PahoBlockReads} when Paho's bundle defines its {@code CountingInputStream}: an OSGi weaving hook,
+ * the framework's own way to adjust a bundle's classes as they load. It is registered when this bundle starts,
+ * before any Paho client of the gateway exists (they are all made through this bundle), and looks at nothing but
+ * that one class name.
+ */
+@Component(service = WeavingHook.class)
+public final class PahoWeaving implements WeavingHook {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PahoWeaving.class);
+    private static final String PAHO = "org.eclipse.paho.client.mqttv3";
+
+    @Override
+    public void weave(WovenClass woven) {
+        if (!PahoBlockReads.CLASS.equals(woven.getClassName())
+                || !PAHO.equals(woven.getBundleWiring().getBundle().getSymbolicName())) {
+            return;
+        }
+        try {
+            byte[] patched = PahoBlockReads.patch(woven.getBytes());
+            if (patched == null) {
+                LOG.info("Paho's {} is not the 1.2.5 class: left as it is (received packets decode byte by byte)",
+                        PahoBlockReads.CLASS);
+                return;
+            }
+            woven.setBytes(patched);
+            LOG.debug("Paho decodes received packets with block reads ({} patched)", PahoBlockReads.CLASS);
+        } catch (RuntimeException e) {
+            // a hook that throws is blacklisted and the class fails to load: Paho as shipped is the safe answer
+            LOG.warn("Cannot patch Paho's {}, left as it is: {}", PahoBlockReads.CLASS, e.toString());
+        }
+    }
+}
