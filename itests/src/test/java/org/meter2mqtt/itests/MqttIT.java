@@ -90,6 +90,50 @@ public class MqttIT extends GatewayTestSupport {
         assertNotNull(counting.getDeclaredMethod("read", byte[].class, int.class, int.class));
     }
 
+    /**
+     * The same hook changed Paho's ClientState: a QoS 1 publish at a time, the sender thread of a client made from
+     * Paho's bundle waits about once per message (the shipped class: about twice, woken again by every PUBACK). The
+     * waits are Linux's count of the thread's voluntary context switches; the JVM gives threads their names there.
+     */
+    @Test
+    public void anAcknowledgementWakesPahosSenderOnlyForAQueuedPublish() throws Exception {
+        org.eclipse.paho.client.mqttv3.MqttAsyncClient c = new org.eclipse.paho.client.mqttv3.MqttAsyncClient(
+                embeddedBrokerUrl(), "itwk", new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+        org.eclipse.paho.client.mqttv3.MqttConnectOptions o = new org.eclipse.paho.client.mqttv3.MqttConnectOptions();
+        o.setCleanSession(true);
+        c.connect(o).waitForCompletion(10_000);
+        try {
+            byte[] payload = new byte[584];
+            for (int i = 0; i < 50; i++) {
+                c.publish("itest/wake", payload, 1, false).waitForCompletion(10_000);
+            }
+            Path task = null;
+            for (Path t : Files.list(Path.of("/proc/self/task")).collect(Collectors.toList())) {
+                if (Files.readString(t.resolve("comm")).trim().equals("MQTT Snd: itwk")) {
+                    task = t;
+                }
+            }
+            assertNotNull("Paho's sender thread among this JVM's threads", task);
+            int messages = 300;
+            long before = voluntarySwitches(task);
+            for (int i = 0; i < messages; i++) {
+                c.publish("itest/wake", payload, 1, false).waitForCompletion(10_000);
+                Thread.sleep(1); // the sender settles into its wait, as between meter messages
+            }
+            double perMessage = (voluntarySwitches(task) - before) / (double) messages;
+            assertTrue("Paho's sender waited " + perMessage + " times per message", perMessage < 1.3);
+        } finally {
+            c.disconnect().waitForCompletion(10_000);
+            c.close();
+        }
+    }
+
+    private static long voluntarySwitches(Path task) throws java.io.IOException {
+        return Files.readAllLines(task.resolve("status")).stream()
+                .filter(l -> l.startsWith("voluntary_ctxt_switches:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).findFirst().orElseThrow();
+    }
+
     @Test
     public void demoDeviceTopicsPayloadsRetainedFlagsAndDiscovery() throws Exception {
         awaitState("demo-house", DeviceState.ONLINE, 20);
