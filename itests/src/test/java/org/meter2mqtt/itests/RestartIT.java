@@ -250,12 +250,7 @@ public class RestartIT {
             writeString(body, user);
             writeString(body, password);
         }
-        byte[] b = body.toByteArray();
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        out.write(0x10);
-        out.write(b.length); // < 128
-        out.write(b, 0, b.length);
-        return out.toByteArray();
+        return packet(0x10, body);
     }
 
     /** An MQTT 3.1.1 SUBSCRIBE (packet id 1, QoS 0) to one filter. */
@@ -265,10 +260,15 @@ public class RestartIT {
         body.write(1);
         writeString(body, filter);
         body.write(0);
+        return packet(0x82, body);
+    }
+
+    /** A packet of the given first byte around {@code body} (shorter than 128 bytes: a one-byte length). */
+    private static byte[] packet(int firstByte, java.io.ByteArrayOutputStream body) {
         byte[] b = body.toByteArray();
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        out.write(0x82);
-        out.write(b.length); // < 128
+        out.write(firstByte);
+        out.write(b.length);
         out.write(b, 0, b.length);
         return out.toByteArray();
     }

@@ -24,8 +24,8 @@ import org.objectweb.asm.Opcodes;
  *
  * <p>The change: notify only when a PUBLISH is queued ({@code !pendingMessages.isEmpty()}), the one case where
  * room in the window lets the sender go on. The other reasons it waits for are notified where they arise: a new
- * PUBLISH or flow in {@code send}, a lost connection in {@code disconnected}. Everything is still decided under
- * the queue lock, which {@code decrementInFlight} holds. Only a method of exactly the expected shape is changed;
+ * PUBLISH or flow in {@code send}, the CONNACK in {@code notifyReceivedAck}, a stopping sender in
+ * {@code notifyQueueLock}. Everything is still decided under the queue lock, which {@code decrementInFlight} holds. Only a method of exactly the expected shape is changed;
  * anything else is left as Paho ships it ({@link #patch} returns null).
  */
 final class PahoInFlightWakes {
