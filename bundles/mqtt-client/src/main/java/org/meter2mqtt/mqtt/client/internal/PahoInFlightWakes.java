@@ -18,15 +18,16 @@ import org.objectweb.asm.Opcodes;
  *
  * <p>The sender waits on {@code ClientState}'s queue lock for work: a packet to send, or room in the in-flight
  * window for a queued PUBLISH. {@code decrementInFlight}, run for every PUBACK, notifies that lock each time. When
- * no PUBLISH is queued, which is always the case below the window's limit (at 2000 meter messages/s the sender is
- * idle between messages), the sender wakes, finds nothing and waits again: a futex wake and two context switches
- * per message for nothing (bench/kpm33b: "the callback thread wakes the sender once more for nothing").
+ * no PUBLISH is queued, as whenever the sender keeps up (at 2000 meter messages/s it is idle between messages), the
+ * sender wakes, finds nothing and waits again: a futex wake and two context switches per message for nothing
+ * (bench/kpm33b: "the callback thread wakes the sender once more for nothing").
  *
  * <p>The change: notify only when a PUBLISH is queued ({@code !pendingMessages.isEmpty()}), the one case where
  * room in the window lets the sender go on. The other reasons it waits for are notified where they arise: a new
  * PUBLISH or flow in {@code send}, the CONNACK in {@code notifyReceivedAck}, a stopping sender in
- * {@code notifyQueueLock}. Everything is still decided under the queue lock, which {@code decrementInFlight} holds. Only a method of exactly the expected shape is changed;
- * anything else is left as Paho ships it ({@link #patch} returns null).
+ * {@code notifyQueueLock}. Everything is still decided under the queue lock, which {@code decrementInFlight} holds.
+ * Only a method of exactly the expected shape is changed; anything else is left as Paho ships it ({@link #patch}
+ * returns null).
  */
 final class PahoInFlightWakes {
 
