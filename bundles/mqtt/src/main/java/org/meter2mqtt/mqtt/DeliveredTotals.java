@@ -26,13 +26,14 @@ import org.slf4j.LoggerFactory;
  * is saved at most every {@code buffer.fsync.ms}), so a subscriber that already saw total 102 would then see 100 and
  * 101 again, and Home Assistant takes a lower total for a meter reset. {@code totals.json} (the accept-time check)
  * is saved only every 30 s, so it cannot tell. A queued value below the highest acknowledged one is a duplicate of a
- * delivered reading and is not sent again. Values equal to it pass (not lower). Only acknowledged values count: a
+ * delivered reading and is not sent again. Values equal to it pass (not lower), unless their batch is not newer than
+ * the one that set it: that is the replay of the acknowledged batch itself. Only acknowledged values count: a
  * reading that was handed to the broker but never acknowledged (a relay that swallowed it) may never have arrived,
  * and must still be delivered after the restart. Messages that the broker delivered but whose acknowledgements the
  * output had not reaped when it was killed (after a burst, dozens) are covered by the floors read back from the
  * broker's retained marks ({@link SentTotals}, {@link #floor}).
  *
- * <p>One line per raised total, {@code device TAB channel TAB value}, appended (the page cache survives a process
+ * <p>One line per raised total, {@code device TAB channel TAB value TAB meter time (epoch ms)}, appended (the page cache survives a process
  * crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose the buffer's own
  * cursor). {@code - TAB device} forgets a device. Rewritten compactly when its last line is torn and when it grows past
  * {@link #COMPACT_BYTES}. A torn last line (killed mid-write) is skipped.
@@ -44,6 +45,8 @@ final class DeliveredTotals implements AutoCloseable {
 
     private final Path file;
     private final Map<String, Map<String, BigDecimal>> byDevice = new HashMap<>();
+    /** The meter time (epoch ms) of the acknowledged batch that set each highest total, where known. */
+    private final Map<String, Map<String, Long>> setAt = new HashMap<>();
     private final Map<String, Map<String, BigDecimal>> floors = new HashMap<>();
     private final StringBuilder unwritten = new StringBuilder();
     private FileChannel journal;
@@ -77,25 +80,35 @@ final class DeliveredTotals implements AutoCloseable {
         String[] f = line.split("\t", -1);
         if (f.length == 2 && f[0].equals("-")) {
             byDevice.remove(f[1]);
+            setAt.remove(f[1]);
             return;
         }
-        if (f.length != 3) {
+        if (f.length != 3 && f.length != 4) {
             return;
         }
         try {
-            raise(f[0], f[1], new BigDecimal(f[2]));
+            // a line of an older journal has no time: its total then keeps the rule "only lower ones are left out"
+            raise(f[0], f[1], new BigDecimal(f[2]), f.length == 4 ? Long.valueOf(f[3]) : null);
         } catch (NumberFormatException e) {
             LOG.debug("{}: skipping the torn line '{}'", file, line);
         }
     }
 
-    private boolean raise(String device, String channel, BigDecimal value) {
+    private boolean raise(String device, String channel, BigDecimal value, Long at) {
         Map<String, BigDecimal> m = byDevice.computeIfAbsent(device, k -> new HashMap<>());
         BigDecimal old = m.get(channel);
         if (old != null && old.compareTo(value) >= 0) {
             return false;
         }
         m.put(channel, value);
+        if (at != null) {
+            setAt.computeIfAbsent(device, k -> new HashMap<>()).put(channel, at);
+        } else {
+            Map<String, Long> t = setAt.get(device);
+            if (t != null) {
+                t.remove(channel);
+            }
+        }
         return true;
     }
 
@@ -139,6 +152,8 @@ final class DeliveredTotals implements AutoCloseable {
         if (delivered == null && seen == null) {
             return b;
         }
+        Map<String, Long> times = setAt.get(b.device());
+        long batchTime = b.timestamp().toEpochMilli();
         boolean[] drop = null;
         for (int i = 0; i < b.size(); i++) {
             BigDecimal n = b.number(i);
@@ -150,7 +165,8 @@ final class DeliveredTotals implements AutoCloseable {
             BigDecimal f = seen == null ? null : seen.get(ch);
             BigDecimal bound = d == null ? f : f == null ? d : d.max(f);
             // the predicate last: it is a lookup, and only a value below a bound needs it
-            if (bound != null && n.compareTo(bound) < 0 && monotonic.test(ch)) {
+            if (bound != null && (n.compareTo(bound) < 0 || equalAndNotNewer(n, d, times, ch, batchTime))
+                    && monotonic.test(ch)) {
                 if (drop == null) {
                     drop = new boolean[b.size()];
                 }
@@ -159,6 +175,21 @@ final class DeliveredTotals implements AutoCloseable {
             }
         }
         return drop == null ? b : b.without(drop);
+    }
+
+    /**
+     * The delivered total itself, again, from a batch not newer than the one that set it: the replay of an
+     * acknowledged batch. Subscribers may since have seen a higher total whose acknowledgement was lost in the crash
+     * (one batch in flight leaves no mark, see {@link SentTotals}), so it is left out too. A later reading with the
+     * same total (an idle meter) is newer and passes.
+     */
+    private static boolean equalAndNotNewer(BigDecimal n, BigDecimal delivered, Map<String, Long> times, String ch,
+            long batchTime) {
+        if (delivered == null || times == null || n.compareTo(delivered) != 0) {
+            return false;
+        }
+        Long at = times.get(ch);
+        return at != null && batchTime <= at;
     }
 
     /** The broker acknowledged this batch: its totals raise the reference; call {@link #write()} after. */
@@ -180,14 +211,17 @@ final class DeliveredTotals implements AutoCloseable {
                 m = byDevice.computeIfAbsent(b.device(), k -> new HashMap<>());
             }
             m.put(b.channel(vi), b.number(vi));
+            long at = b.timestamp().toEpochMilli();
+            setAt.computeIfAbsent(b.device(), k -> new HashMap<>()).put(b.channel(vi), at);
             unwritten.append(b.device()).append('\t').append(b.channel(vi)).append('\t')
-                    .append(b.number(vi).toPlainString()).append('\n');
+                    .append(b.number(vi).toPlainString()).append('\t').append(at).append('\n');
         }
     }
 
     /** The device was removed: a device added again under its id starts afresh. */
     void forget(String device) {
         floors.remove(device);
+        setAt.remove(device);
         if (byDevice.remove(device) != null) {
             unwritten.append("-\t").append(device).append('\n');
         }
@@ -216,8 +250,14 @@ final class DeliveredTotals implements AutoCloseable {
             journal.close();
         }
         StringBuilder all = new StringBuilder();
-        new TreeMap<>(byDevice).forEach((d, m) -> new TreeMap<>(m).forEach((c, v) -> all.append(d).append('\t')
-                .append(c).append('\t').append(v.toPlainString()).append('\n')));
+        new TreeMap<>(byDevice).forEach((d, m) -> new TreeMap<>(m).forEach((c, v) -> {
+            all.append(d).append('\t').append(c).append('\t').append(v.toPlainString());
+            Long at = setAt.getOrDefault(d, Map.of()).get(c);
+            if (at != null) {
+                all.append('\t').append(at);
+            }
+            all.append('\n');
+        }));
         byte[] bytes = all.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(file, bytes);
         journal = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);

@@ -98,7 +98,7 @@ class TotalsAfterCrashTest extends OnMosquitto {
             BigDecimal highest = numbers(witness, ENERGY).get(before - 1);
             // the highest total the broker had acknowledged when the publisher died, as its journal says
             BigDecimal acked = java.nio.file.Files.readAllLines(data.resolve("delivered-totals.log")).stream()
-                    .map(l -> l.split("\t")).filter(f -> f.length == 3 && f[1].equals("energy_import"))
+                    .map(l -> l.split("\t")).filter(f -> f.length >= 3 && f[1].equals("energy_import"))
                     .map(f -> new BigDecimal(f[2])).max(BigDecimal::compareTo).orElseThrow();
             assertThat(acked).isGreaterThan(BigDecimal.ONE).isLessThanOrEqualTo(highest);
 
@@ -170,6 +170,37 @@ class TotalsAfterCrashTest extends OnMosquitto {
         }
     }
 
+    /**
+     * A full replay (no {@code cursor.live}, as a power cut leaves it) sends the acknowledged batch that set the
+     * delivered total again, and subscribers may since have seen a higher total whose acknowledgement was lost: that
+     * equal total is left out, also after a restart. A newer reading with the same total (an idle meter) passes; a
+     * journal line without a time (an older gateway's) keeps the rule that only lower totals are left out.
+     */
+    @Test
+    void theReplayedAcknowledgedBatchDoesNotRepeatItsTotal() throws Exception {
+        Path f = tmp.resolve("journal-times/delivered-totals.log");
+        java.nio.file.Files.createDirectories(f.getParent());
+        java.time.Instant t = PublisherTest.T0;
+        Batch acked = new Batch("demo", "e1", t, List.of(new Batch.Value("energy_import", new BigDecimal("299"), null),
+                new Batch.Value("power", BigDecimal.ONE, null)));
+        try (DeliveredTotals s = new DeliveredTotals(f)) {
+            s.delivered(acked, "energy_import"::equals);
+            s.write();
+        }
+        java.nio.file.Files.writeString(f, "e2\tgas\t7\n", java.nio.file.StandardOpenOption.APPEND);
+        try (DeliveredTotals s = new DeliveredTotals(f)) {
+            List<String> dropped = new java.util.ArrayList<>();
+            Batch again = s.admit(acked, "energy_import"::equals, (c, n) -> dropped.add(c + "=" + n));
+            assertThat(again.values()).extracting(Batch.Value::channel).containsExactly("power");
+            assertThat(dropped).containsExactly("energy_import=299");
+            Batch idle = new Batch("demo", "e1", t.plusSeconds(1), List.of(new Batch.Value("energy_import",
+                    new BigDecimal("299"), null)));
+            assertThat(s.admit(idle, "energy_import"::equals, (c, n) -> { })).isSameAs(idle);
+            Batch oldLine = new Batch("demo", "e2", t, List.of(new Batch.Value("gas", new BigDecimal("7"), null)));
+            assertThat(s.admit(oldLine, c -> true, (c, n) -> { })).isSameAs(oldLine);
+        }
+    }
+
     /** The child of {@link #noLowerTotalWhenOneBatchWasInFlightAtTheKill}: one reading per line read from stdin. */
     static final class Stepper {
         public static void main(String[] args) throws Exception {
@@ -210,7 +241,7 @@ class TotalsAfterCrashTest extends OnMosquitto {
                     int n = i;
                     // acknowledged and journaled before the next one: never two in flight, so no mark
                     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> java.nio.file.Files.exists(journal)
-                            && java.nio.file.Files.readString(journal).contains("energy_import\t" + n + ".000\n"));
+                            && java.nio.file.Files.readString(journal).contains("energy_import\t" + n + ".000\t"));
                 }
                 relay.holdAcks();
                 in.write("6\n");
