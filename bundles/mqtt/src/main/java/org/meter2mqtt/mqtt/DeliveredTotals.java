@@ -33,10 +33,10 @@ import org.slf4j.LoggerFactory;
  * output had not reaped when it was killed (after a burst, dozens) are covered by the floors read back from the
  * broker's retained marks ({@link SentTotals}, {@link #floor}).
  *
- * <p>One line per raised total, {@code device TAB channel TAB value TAB meter time (epoch ms)}, appended (the page cache survives a process
- * crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose the buffer's own
- * cursor). {@code - TAB device} forgets a device. Rewritten compactly when its last line is torn and when it grows past
- * {@link #COMPACT_BYTES}. A torn last line (killed mid-write) is skipped.
+ * <p>One line per raised total, {@code device TAB channel TAB value TAB meter time (epoch ms)}, appended (the page
+ * cache survives a process crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose
+ * the buffer's own cursor). {@code - TAB device} forgets a device. Rewritten compactly when its last line is torn and
+ * when it grows past {@link #COMPACT_BYTES}. A torn last line (killed mid-write) is skipped.
  */
 final class DeliveredTotals implements AutoCloseable {
 
