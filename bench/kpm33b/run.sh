@@ -146,6 +146,11 @@ scenario() { # label filter pids
   [ -n "${NMT:-}" ] && jcmd "${3%%,*}" VM.native_memory summary > "$OUT/$1.nmt" 2>&1
   # HISTO=1: the heap's live objects by class after the fixed load (a full collection: not during a measurement)
   [ -n "${HISTO:-}" ] && jcmd "${3%%,*}" GC.class_histogram 2>&1 | head -45 > "$OUT/$1.histo"
+  # CLSTATS=1: classes and metaspace by class loader (one per bundle) after the fixed load
+  if [ -n "${CLSTATS:-}" ]; then
+    jcmd "${3%%,*}" VM.classloader_stats > "$OUT/$1.clstats" 2>&1
+    jcmd "${3%%,*}" VM.metaspace > "$OUT/$1.metaspace" 2>&1
+  fi
   for r in $STEPS; do measure "$1" "$2" "$r" "$STEP_S" "$3"; done
   [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.stop name=bench filename="$PWD/$OUT/$1.jfr" > /dev/null
 }

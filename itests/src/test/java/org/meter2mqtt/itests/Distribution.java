@@ -220,6 +220,45 @@ final class Distribution implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs one shell command through {@code bin/client} (the SSH console, as users reach it) and returns what it
+     * printed. Its stdin stays open until it ends: bin/client gives up on a closed one.
+     */
+    String client(String user, String password, String command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(), "-r", "10", "-d", "3", "-u", user,
+                "-p", password, command).directory(home.toFile()).redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        // into a file, so a client that hangs is given up after 60 s instead of blocking a pipe read
+        Path out = home.resolve("client-output.tmp");
+        pb.redirectOutput(out.toFile());
+        Process client = pb.start();
+        try {
+            if (!client.waitFor(60, TimeUnit.SECONDS)) {
+                client.destroyForcibly();
+                throw new AssertionError("bin/client did not end within 60 s: " + Files.readString(out));
+            }
+            return Files.readString(out, StandardCharsets.UTF_8);
+        } finally {
+            client.getOutputStream().close();
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** What {@code jcmd <pid> <command>} of the test's JDK prints about the running Karaf JVM. */
+    String jcmd(String... command) throws IOException, InterruptedException {
+        long pid = jvm().orElseThrow(() -> new IllegalStateException("not running")).pid();
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid)));
+        cmd.addAll(Arrays.asList(command));
+        Process jcmd = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = jcmd.getInputStream().readAllBytes();
+        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new AssertionError("jcmd " + String.join(" ", command) + " failed: "
+                    + new String(out, StandardCharsets.UTF_8));
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
     boolean running() {
         return process != null && process.isAlive();
     }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -36,6 +38,8 @@ public class RestartIT {
     private static final String GATEWAY = "restart-it";
     private static final String USER = "meters";
     private static final String PASSWORD = "restart-it-secret";
+    private static final String OPERATOR = "operator";
+    private static final String OPERATOR_PASSWORD = "restart-it-console-secret";
 
     private static Distribution gateway;
     private static int port;
@@ -91,7 +95,10 @@ public class RestartIT {
         }
         gateway.stop();
 
-        // 4th start: everything is still there
+        // 4th start: everything is still there; and an operator of our own reaches the SSH console
+        Files.writeString(gateway.home().resolve("etc/users.properties"), "\n" + OPERATOR + " = " + OPERATOR_PASSWORD
+                + ",_g_:admingroup\n_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n",
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         gateway.start();
         awaitDelivering(USER, PASSWORD);
         try (Client c = Client.connect(port, "itest-reader", true, USER, PASSWORD)) {
@@ -101,6 +108,17 @@ public class RestartIT {
         try (Client c = Client.connect(port, "itest-persistent", false, USER, PASSWORD)) {
             assertEquals("itest/queued queued while away", c.next(10));
         }
+
+        // the SSH console without Bouncy Castle (etc/custom.system.properties): Java's providers make its host key
+        // and do its ciphers, and the provider Apache SSHD would register is not in the heap
+        String list = gateway.client(OPERATOR, OPERATOR_PASSWORD, "meter:list");
+        assertTrue("meter:list over SSH: " + list, list.contains("demo-house") && list.contains("ONLINE"));
+        assertTrue("the host key Karaf wrote", Files.readString(gateway.home().resolve("etc/host.key"))
+                .startsWith("-----BEGIN PRIVATE KEY-----"));
+        String histogram = gateway.jcmd("GC.class_histogram");
+        assertTrue(histogram, histogram.contains("org.apache.sshd.server.SshServer"));
+        assertEquals("Bouncy Castle registered as a security provider", List.of(),
+                matching(List.of(histogram.split("\n")), "org\\.bouncycastle\\.jce\\.provider\\.BouncyCastleProvider"));
 
         List<String> log = gateway.log();
         assertEquals("no broker start failure in karaf.log", List.of(),
