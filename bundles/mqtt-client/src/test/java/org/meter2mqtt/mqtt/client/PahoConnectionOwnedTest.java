@@ -17,8 +17,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.meter2mqtt.broker.BrokerSettings;
-import org.meter2mqtt.broker.EmbeddedBroker;
 
 /**
  * {@link PahoConnection#connect} as the MQTT output uses it, against the project's embedded broker: one attempt
@@ -30,15 +28,13 @@ class PahoConnectionOwnedTest {
     @TempDir
     static Path tmp;
 
-    private static EmbeddedBroker broker;
+    private static LoopbackBroker broker;
     private static String url;
 
     @BeforeAll
     static void startBroker() throws Exception {
-        int port = freePort();
-        url = "tcp://127.0.0.1:" + port;
-        broker = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", port, null, null, tmp.resolve("b")));
-        broker.start();
+        broker = LoopbackBroker.start(tmp.resolve("b"));
+        url = broker.url();
     }
 
     @AfterAll

@@ -6,7 +6,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -23,8 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.meter2mqtt.broker.BrokerSettings;
-import org.meter2mqtt.broker.EmbeddedBroker;
+import org.meter2mqtt.mqtt.client.LoopbackBroker;
 
 /**
  * Paho's own ClientState, from the Paho jar, patched and loaded with the rest of Paho in a loader of its own (as the
@@ -38,18 +36,13 @@ class PahoInFlightWakesTest {
     @TempDir
     static Path tmp;
 
-    private static EmbeddedBroker broker;
+    private static LoopbackBroker broker;
     private static String url;
 
     @BeforeAll
     static void startBroker() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        broker = new EmbeddedBroker(BrokerSettings.of("127.0.0.1", port, null, null, tmp.resolve("broker")));
-        broker.start();
-        url = "tcp://127.0.0.1:" + port;
+        broker = LoopbackBroker.start(tmp.resolve("broker"));
+        url = broker.url();
     }
 
     @AfterAll
