@@ -32,6 +32,10 @@ public final class MqttSettings {
      * there); gathering at 2000/s saved 5-10 points of a core for +0.7 ms p50 (bench/kpm33b, twenty-second session).
      */
     public static final int DEFAULT_GATHER_ABOVE = 4000;
+    /** QoS 1 messages the output keeps unacknowledged at most ({@code inflight.max}). */
+    public static final int DEFAULT_INFLIGHT_MAX = 1000;
+    /** Above this Paho's own limit (2 x the window + 1000) would pass its maximum, 65535. */
+    static final int INFLIGHT_MAX_LIMIT = 30000;
     static final String STATE_CHANNELS = "channels";
     static final String STATE_JSON = "json";
     private final boolean retain;
@@ -131,6 +135,9 @@ public final class MqttSettings {
         }
         if (!STATE_CHANNELS.equals(stateLayout) && !STATE_JSON.equals(stateLayout)) {
             p.add("state.layout must be channels or json, got '" + stateLayout + "'");
+        }
+        if (maxInflight < 1 || maxInflight > INFLIGHT_MAX_LIMIT) {
+            p.add("inflight.max must be 1-" + INFLIGHT_MAX_LIMIT + " messages, got " + maxInflight);
         }
         if (gatherAbove < 0) {
             p.add("gather.above must be >= 0 readings/s (0 = never gather), got " + gatherAbove);
@@ -266,8 +273,13 @@ public final class MqttSettings {
         return fsyncInterval;
     }
 
+    /**
+     * The most QoS 1 messages sent and not yet acknowledged ({@code inflight.max}). The output's rate to the broker is
+     * at most this many per round trip; a broker that allows fewer (some cloud brokers) needs it lower. At least 1
+     * even while the setting is a problem, since readings are buffered meanwhile.
+     */
     public int maxInflight() {
-        return maxInflight;
+        return Math.max(1, Math.min(INFLIGHT_MAX_LIMIT, maxInflight));
     }
 
     public Duration birthDelayMax() {
@@ -313,7 +325,7 @@ public final class MqttSettings {
                 + ", channel.qos=" + channelQos + ", retain=" + retain
                 + ", state.layout=" + stateLayout + ", keepalive=" + keepAliveSeconds + ", discovery=" + discovery + " (" + discoveryPrefix
                 + "), gateway.id=" + gatewayId + ", buffer " + (bufferMaxBytes >> 20) + " MiB / " + bufferMaxAge
-                + ", gather.above=" + gatherAbove;
+                + ", inflight.max=" + maxInflight + ", gather.above=" + gatherAbove;
     }
 
     public static final class Builder {
@@ -337,7 +349,7 @@ public final class MqttSettings {
         private long bufferMaxBytes = 64L << 20;
         private Duration bufferMaxAge = Duration.ofDays(7);
         private Duration fsyncInterval = Duration.ofSeconds(1);
-        private int maxInflight = 1000;
+        private int maxInflight = DEFAULT_INFLIGHT_MAX;
         private Duration birthDelayMax = Duration.ofSeconds(3);
         private Duration reconnectMax = Duration.ofSeconds(60);
         // Config Admin hands over thousands of device .cfg files within seconds; two minutes leave a wide margin.
@@ -420,8 +432,9 @@ public final class MqttSettings {
             return this;
         }
 
+        /** See {@link MqttSettings#maxInflight()}; outside 1-30000 it is a configuration problem. */
         public Builder maxInflight(int v) {
-            maxInflight = Math.max(1, v);
+            maxInflight = v;
             return this;
         }
 

@@ -17,6 +17,24 @@ class MqttSettingsTest {
         assertThat(s.clientId()).isEqualTo("meter2mqtt-gw");
         assertThat(s.hostnameVerification()).isTrue();
         assertThat(s.gatherAbove()).isEqualTo(4000);
+        assertThat(s.maxInflight()).isEqualTo(1000);
+        assertThat(s.toString()).contains("inflight.max=1000");
+    }
+
+    @Test
+    void theWindowOutOfRangeIsExplainedAndAChangeReconnects() {
+        assertThat(MqttSettings.builder().gatewayId("gw").maxInflight(0).build().problems())
+                .containsExactly("inflight.max must be 1-30000 messages, got 0");
+        MqttSettings tooLarge = MqttSettings.builder().gatewayId("gw").maxInflight(40000).build();
+        assertThat(tooLarge.problems()).containsExactly("inflight.max must be 1-30000 messages, got 40000");
+        // while it is a problem the output still buffers with a window it can use
+        assertThat(tooLarge.maxInflight()).isEqualTo(30000);
+        assertThat(MqttSettings.builder().gatewayId("gw").maxInflight(-5).build().maxInflight()).isEqualTo(1);
+        MqttSettings small = MqttSettings.builder().gatewayId("gw").maxInflight(100).build();
+        assertThat(small.problems()).isEmpty();
+        assertThat(small.maxInflight()).isEqualTo(100);
+        // Paho's own in-flight limit is a connect option
+        assertThat(small.connectionDiffers(MqttSettings.builder().gatewayId("gw").build())).isTrue();
     }
 
     @Test

@@ -77,6 +77,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Longest time in ms a buffered reading waits for fsync; 0 = every write")
     int buffer_fsync_ms() default 1000;
 
+    @AttributeDefinition(name = "inflight.max", description = "QoS 1 messages sent and not yet acknowledged at "
+            + "most (1-30000); the rate to the broker is at most this many per round trip")
+    int inflight_max() default org.meter2mqtt.mqtt.MqttSettings.DEFAULT_INFLIGHT_MAX;
+
     @AttributeDefinition(name = "gather.above", description = "Above this many readings a second the output waits "
             + "1 ms before each turn to send several together: less CPU (fewer wake-ups and system calls), up to "
             + "1 ms more latency. 0: never wait")

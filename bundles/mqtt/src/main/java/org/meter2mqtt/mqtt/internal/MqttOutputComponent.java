@@ -86,6 +86,7 @@ public class MqttOutputComponent implements MeterOutput, MqttOutputStatus, Outpu
                 .gatewayId(c.gateway_id().isBlank() ? hostName() : c.gateway_id())
                 .buffer(Math.max(1, c.buffer_max_mb()) * 1024L * 1024L, Duration.ofHours(c.buffer_max_age_hours()),
                         Duration.ofMillis(Math.max(0, c.buffer_fsync_ms())))
+                .maxInflight(c.inflight_max())
                 .gatherAbove(c.gather_above())
                 .build();
     }
