@@ -32,8 +32,12 @@ public final class MqttSettings {
      * there); gathering at 2000/s saved 5-10 points of a core for +0.7 ms p50 (bench/kpm33b, twenty-second session).
      */
     public static final int DEFAULT_GATHER_ABOVE = 4000;
-    /** QoS 1 messages the output keeps unacknowledged at most ({@code inflight.max}). */
-    public static final int DEFAULT_INFLIGHT_MAX = 1000;
+    /**
+     * QoS 1 messages the output keeps unacknowledged at most ({@code inflight.max}). 4000: with 1000 the output fell
+     * behind at 40 000 messages/s on a machine whose two cores were full (its broker acknowledged late) and its disk
+     * buffer took the rest; with 4000 it held 48 000 (issue 17, bench/kpm33b twenty-second round).
+     */
+    public static final int DEFAULT_INFLIGHT_MAX = 4000;
     /** Above this Paho's own limit (2 x the window + 1000) would pass its maximum, 65535. */
     static final int INFLIGHT_MAX_LIMIT = 30000;
     static final String STATE_CHANNELS = "channels";

@@ -17,8 +17,8 @@ class MqttSettingsTest {
         assertThat(s.clientId()).isEqualTo("meter2mqtt-gw");
         assertThat(s.hostnameVerification()).isTrue();
         assertThat(s.gatherAbove()).isEqualTo(4000);
-        assertThat(s.maxInflight()).isEqualTo(1000);
-        assertThat(s.toString()).contains("inflight.max=1000");
+        assertThat(s.maxInflight()).isEqualTo(4000);
+        assertThat(s.toString()).contains("inflight.max=4000");
     }
 
     @Test
