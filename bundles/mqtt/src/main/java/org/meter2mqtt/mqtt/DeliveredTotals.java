@@ -44,9 +44,8 @@ final class DeliveredTotals implements AutoCloseable {
     static final long COMPACT_BYTES = 1 << 20;
 
     private final Path file;
-    private final Map<String, Map<String, BigDecimal>> byDevice = new HashMap<>();
-    /** The meter time (epoch ms) of the acknowledged batch that set each highest total, where known. */
-    private final Map<String, Map<String, Long>> setAt = new HashMap<>();
+    /** Per device and channel: the highest acknowledged total and the meter time of the batch that set it. */
+    private final Map<String, Map<String, Delivered>> byDevice = new HashMap<>();
     private final Map<String, Map<String, BigDecimal>> floors = new HashMap<>();
     private final StringBuilder unwritten = new StringBuilder();
     private FileChannel journal;
@@ -80,7 +79,6 @@ final class DeliveredTotals implements AutoCloseable {
         String[] f = line.split("\t", -1);
         if (f.length == 2 && f[0].equals("-")) {
             byDevice.remove(f[1]);
-            setAt.remove(f[1]);
             return;
         }
         if (f.length != 3 && f.length != 4) {
@@ -88,34 +86,25 @@ final class DeliveredTotals implements AutoCloseable {
         }
         try {
             // a line of an older journal has no time: its total then keeps the rule "only lower ones are left out"
-            raise(f[0], f[1], new BigDecimal(f[2]), f.length == 4 ? Long.valueOf(f[3]) : null);
+            raise(f[0], f[1], new BigDecimal(f[2]), f.length == 4 ? Long.parseLong(f[3]) : Delivered.NO_TIME);
         } catch (NumberFormatException e) {
             LOG.debug("{}: skipping the torn line '{}'", file, line);
         }
     }
 
-    private boolean raise(String device, String channel, BigDecimal value, Long at) {
-        Map<String, BigDecimal> m = byDevice.computeIfAbsent(device, k -> new HashMap<>());
-        BigDecimal old = m.get(channel);
-        if (old != null && old.compareTo(value) >= 0) {
-            return false;
+    private void raise(String device, String channel, BigDecimal value, long at) {
+        Map<String, Delivered> m = byDevice.computeIfAbsent(device, k -> new HashMap<>());
+        Delivered old = m.get(channel);
+        if (old == null || old.total.compareTo(value) < 0) {
+            m.put(channel, new Delivered(value, at));
         }
-        m.put(channel, value);
-        if (at != null) {
-            setAt.computeIfAbsent(device, k -> new HashMap<>()).put(channel, at);
-        } else {
-            Map<String, Long> t = setAt.get(device);
-            if (t != null) {
-                t.remove(channel);
-            }
-        }
-        return true;
     }
 
     /** The highest total delivered for this channel, or null. */
     BigDecimal get(String device, String channel) {
-        Map<String, BigDecimal> m = byDevice.get(device);
-        return m == null ? null : m.get(channel);
+        Map<String, Delivered> m = byDevice.get(device);
+        Delivered d = m == null ? null : m.get(channel);
+        return d == null ? null : d.total;
     }
 
     /**
@@ -147,12 +136,11 @@ final class DeliveredTotals implements AutoCloseable {
      * @param dropped counts and reports each value left out
      */
     Batch admit(Batch b, Predicate<String> monotonic, BiConsumer<String, BigDecimal> dropped) {
-        Map<String, BigDecimal> delivered = byDevice.get(b.device());
+        Map<String, Delivered> delivered = byDevice.get(b.device());
         Map<String, BigDecimal> seen = floors.get(b.device());
         if (delivered == null && seen == null) {
             return b;
         }
-        Map<String, Long> times = setAt.get(b.device());
         long batchTime = b.timestamp().toEpochMilli();
         boolean[] drop = null;
         for (int i = 0; i < b.size(); i++) {
@@ -161,11 +149,11 @@ final class DeliveredTotals implements AutoCloseable {
                 continue;
             }
             String ch = b.channel(i);
-            BigDecimal d = delivered == null ? null : delivered.get(ch);
+            Delivered d = delivered == null ? null : delivered.get(ch);
             BigDecimal f = seen == null ? null : seen.get(ch);
-            BigDecimal bound = d == null ? f : f == null ? d : d.max(f);
+            BigDecimal bound = d == null ? f : f == null ? d.total : d.total.max(f);
             // the predicate last: it is a lookup, and only a value below a bound needs it
-            if (bound != null && (n.compareTo(bound) < 0 || equalAndNotNewer(n, d, times, ch, batchTime))
+            if (bound != null && (n.compareTo(bound) < 0 || d != null && d.replayedBy(n, batchTime))
                     && monotonic.test(ch)) {
                 if (drop == null) {
                     drop = new boolean[b.size()];
@@ -177,24 +165,26 @@ final class DeliveredTotals implements AutoCloseable {
         return drop == null ? b : b.without(drop);
     }
 
-    /**
-     * The delivered total itself, again, from a batch not newer than the one that set it: the replay of an
-     * acknowledged batch. Subscribers may since have seen a higher total whose acknowledgement was lost in the crash
-     * (one batch in flight leaves no mark, see {@link SentTotals}), so it is left out too. A later reading with the
-     * same total (an idle meter) is newer and passes.
-     */
-    private static boolean equalAndNotNewer(BigDecimal n, BigDecimal delivered, Map<String, Long> times, String ch,
-            long batchTime) {
-        if (delivered == null || times == null || n.compareTo(delivered) != 0) {
-            return false;
+    /** A highest acknowledged total and the meter time (epoch ms) of the batch that set it, or {@link #NO_TIME}. */
+    private record Delivered(BigDecimal total, long at) {
+
+        /** A line of an older journal: its total keeps the rule "only lower ones are left out". */
+        static final long NO_TIME = Long.MIN_VALUE;
+
+        /**
+         * The delivered total itself, again, from a batch not newer than the one that set it: the replay of an
+         * acknowledged batch. Subscribers may since have seen a higher total whose acknowledgement was lost in the
+         * crash (one batch in flight leaves no mark, see {@link SentTotals}), so it is left out too. A later reading
+         * with the same total (an idle meter) is newer and passes.
+         */
+        boolean replayedBy(BigDecimal n, long batchTime) {
+            return at != NO_TIME && batchTime <= at && n.compareTo(total) == 0;
         }
-        Long at = times.get(ch);
-        return at != null && batchTime <= at;
     }
 
     /** The broker acknowledged this batch: its totals raise the reference; call {@link #write()} after. */
     void delivered(Batch b, Predicate<String> monotonic) {
-        Map<String, BigDecimal> m = null;
+        Map<String, Delivered> m = null;
         for (int vi = 0; vi < b.size(); vi++) {
             if (b.number(vi) == null) {
                 continue;
@@ -202,17 +192,16 @@ final class DeliveredTotals implements AutoCloseable {
             if (m == null) {
                 m = byDevice.get(b.device());
             }
-            BigDecimal old = m == null ? null : m.get(b.channel(vi));
+            Delivered old = m == null ? null : m.get(b.channel(vi));
             // a value not above the last one raises nothing (and needs no lookup of whether it is a total)
-            if (old != null && old.compareTo(b.number(vi)) >= 0 || !monotonic.test(b.channel(vi))) {
+            if (old != null && old.total.compareTo(b.number(vi)) >= 0 || !monotonic.test(b.channel(vi))) {
                 continue;
             }
             if (m == null) {
                 m = byDevice.computeIfAbsent(b.device(), k -> new HashMap<>());
             }
-            m.put(b.channel(vi), b.number(vi));
             long at = b.timestamp().toEpochMilli();
-            setAt.computeIfAbsent(b.device(), k -> new HashMap<>()).put(b.channel(vi), at);
+            m.put(b.channel(vi), new Delivered(b.number(vi), at));
             unwritten.append(b.device()).append('\t').append(b.channel(vi)).append('\t')
                     .append(b.number(vi).toPlainString()).append('\t').append(at).append('\n');
         }
@@ -221,7 +210,6 @@ final class DeliveredTotals implements AutoCloseable {
     /** The device was removed: a device added again under its id starts afresh. */
     void forget(String device) {
         floors.remove(device);
-        setAt.remove(device);
         if (byDevice.remove(device) != null) {
             unwritten.append("-\t").append(device).append('\n');
         }
@@ -251,10 +239,9 @@ final class DeliveredTotals implements AutoCloseable {
         }
         StringBuilder all = new StringBuilder();
         new TreeMap<>(byDevice).forEach((d, m) -> new TreeMap<>(m).forEach((c, v) -> {
-            all.append(d).append('\t').append(c).append('\t').append(v.toPlainString());
-            Long at = setAt.getOrDefault(d, Map.of()).get(c);
-            if (at != null) {
-                all.append('\t').append(at);
+            all.append(d).append('\t').append(c).append('\t').append(v.total.toPlainString());
+            if (v.at != Delivered.NO_TIME) {
+                all.append('\t').append(v.at);
             }
             all.append('\n');
         }));
