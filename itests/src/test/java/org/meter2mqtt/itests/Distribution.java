@@ -161,18 +161,10 @@ final class Distribution implements AutoCloseable {
                 + " =====\n";
         String dump;
         try {
-            // into a file, so a jcmd that cannot attach is given up after 30 s instead of blocking a pipe read
-            Path out = home.resolve("thread-dump.tmp");
-            Process jcmd = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(pid), "Thread.print", "-l").redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
-            boolean done = jcmd.waitFor(30, TimeUnit.SECONDS);
-            if (!done) {
-                jcmd.destroyForcibly();
-            }
-            dump = Files.readString(out, StandardCharsets.UTF_8);
-            Files.deleteIfExists(out);
-            if (!done || jcmd.exitValue() != 0) {
+            // a jcmd that cannot attach is given up after 30 s
+            Run jcmd = run(new ProcessBuilder(jcmdPath(), Long.toString(pid), "Thread.print", "-l"), 30);
+            dump = jcmd.output();
+            if (!jcmd.ok()) {
                 throw new IOException("jcmd failed: " + dump);
             }
         } catch (IOException | InterruptedException e) {
@@ -226,37 +218,56 @@ final class Distribution implements AutoCloseable {
      */
     String client(String user, String password, String command) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(), "-r", "10", "-d", "3", "-u", user,
-                "-p", password, command).directory(home.toFile()).redirectErrorStream(true);
+                "-p", password, command).directory(home.toFile());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        // into a file, so a client that hangs is given up after 60 s instead of blocking a pipe read
-        Path out = home.resolve("client-output.tmp");
-        pb.redirectOutput(out.toFile());
-        Process client = pb.start();
-        try {
-            if (!client.waitFor(60, TimeUnit.SECONDS)) {
-                client.destroyForcibly();
-                throw new AssertionError("bin/client did not end within 60 s: " + Files.readString(out));
-            }
-            return Files.readString(out, StandardCharsets.UTF_8);
-        } finally {
-            client.getOutputStream().close();
-            Files.deleteIfExists(out);
+        Run client = run(pb, 60);
+        if (!client.ended()) {
+            throw new AssertionError("bin/client did not end within 60 s: " + client.output());
         }
+        return client.output();
     }
 
     /** What {@code jcmd <pid> <command>} of the test's JDK prints about the running Karaf JVM. */
     String jcmd(String... command) throws IOException, InterruptedException {
         long pid = jvm().orElseThrow(() -> new IllegalStateException("not running")).pid();
-        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid)));
+        List<String> cmd = new ArrayList<>(List.of(jcmdPath(), Long.toString(pid)));
         cmd.addAll(Arrays.asList(command));
-        Process jcmd = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = jcmd.getInputStream().readAllBytes();
-        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
-            throw new AssertionError("jcmd " + String.join(" ", command) + " failed: "
-                    + new String(out, StandardCharsets.UTF_8));
+        Run jcmd = run(new ProcessBuilder(cmd), 60);
+        if (!jcmd.ok()) {
+            throw new AssertionError("jcmd " + String.join(" ", command) + " failed: " + jcmd.output());
         }
-        return new String(out, StandardCharsets.UTF_8);
+        return jcmd.output();
+    }
+
+    private static String jcmdPath() {
+        return Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString();
+    }
+
+    /** What a helper process printed (stdout and stderr), and whether it ended in its time, and how. */
+    private record Run(boolean ended, int exit, String output) {
+
+        boolean ok() {
+            return ended && exit == 0;
+        }
+    }
+
+    /**
+     * Runs a helper process with its output into a file, so one that hangs is given up after its time instead of
+     * blocking a pipe read. Its stdin stays open until it ends: bin/client gives up on a closed one.
+     */
+    private Run run(ProcessBuilder pb, long seconds) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(home, "helper-output", ".tmp");
+        Process p = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            boolean ended = p.waitFor(seconds, TimeUnit.SECONDS);
+            if (!ended) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            return new Run(ended, ended ? p.exitValue() : -1, Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            p.getOutputStream().close();
+            Files.deleteIfExists(out);
+        }
     }
 
     boolean running() {
