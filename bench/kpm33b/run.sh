@@ -19,7 +19,8 @@ OUT=target/bench; mkdir -p "$OUT"
 exec 9> "$OUT/.lock"
 flock -n 9 || { echo "run.sh: another run (or a process it left behind) holds $PWD/$OUT/.lock" >&2; exit 1; }
 rm -f "$OUT"/*.result
-DIST=../../karaf-assembly/target/assembly
+# DIST=/path: another distribution (e.g. one with fewer boot features, to measure what they cost)
+DIST=${DIST:-../../karaf-assembly/target/assembly}
 mvn -q -o package dependency:build-classpath -Dmdep.outputFile=target/cp.txt || exit 1
 CP="target/classes:$(cat target/cp.txt)"
 JAVA_RIG="java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
