@@ -31,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * reading that was handed to the broker but never acknowledged (a relay that swallowed it) may never have arrived,
  * and must still be delivered after the restart. Messages that the broker delivered but whose acknowledgements the
  * output had not reaped when it was killed (after a burst, dozens) are covered by the floors read back from the
- * broker's retained marks ({@link SentTotals}, {@link #floor}).
+ * broker's retained marks ({@link SentTotals}, {@link #floor}). And on one connection no total goes below one
+ * handed on it before ({@link #connected}): after a restart the buffer first sends the batches that had not gone out
+ * before the crash, and readings taken since (queued behind them) may repeat older totals, which the accept-time
+ * check cannot tell when its {@code totals.json} is older than those batches.
  *
  * <p>One line per raised total, {@code device TAB channel TAB value TAB meter time (epoch ms)}, appended (the page
  * cache survives a process crash; it is not fsynced per turn, so a power cut can lose the last lines, as it can lose
@@ -47,6 +50,13 @@ final class DeliveredTotals implements AutoCloseable {
     /** Per device and channel: the highest acknowledged total and the meter time of the batch that set it. */
     private final Map<String, Map<String, Delivered>> byDevice = new HashMap<>();
     private final Map<String, Map<String, BigDecimal>> floors = new HashMap<>();
+    /**
+     * Per device and total channel: the highest value handed to the broker on the current connection. The broker
+     * passes one connection's messages on in order, so a lower one after it would be seen after it. Not across
+     * connections: what a connection that broke had handed may never have arrived (a relay that swallowed it), and
+     * must go again on the next one (the floors cover what the broker did pass on).
+     */
+    private final Map<String, Map<String, BigDecimal>> handed = new HashMap<>();
     private final StringBuilder unwritten = new StringBuilder();
     private FileChannel journal;
     private long journalBytes;
@@ -130,7 +140,8 @@ final class DeliveredTotals implements AutoCloseable {
     }
 
     /**
-     * The batch without the totals below the highest delivered one (null when nothing is left).
+     * The batch without the totals below the highest delivered, seen or (on this connection) handed one (null when
+     * nothing is left). The caller hands what is left to the broker: its totals become this connection's bound.
      *
      * @param monotonic which of the batch's numeric channels are totals
      * @param dropped counts and reports each value left out
@@ -138,9 +149,7 @@ final class DeliveredTotals implements AutoCloseable {
     Batch admit(Batch b, Predicate<String> monotonic, BiConsumer<String, BigDecimal> dropped) {
         Map<String, Delivered> delivered = byDevice.get(b.device());
         Map<String, BigDecimal> seen = floors.get(b.device());
-        if (delivered == null && seen == null) {
-            return b;
-        }
+        Map<String, BigDecimal> sent = handed.get(b.device());
         long batchTime = b.timestamp().toEpochMilli();
         boolean[] drop = null;
         for (int i = 0; i < b.size(); i++) {
@@ -150,19 +159,35 @@ final class DeliveredTotals implements AutoCloseable {
             }
             String ch = b.channel(i);
             Delivered d = delivered == null ? null : delivered.get(ch);
-            BigDecimal f = seen == null ? null : seen.get(ch);
-            BigDecimal bound = d == null ? f : f == null ? d.total : d.total.max(f);
-            // the predicate last: it is a lookup, and only a value below a bound needs it
-            if (bound != null && (n.compareTo(bound) < 0 || d != null && d.replayedBy(n, batchTime))
-                    && monotonic.test(ch)) {
-                if (drop == null) {
-                    drop = new boolean[b.size()];
+            BigDecimal bound = max(max(d == null ? null : d.total, seen == null ? null : seen.get(ch)),
+                    sent == null ? null : sent.get(ch));
+            // the predicate only where it decides something: it is a lookup
+            if (bound != null && n.compareTo(bound) < 0 || d != null && d.replayedBy(n, batchTime)) {
+                if (monotonic.test(ch)) {
+                    if (drop == null) {
+                        drop = new boolean[b.size()];
+                    }
+                    drop[i] = true;
+                    dropped.accept(ch, n);
                 }
-                drop[i] = true;
-                dropped.accept(ch, n);
+            } else if ((bound == null || n.compareTo(bound) > 0) && monotonic.test(ch)) {
+                // a new highest on this connection (an equal one changes nothing)
+                if (sent == null) {
+                    sent = handed.computeIfAbsent(b.device(), k -> new HashMap<>());
+                }
+                sent.put(ch, n);
             }
         }
         return drop == null ? b : b.without(drop);
+    }
+
+    private static BigDecimal max(BigDecimal a, BigDecimal b) {
+        return a == null ? b : b == null || a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** A new connection: nothing is handed on it yet. */
+    void connected() {
+        handed.clear();
     }
 
     /** A highest acknowledged total and the meter time (epoch ms) of the batch that set it, or {@link #NO_TIME}. */
@@ -210,6 +235,7 @@ final class DeliveredTotals implements AutoCloseable {
     /** The device was removed: a device added again under its id starts afresh. */
     void forget(String device) {
         floors.remove(device);
+        handed.remove(device);
         if (byDevice.remove(device) != null) {
             unwritten.append("-\t").append(device).append('\n');
         }

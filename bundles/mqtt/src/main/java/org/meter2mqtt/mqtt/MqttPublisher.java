@@ -1092,6 +1092,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         status(State.CONNECTED, s.url());
         pending.clear();
         sentTotals.connected();
+        deliveredTotals.connected();
         queue.rewind();
         fullSync();
         if (s.discovery()) {
@@ -1227,6 +1228,7 @@ public final class MqttPublisher implements MeterOutput, MqttOutputStatus, Close
         spill();
         pending.clear();
         sentTotals.connected();
+        deliveredTotals.connected();
         outbox.clear();
         if (queue != null) {
             queue.rewind();

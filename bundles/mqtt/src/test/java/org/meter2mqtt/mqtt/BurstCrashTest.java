@@ -58,8 +58,11 @@ class BurstCrashTest extends OnMosquitto {
     void noTotalBelowOneSeenAfterAKillMidBurst() throws Exception {
         Path data = tmp.resolve("data");
         try (Subscriber witness = new Subscriber(broker.url(), "witness", true, ENERGY)) {
+            // where each publisher's turn began in what the witness saw: a failure says which one sent the lower total
+            int[] starts = new int[3];
             for (int kill = 0; kill < 2; kill++) {
                 int seenBefore = witness.on(ENERGY).size();
+                starts[kill] = seenBefore;
                 Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
                         .toString(), "-cp", System.getProperty("java.class.path"), BurstCrashTest.class.getName(),
                         data.toString(), broker.url()).redirectError(tmp.resolve("child" + kill + ".err").toFile())
@@ -75,6 +78,7 @@ class BurstCrashTest extends OnMosquitto {
                 java.nio.file.Files.deleteIfExists(data.resolve("mqtt-buffer/cursor.live"));
             }
             BigDecimal highest = numbers(witness).stream().max(BigDecimal::compareTo).orElseThrow();
+            starts[2] = witness.on(ENERGY).size();
             MqttPublisher p = new MqttPublisher(data, "0.1.0", Clock.systemUTC());
             p.start(PublisherTest.settings(broker.url()).buffer(8L << 20, Duration.ofDays(1), Duration.ofSeconds(60))
                     .build());
@@ -93,7 +97,14 @@ class BurstCrashTest extends OnMosquitto {
             List<BigDecimal> energy = numbers(witness);
             BigDecimal max = BigDecimal.ZERO;
             for (int i = 0; i < energy.size(); i++) {
-                assertThat(energy.get(i)).as("total %d after a highest of %s", i, max).isGreaterThanOrEqualTo(max);
+                int at = i;
+                BigDecimal highestSoFar = max;
+                assertThat(energy.get(i)).as(() -> String.format("total %d (publisher %d of 3, whose first was %d) "
+                        + "after a highest of %s; the totals seen around it: %s", at, at >= starts[2] ? 3
+                                : at >= starts[1] ? 2 : 1, at >= starts[2] ? starts[2] : at >= starts[1] ? starts[1]
+                                        : 0, highestSoFar, energy.subList(Math.max(0, at - 40), Math.min(
+                                                energy.size(), at + 10))))
+                        .isGreaterThanOrEqualTo(max);
                 max = max.max(energy.get(i));
             }
         }
