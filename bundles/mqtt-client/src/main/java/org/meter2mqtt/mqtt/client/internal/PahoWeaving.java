@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies {@link PahoBlockReads} and {@link PahoInFlightWakes} when Paho's bundle defines the class each is made
- * for: an OSGi weaving hook, the framework's own way to adjust a bundle's classes as they load. It is registered
- * when this bundle starts, before any Paho client of the gateway exists (they are all made through this bundle), and
- * looks at nothing but those class names.
+ * Applies {@link PahoBlockReads}, {@link PahoInFlightWakes} and {@link PahoInlineCompletions} when Paho's bundle
+ * defines the class each is made for: an OSGi weaving hook, the framework's own way to adjust a bundle's classes as
+ * they load. It is registered when this bundle starts, before any Paho client of the gateway exists (they are all
+ * made through this bundle), and looks at nothing but those class names.
  *
  * <p>Registered by the bundle's activator as a ready instance, not as a Declarative Services component: the
  * framework asks weaving hooks about every class it defines, including the component's own class while SCR loads
@@ -33,7 +33,10 @@ public final class PahoWeaving implements WeavingHook, BundleActivator {
                     "received packets decode with block reads", "received packets decode byte by byte"),
             PahoInFlightWakes.CLASS, new Patch(PahoInFlightWakes.CLASS, PahoInFlightWakes::patch,
                     "an acknowledgement wakes the sender only for a queued PUBLISH",
-                    "every acknowledgement wakes the sender"));
+                    "every acknowledgement wakes the sender"),
+            PahoInlineCompletions.CLASS, new Patch(PahoInlineCompletions.CLASS, PahoInlineCompletions::patch,
+                    "deliveries complete on the thread that learns of them",
+                    "every delivery wakes the callback thread"));
 
     @Override
     public void start(BundleContext context) {

@@ -2,14 +2,15 @@ package org.meter2mqtt.mqtt.client.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
+import static org.meter2mqtt.mqtt.client.internal.PahoRig.classBytes;
+import static org.meter2mqtt.mqtt.client.internal.PahoRig.nativeThread;
+import static org.meter2mqtt.mqtt.client.internal.PahoRig.voluntarySwitches;
+
 import java.lang.reflect.InvocationTargetException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,15 +24,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.meter2mqtt.mqtt.client.LoopbackBroker;
+import org.meter2mqtt.mqtt.client.internal.PahoRig.Paho;
+import org.meter2mqtt.mqtt.client.internal.PahoRig.PahoLoader;
 
 /**
  * Paho's own ClientState, from the Paho jar, patched and loaded with the rest of Paho in a loader of its own (as the
- * weaving hook has it loaded in Karaf), against the project's real embedded broker. The sender thread's voluntary
- * context switches are read from Linux ({@code /proc/self/task/<tid>/status}; the JVM names native threads).
+ * weaving hook has it loaded in Karaf, {@link PahoRig}), against the project's real embedded broker.
  */
 class PahoInFlightWakesTest {
-
-    private static final String PAHO = "org.eclipse.paho.client.mqttv3";
 
     @TempDir
     static Path tmp;
@@ -68,9 +68,8 @@ class PahoInFlightWakesTest {
     @Test
     void anAcknowledgementNoLongerWakesAnIdleSender() throws Exception {
         int messages = 300;
-        double shipped = senderWaitsPerMessage(new PahoLoader(null), "wA", messages);
-        double patched = senderWaitsPerMessage(new PahoLoader(PahoInFlightWakes.patch(classBytes(ClientState.class))),
-                "wB", messages);
+        double shipped = senderWaitsPerMessage(new PahoLoader(Map.of()), "wA", messages);
+        double patched = senderWaitsPerMessage(patchedLoader(), "wB", messages);
         System.out.printf("PahoInFlightWakesTest: Paho's sender waited %.2f times per message as shipped, "
                 + "%.2f patched%n", shipped, patched);
 
@@ -109,7 +108,7 @@ class PahoInFlightWakesTest {
         reader.connect(o);
         reader.subscribe("wake/window", 1);
         try {
-            Paho paho = new Paho(new PahoLoader(PahoInFlightWakes.patch(classBytes(ClientState.class))));
+            Paho paho = new Paho(patchedLoader(), url);
             Object client = paho.asyncClient("wW", 10);
             Deque<Object> tokens = new ArrayDeque<>();
             int windowFull = 0;
@@ -151,143 +150,26 @@ class PahoInFlightWakesTest {
         }
     }
 
+    private static PahoLoader patchedLoader() throws Exception {
+        return new PahoLoader(Map.of(PahoInFlightWakes.CLASS, PahoInFlightWakes.patch(classBytes(ClientState.class))));
+    }
+
     /** Publishes {@code messages} QoS 1 messages one by one and counts the sender thread's waits per message. */
     private static double senderWaitsPerMessage(PahoLoader loader, String clientId, int messages) throws Exception {
-        Paho paho = new Paho(loader);
+        Paho paho = new Paho(loader, url);
         Object client = paho.asyncClient(clientId, 10);
         byte[] payload = new byte[584];
         for (int i = 0; i < 50; i++) { // warm-up: the first messages load classes and compile
-            paho.publishWhenRoom(client, "wake/one", payload);
+            paho.publishWhenRoom(client, "wake/one", payload, 1);
         }
         String tid = nativeThread("MQTT Snd: " + clientId);
         long before = voluntarySwitches(tid);
         for (int i = 0; i < messages; i++) {
-            paho.publishWhenRoom(client, "wake/one", payload);
+            paho.publishWhenRoom(client, "wake/one", payload, 1);
             Thread.sleep(1); // let the sender settle into its wait, as between meter messages
         }
         long after = voluntarySwitches(tid);
         paho.disconnect(client);
         return (after - before) / (double) messages;
-    }
-
-    private static String nativeThread(String name) throws IOException {
-        String comm = name.length() > 15 ? name.substring(0, 15) : name; // Linux keeps 15 characters
-        File[] tasks = new File("/proc/self/task").listFiles();
-        for (File t : tasks) {
-            if (Files.readString(new File(t, "comm").toPath()).trim().equals(comm)) {
-                return t.getName();
-            }
-        }
-        throw new AssertionError("no thread named " + comm);
-    }
-
-    private static long voluntarySwitches(String tid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/task", tid, "status"))) {
-            if (line.startsWith("voluntary_ctxt_switches:")) {
-                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        throw new AssertionError("no voluntary_ctxt_switches for thread " + tid);
-    }
-
-    private static byte[] classBytes(Class<?> c) throws IOException {
-        try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
-            return in.readAllBytes();
-        }
-    }
-
-    /** Paho's async client through reflection: its classes here are another loader's. */
-    private static final class Paho {
-        private final ClassLoader loader;
-
-        Paho(ClassLoader loader) {
-            this.loader = loader;
-        }
-
-        Object asyncClient(String id, int maxInflight) throws Exception {
-            Class<?> persistence = loader.loadClass(PAHO + ".MqttClientPersistence");
-            Object client = loader.loadClass(PAHO + ".MqttAsyncClient")
-                    .getConstructor(String.class, String.class, persistence)
-                    .newInstance(url, id, loader.loadClass(PAHO + ".persist.MemoryPersistence")
-                            .getConstructor().newInstance());
-            Class<?> optionsClass = loader.loadClass(PAHO + ".MqttConnectOptions");
-            Object options = optionsClass.getConstructor().newInstance();
-            optionsClass.getMethod("setMaxInflight", int.class).invoke(options, maxInflight);
-            optionsClass.getMethod("setCleanSession", boolean.class).invoke(options, true);
-            Object token = client.getClass().getMethod("connect", optionsClass).invoke(client, options);
-            waitForCompletion(token, 10_000);
-            return client;
-        }
-
-        Object publish(Object client, String topic, byte[] payload, int qos) throws Exception {
-            return client.getClass().getMethod("publish", String.class, byte[].class, int.class, boolean.class)
-                    .invoke(client, topic, payload, qos, false);
-        }
-
-        /**
-         * A QoS 1 publish, waited for. Paho lets the waiter go at the PUBACK and frees the in-flight slot a moment
-         * later on its callback thread, so a publish right after can find the window still counted full: tried again.
-         */
-        void publishWhenRoom(Object client, String topic, byte[] payload) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (true) {
-                try {
-                    waitForCompletion(publish(client, topic, payload, 1), 10_000);
-                    return;
-                } catch (InvocationTargetException e) {
-                    if (reasonCode(e.getCause()) != 32202 || System.nanoTime() > deadline) { // REASON_CODE_MAX_INFLIGHT
-                        throw e;
-                    }
-                    Thread.sleep(1);
-                }
-            }
-        }
-
-        void waitForCompletion(Object token, long millis) throws Exception {
-            loader.loadClass(PAHO + ".IMqttToken").getMethod("waitForCompletion", long.class).invoke(token, millis);
-        }
-
-        int reasonCode(Throwable mqttException) throws Exception {
-            return (int) mqttException.getClass().getMethod("getReasonCode").invoke(mqttException);
-        }
-
-        void disconnect(Object client) throws Exception {
-            waitForCompletion(client.getClass().getMethod("disconnect").invoke(client), 10_000);
-            client.getClass().getMethod("close").invoke(client);
-        }
-    }
-
-    /** Defines all of Paho's classes itself, ClientState from the given bytes (or as shipped when null). */
-    private static final class PahoLoader extends ClassLoader {
-        private final byte[] clientState;
-
-        PahoLoader(byte[] clientState) {
-            super(PahoInFlightWakesTest.class.getClassLoader());
-            this.clientState = clientState;
-        }
-
-        @Override
-        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            synchronized (getClassLoadingLock(name)) {
-                Class<?> c = findLoadedClass(name);
-                if (c == null && name.startsWith(PAHO + ".")) {
-                    byte[] b;
-                    if (name.equals(PahoInFlightWakes.CLASS) && clientState != null) {
-                        b = clientState;
-                    } else {
-                        try (InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
-                            if (in == null) {
-                                throw new ClassNotFoundException(name);
-                            }
-                            b = in.readAllBytes();
-                        } catch (IOException e) {
-                            throw new ClassNotFoundException(name, e);
-                        }
-                    }
-                    c = defineClass(name, b, 0, b.length);
-                }
-                return c != null ? c : super.loadClass(name, resolve);
-            }
-        }
     }
 }
