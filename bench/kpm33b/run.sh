@@ -86,10 +86,20 @@ measure() { # label filter rate seconds pids
   # PTRACE_OUT (scenario() sets it for the fixed load when SYSCALLS=1): perf trace over just this load
   local pt=""
   [ -n "${PTRACE_OUT:-}" ] && { perf trace -s -p "$pids" -o "$PTRACE_OUT" -- sleep "$secs" > /dev/null 2>&1 & pt=$!; }
-  $JAVA_RIG -cp "$CP" org.meter2mqtt.bench.kpm33b.LoadGen 127.0.0.1 "$INPUT" "$METERS" "$CONNS" "$rate" "$secs" "$BASE" \
-    "$sendfile" > "$OUT/load.out" 2> "$OUT/load.err" & local lp=$!
+  local lp="" done="$OUT/load.out"; rm -f "$done"
+  if [ -n "${LG_PID:-}" ] && ! kill -0 "$LG_PID" 2> /dev/null; then
+    loadgen_start # it gave up on a broker that stopped reading: the meters connect again
+  fi
+  if [ -n "${LG_PID:-}" ]; then
+    echo "$rate $secs $BASE $sendfile $done" >&8
+  else
+    $JAVA_RIG -cp "$CP" org.meter2mqtt.bench.kpm33b.LoadGen 127.0.0.1 "$INPUT" "$METERS" "$CONNS" "$rate" "$secs" "$BASE" \
+      "$sendfile" > "$done" 2> "$OUT/load.err" & lp=$!
+  fi
   local maxrss=0 r first=${pids%%,*}
-  while kill -0 $lp 2> /dev/null; do r=$(rss_kib "$first"); [ "${r:-0}" -gt "$maxrss" ] && maxrss=$r; sleep 0.5; done
+  while if [ -n "$lp" ]; then kill -0 "$lp"; else [ ! -e "$done" ] && kill -0 "$LG_PID"; fi 2> /dev/null; do
+    r=$(rss_kib "$first"); [ "${r:-0}" -gt "$maxrss" ] && maxrss=$r; sleep 0.5
+  done
   local t1; t1=$(date +%s.%N)
   [ -n "$pt" ] && wait "$pt"
   local cs1; cs1=$(ctxsw "${pids%%,*}")
@@ -115,11 +125,32 @@ measure() { # label filter rate seconds pids
   echo "$line"; echo "$line" >> "$OUT/$label.result"
 }
 
+# The meters (LoadGen) stay connected through a scenario, as real meters do, and get one load after another on
+# fd 8; RECONNECT=1: a new load generator, so 1000 new connections, per measurement (the rig until the
+# twenty-ninth session, whose set-up and tear-down kept C2 compiling through the fixed load).
+loadgen_start() {
+  LG_PID=""
+  [ -n "${RECONNECT:-}" ] && return
+  rm -f "$OUT/loadgen.fifo"; mkfifo "$OUT/loadgen.fifo"
+  $JAVA_RIG -cp "$CP" org.meter2mqtt.bench.kpm33b.LoadGen 127.0.0.1 "$INPUT" "$METERS" "$CONNS" serve \
+    < "$OUT/loadgen.fifo" > "$OUT/loadgen.log" 2>&1 & LG_PID=$!; PIDS+=($LG_PID)
+  exec 8> "$OUT/loadgen.fifo"
+  for _ in $(seq 1 120); do grep -q "LOADGEN connected" "$OUT/loadgen.log" && break; sleep 0.25; done
+}
+loadgen_stop() {
+  exec 8>&-
+  [ -n "${LG_PID:-}" ] && { kill "$LG_PID" 2> /dev/null; wait "$LG_PID" 2> /dev/null; }
+  LG_PID=""
+}
+
 scenario() { # label filter pids
   echo "== $1: warm-up, then $FIXED msg/s for ${FIXED_S}s, then steps of ${STEP_S}s: $STEPS"
-  # JIT warm-up, not reported: the gateway's C2 compiles the message path for 2-3 minutes of load (WARM_S)
-  measure "$1-warmup" "$2" 2000 "${WARM_S:-150}" "$3" > /dev/null
+  loadgen_start
+  # JIT warm-up, not reported: the gateway's C2 compiles the message path for 2-3 minutes of load (WARM_S); the
+  # higher rate first, so that the last load before the fixed one is the fixed one's (what C2 compiled for the
+  # higher rate is done by then)
   measure "$1-warmup" "$2" 8000 10 "$3" > /dev/null
+  measure "$1-warmup" "$2" 2000 "${WARM_S:-150}" "$3" > /dev/null
   # JFR=1: a flight recording of the first watched process (a JVM) over the measurements, for profiling
   [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.start name=bench settings=${JFR_SETTINGS:-profile} > /dev/null
   # TRACE=1: per-message latency of the fixed load (sink) beside the JVM's GC and safepoint pauses (and the
@@ -154,6 +185,7 @@ scenario() { # label filter pids
   fi
   for r in $STEPS; do measure "$1" "$2" "$r" "$STEP_S" "$3"; done
   [ -n "${JFR:-}" ] && jcmd "${3%%,*}" JFR.stop name=bench filename="$PWD/$OUT/$1.jfr" > /dev/null
+  loadgen_stop
 }
 
 # The real distribution: 1000 meter .cfg files, driver and MQTT output pointed at the brokers of this run.

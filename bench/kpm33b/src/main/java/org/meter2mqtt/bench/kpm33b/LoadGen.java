@@ -1,6 +1,8 @@
 package org.meter2mqtt.bench.kpm33b;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -25,6 +27,7 @@ import org.meter2mqtt.simulators.kpm33b.SimulatedMeter;
  *
  * <pre>
  * java ... LoadGen host port meters connections rate seconds baseEpochSecond sendFile
+ * java ... LoadGen host port meters connections serve     (loads read from stdin, see serve)
  * </pre>
  */
 public final class LoadGen {
@@ -36,28 +39,79 @@ public final class LoadGen {
         int port = Integer.parseInt(args[1]);
         int meters = Integer.parseInt(args[2]);
         int connections = Integer.parseInt(args[3]);
-        int rate = Integer.parseInt(args[4]);
-        int seconds = Integer.parseInt(args[5]);
-        long base = Long.parseLong(args[6]);
-        Path sendFile = Path.of(args[7]);
+        LoadGen g = new LoadGen(meters, connections);
+        g.connect(host, port);
+        if (args[4].equals("serve")) {
+            // meters stay connected from one load to the next, as real meters do: the system under test then
+            // measures its message path, not its connection set-up and tear-down (bench/kpm33b/README.md)
+            g.serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII)));
+        } else {
+            System.out.println(g.load(Integer.parseInt(args[4]), Integer.parseInt(args[5]), Long.parseLong(args[6]),
+                    Path.of(args[7])));
+        }
+        g.close();
+    }
 
-        byte[][] payloads = new byte[meters][];
-        int[] timeAt = new int[meters];
+    private final int meters;
+    private final byte[][] payloads;
+    private final int[] timeAt;
+    private final Mqtt[] conns;
+    private final SimulatedMeter clock = new SimulatedMeter(SimulatedMeter.idOf(0), 0, ZoneOffset.UTC);
+
+    private LoadGen(int meters, int connections) {
+        this.meters = meters;
+        payloads = new byte[meters][];
+        timeAt = new int[meters];
         for (int i = 0; i < meters; i++) {
             SimulatedMeter m = new SimulatedMeter(SimulatedMeter.idOf(i), i, ZoneOffset.UTC);
             payloads[i] = m.realTime("00000000000000", false, false);
             timeAt[i] = indexOf(payloads[i], "\"time\":\"".getBytes(StandardCharsets.US_ASCII)) + 8;
         }
-        Mqtt[] conns = new Mqtt[connections];
-        for (int c = 0; c < connections; c++) {
+        conns = new Mqtt[connections];
+    }
+
+    private void connect(String host, int port) throws IOException {
+        for (int c = 0; c < conns.length; c++) {
             conns[c] = Mqtt.connect(host, port, "bench-meter-" + c + "-" + ProcessHandle.current().pid());
         }
+    }
+
+    /**
+     * One load per line of {@code in}: {@code rate seconds baseEpochSecond sendFile resultFile}. The result line
+     * goes to {@code resultFile} (written whole, then renamed: the script waits for it to appear). Ends at the end
+     * of {@code in}.
+     */
+    private void serve(BufferedReader in) throws IOException {
+        System.out.println("LOADGEN connected");
+        System.out.flush();
+        for (String line; (line = in.readLine()) != null;) {
+            String[] a = line.trim().split(" ");
+            if (a.length != 5) {
+                continue;
+            }
+            String result = load(Integer.parseInt(a[0]), Integer.parseInt(a[1]), Long.parseLong(a[2]), Path.of(a[3]));
+            Path out = Path.of(a[4]);
+            Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+            Files.writeString(tmp, result + "\n");
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private void close() throws IOException {
+        for (Mqtt c : conns) {
+            c.close();
+        }
+    }
+
+    /** Sends {@code rate * seconds} messages at {@code rate}; returns the LOADGEN result line. */
+    private String load(int rate, int seconds, long base, Path sendFile) throws IOException {
+        int connections = conns.length;
         byte[] topic = TOPIC.getBytes(StandardCharsets.US_ASCII);
-        SimulatedMeter clock = new SimulatedMeter(SimulatedMeter.idOf(0), 0, ZoneOffset.UTC);
         int total = rate * seconds;
         long[] sent = new long[total];
         // A broker that stops reading blocks our writes for good (seen with the embedded broker under overload):
-        // give up 30 s after the planned end; what was not sent counts as lost (send time 0).
+        // give up 30 s after the planned end; what was not sent counts as lost (send time 0). The process ends
+        // (its connections are stuck): the script starts another one for the next load.
         Thread watchdog = new Thread(() -> {
             try {
                 Thread.sleep((seconds + 30) * 1000L);
@@ -112,11 +166,8 @@ public final class LoadGen {
         double took = (System.nanoTime() - start) / 1e9;
         watchdog.interrupt();
         writeLongs(sendFile, sent);
-        System.out.printf("LOADGEN sent=%d seconds=%.2f send_rate=%.0f late_ticks=%d%n", total, took, total / took,
-                late);
-        for (Mqtt c : conns) {
-            c.close();
-        }
+        return String.format("LOADGEN sent=%d seconds=%.2f send_rate=%.0f late_ticks=%d", total, took,
+                total / took, late);
     }
 
     static void writeLongs(Path file, long[] values) throws IOException {
