@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,34 +12,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link PahoConnection#connect} as the MQTT output uses it, against the project's embedded broker: one attempt
  * with a Last Will and no automatic reconnect, deliveries that complete when the broker acknowledged (all of them,
  * in order, over the coalescing stream), a subscription, and readable failures for a refused connect and a bad URL.
  */
-class PahoConnectionOwnedTest {
-
-    @TempDir
-    static Path tmp;
-
-    private static LoopbackBroker broker;
-    private static String url;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = LoopbackBroker.start(tmp.resolve("b"));
-        url = broker.url();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+class PahoConnectionOwnedTest extends OnLoopbackBroker {
 
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {

@@ -71,51 +71,20 @@ final class PahoInFlightWakes {
 
     /**
      * After {@code if (!checkQuiesceLock())}, adds {@code if (!pendingMessages.isEmpty())} with the same target:
-     * both skip the notify. The added jump goes to a label that already has its frame, from a point with the same
-     * locals and an empty stack, so the method's frames stay valid.
+     * both skip the notify.
      */
-    private static final class OnlyWithQueuedPublishes extends MethodVisitor {
-        private boolean afterQuiesceCheck;
+    private static final class OnlyWithQueuedPublishes extends AfterCheckJump {
 
         OnlyWithQueuedPublishes(MethodVisitor mv) {
-            super(Opcodes.ASM9, mv);
+            super(mv, OWNER, "checkQuiesceLock", "()Z", Opcodes.IFNE);
         }
 
         @Override
-        public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean itf) {
-            super.visitMethodInsn(opcode, owner, name, descriptor, itf);
-            afterQuiesceCheck = opcode == Opcodes.INVOKEVIRTUAL && OWNER.equals(owner)
-                    && "checkQuiesceLock".equals(name) && "()Z".equals(descriptor);
-        }
-
-        @Override
-        public void visitJumpInsn(int opcode, Label label) {
-            super.visitJumpInsn(opcode, label);
-            if (afterQuiesceCheck && opcode == Opcodes.IFNE) {
-                super.visitVarInsn(Opcodes.ALOAD, 0);
-                super.visitFieldInsn(Opcodes.GETFIELD, OWNER, "pendingMessages", "L" + VECTOR + ";");
-                super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, VECTOR, "isEmpty", "()Z", false);
-                super.visitJumpInsn(Opcodes.IFNE, label);
-            }
-            afterQuiesceCheck = false;
-        }
-
-        @Override
-        public void visitVarInsn(int opcode, int var) {
-            super.visitVarInsn(opcode, var);
-            afterQuiesceCheck = false;
-        }
-
-        @Override
-        public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-            super.visitFieldInsn(opcode, owner, name, descriptor);
-            afterQuiesceCheck = false;
-        }
-
-        @Override
-        public void visitInsn(int opcode) {
-            super.visitInsn(opcode);
-            afterQuiesceCheck = false;
+        void insert(Label target) {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitFieldInsn(Opcodes.GETFIELD, OWNER, "pendingMessages", "L" + VECTOR + ";");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, VECTOR, "isEmpty", "()Z", false);
+            mv.visitJumpInsn(Opcodes.IFNE, target);
         }
     }
 

@@ -102,52 +102,19 @@ final class PahoInlineCompletions {
 
     /**
      * After {@code if (isRunning())}, adds {@code if (meter2mqttQueued(token))} with the same target (the inline
-     * path): {@code isRunning() && meter2mqttQueued(token)} queues. The added jump goes to a label that already has
-     * its frame, from a point with the same locals and an empty stack, so the method's frames stay valid.
+     * path): {@code isRunning() && meter2mqttQueued(token)} queues.
      */
-    private static final class QueueOnlyWhatNeedsIt extends MethodVisitor {
-        private boolean afterRunningCheck;
-        private boolean done;
+    private static final class QueueOnlyWhatNeedsIt extends AfterCheckJump {
 
         QueueOnlyWhatNeedsIt(MethodVisitor mv) {
-            super(Opcodes.ASM9, mv);
+            super(mv, OWNER, "isRunning", "()Z", Opcodes.IFEQ);
         }
 
         @Override
-        public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean itf) {
-            super.visitMethodInsn(opcode, owner, name, descriptor, itf);
-            afterRunningCheck = !done && opcode == Opcodes.INVOKEVIRTUAL && OWNER.equals(owner)
-                    && "isRunning".equals(name) && "()Z".equals(descriptor);
-        }
-
-        @Override
-        public void visitJumpInsn(int opcode, Label label) {
-            super.visitJumpInsn(opcode, label);
-            if (afterRunningCheck && opcode == Opcodes.IFEQ) {
-                super.visitVarInsn(Opcodes.ALOAD, 1);
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, OWNER, QUEUED, QUEUED_DESCRIPTOR, false);
-                super.visitJumpInsn(Opcodes.IFEQ, label);
-                done = true;
-            }
-            afterRunningCheck = false;
-        }
-
-        @Override
-        public void visitVarInsn(int opcode, int var) {
-            super.visitVarInsn(opcode, var);
-            afterRunningCheck = false;
-        }
-
-        @Override
-        public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-            super.visitFieldInsn(opcode, owner, name, descriptor);
-            afterRunningCheck = false;
-        }
-
-        @Override
-        public void visitInsn(int opcode) {
-            super.visitInsn(opcode);
-            afterRunningCheck = false;
+        void insert(Label target) {
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, OWNER, QUEUED, QUEUED_DESCRIPTOR, false);
+            mv.visitJumpInsn(Opcodes.IFEQ, target);
         }
     }
 

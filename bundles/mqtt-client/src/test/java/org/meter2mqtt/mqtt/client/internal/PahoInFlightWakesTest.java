@@ -3,11 +3,9 @@ package org.meter2mqtt.mqtt.client.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import static org.meter2mqtt.mqtt.client.internal.PahoRig.classBytes;
-import static org.meter2mqtt.mqtt.client.internal.PahoRig.nativeThread;
-import static org.meter2mqtt.mqtt.client.internal.PahoRig.voluntarySwitches;
+import static org.meter2mqtt.mqtt.client.internal.PahoRig.waitsPerMessage;
 
 import java.lang.reflect.InvocationTargetException;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -19,11 +17,8 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.internal.ClientState;
 import org.eclipse.paho.client.mqttv3.internal.wire.CountingInputStream;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.meter2mqtt.mqtt.client.LoopbackBroker;
+import org.meter2mqtt.mqtt.client.OnLoopbackBroker;
 import org.meter2mqtt.mqtt.client.internal.PahoRig.Paho;
 import org.meter2mqtt.mqtt.client.internal.PahoRig.PahoLoader;
 
@@ -31,26 +26,7 @@ import org.meter2mqtt.mqtt.client.internal.PahoRig.PahoLoader;
  * Paho's own ClientState, from the Paho jar, patched and loaded with the rest of Paho in a loader of its own (as the
  * weaving hook has it loaded in Karaf, {@link PahoRig}), against the project's real embedded broker.
  */
-class PahoInFlightWakesTest {
-
-    @TempDir
-    static Path tmp;
-
-    private static LoopbackBroker broker;
-    private static String url;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = LoopbackBroker.start(tmp.resolve("broker"));
-        url = broker.url();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+class PahoInFlightWakesTest extends OnLoopbackBroker {
 
     @Test
     void onlyTheClassItWasMadeForIsChangedAndOnlyOnce() throws Exception {
@@ -68,8 +44,8 @@ class PahoInFlightWakesTest {
     @Test
     void anAcknowledgementNoLongerWakesAnIdleSender() throws Exception {
         int messages = 300;
-        double shipped = senderWaitsPerMessage(new PahoLoader(Map.of()), "wA", messages);
-        double patched = senderWaitsPerMessage(patchedLoader(), "wB", messages);
+        double shipped = waitsPerMessage(new PahoLoader(Map.of()), url, "wA", "MQTT Snd: ", messages);
+        double patched = waitsPerMessage(patchedLoader(), url, "wB", "MQTT Snd: ", messages);
         System.out.printf("PahoInFlightWakesTest: Paho's sender waited %.2f times per message as shipped, "
                 + "%.2f patched%n", shipped, patched);
 
@@ -152,24 +128,5 @@ class PahoInFlightWakesTest {
 
     private static PahoLoader patchedLoader() throws Exception {
         return new PahoLoader(Map.of(PahoInFlightWakes.CLASS, PahoInFlightWakes.patch(classBytes(ClientState.class))));
-    }
-
-    /** Publishes {@code messages} QoS 1 messages one by one and counts the sender thread's waits per message. */
-    private static double senderWaitsPerMessage(PahoLoader loader, String clientId, int messages) throws Exception {
-        Paho paho = new Paho(loader, url);
-        Object client = paho.asyncClient(clientId, 10);
-        byte[] payload = new byte[584];
-        for (int i = 0; i < 50; i++) { // warm-up: the first messages load classes and compile
-            paho.publishWhenRoom(client, "wake/one", payload, 1);
-        }
-        String tid = nativeThread("MQTT Snd: " + clientId);
-        long before = voluntarySwitches(tid);
-        for (int i = 0; i < messages; i++) {
-            paho.publishWhenRoom(client, "wake/one", payload, 1);
-            Thread.sleep(1); // let the sender settle into its wait, as between meter messages
-        }
-        long after = voluntarySwitches(tid);
-        paho.disconnect(client);
-        return (after - before) / (double) messages;
     }
 }

@@ -3,11 +3,9 @@ package org.meter2mqtt.mqtt.client.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.meter2mqtt.mqtt.client.internal.PahoRig.PAHO;
 import static org.meter2mqtt.mqtt.client.internal.PahoRig.classBytes;
-import static org.meter2mqtt.mqtt.client.internal.PahoRig.nativeThread;
-import static org.meter2mqtt.mqtt.client.internal.PahoRig.voluntarySwitches;
+import static org.meter2mqtt.mqtt.client.internal.PahoRig.waitsPerMessage;
 
 import java.lang.reflect.Proxy;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,11 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.internal.ClientState;
 import org.eclipse.paho.client.mqttv3.internal.CommsCallback;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.meter2mqtt.mqtt.client.LoopbackBroker;
+import org.meter2mqtt.mqtt.client.OnLoopbackBroker;
 import org.meter2mqtt.mqtt.client.internal.PahoRig.Paho;
 import org.meter2mqtt.mqtt.client.internal.PahoRig.PahoLoader;
 
@@ -30,26 +25,7 @@ import org.meter2mqtt.mqtt.client.internal.PahoRig.PahoLoader;
  * Paho's own CommsCallback, from the Paho jar, patched and loaded with the rest of Paho in a loader of its own (as
  * the weaving hook has it loaded in Karaf, {@link PahoRig}), against the project's real embedded broker.
  */
-class PahoInlineCompletionsTest {
-
-    @TempDir
-    static Path tmp;
-
-    private static LoopbackBroker broker;
-    private static String url;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = LoopbackBroker.start(tmp.resolve("broker"));
-        url = broker.url();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+class PahoInlineCompletionsTest extends OnLoopbackBroker {
 
     @Test
     void onlyTheClassItWasMadeForIsChangedAndOnlyOnce() throws Exception {
@@ -67,8 +43,8 @@ class PahoInlineCompletionsTest {
     @Test
     void aDeliveryNoLongerWakesTheCallbackThread() throws Exception {
         int messages = 300;
-        double shipped = callbackWaitsPerMessage(new PahoLoader(Map.of()), "cA", messages);
-        double patched = callbackWaitsPerMessage(patchedLoader(), "cB", messages);
+        double shipped = waitsPerMessage(new PahoLoader(Map.of()), url, "cA", "MQTT Call: ", messages);
+        double patched = waitsPerMessage(patchedLoader(), url, "cB", "MQTT Call: ", messages);
         System.out.printf("PahoInlineCompletionsTest: Paho's callback thread waited %.2f times per message as "
                 + "shipped, %.2f patched%n", shipped, patched);
 
@@ -135,25 +111,5 @@ class PahoInlineCompletionsTest {
     private static PahoLoader patchedLoader() throws Exception {
         return new PahoLoader(Map.of(PahoInlineCompletions.CLASS,
                 PahoInlineCompletions.patch(classBytes(CommsCallback.class))));
-    }
-
-    /** Publishes {@code messages} QoS 1 messages one by one and counts the callback thread's waits per message. */
-    private static double callbackWaitsPerMessage(PahoLoader loader, String clientId, int messages)
-            throws Exception {
-        Paho paho = new Paho(loader, url);
-        Object client = paho.asyncClient(clientId, 10);
-        byte[] payload = new byte[584];
-        for (int i = 0; i < 50; i++) { // warm-up: the first messages load classes and compile
-            paho.publishWhenRoom(client, "inline/one", payload, 1);
-        }
-        String tid = nativeThread("MQTT Call: " + clientId);
-        long before = voluntarySwitches(tid);
-        for (int i = 0; i < messages; i++) {
-            paho.publishWhenRoom(client, "inline/one", payload, 1);
-            Thread.sleep(1); // as between meter messages
-        }
-        long after = voluntarySwitches(tid);
-        paho.disconnect(client);
-        return (after - before) / (double) messages;
     }
 }

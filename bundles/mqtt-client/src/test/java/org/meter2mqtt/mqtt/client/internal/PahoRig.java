@@ -22,6 +22,30 @@ final class PahoRig {
     private PahoRig() {
     }
 
+    /**
+     * Publishes {@code messages} QoS 1 messages one by one, each waited for and followed by a millisecond's pause (as
+     * meters trickle in), and counts the waits per message of the client's thread named {@code threadPrefix +
+     * clientId} ("MQTT Snd: ", "MQTT Call: ").
+     */
+    static double waitsPerMessage(PahoLoader loader, String url, String clientId, String threadPrefix, int messages)
+            throws Exception {
+        Paho paho = new Paho(loader, url);
+        Object client = paho.asyncClient(clientId, 10);
+        byte[] payload = new byte[584];
+        for (int i = 0; i < 50; i++) { // warm-up: the first messages load classes and compile
+            paho.publishWhenRoom(client, "rig/one", payload, 1);
+        }
+        String tid = nativeThread(threadPrefix + clientId);
+        long before = voluntarySwitches(tid);
+        for (int i = 0; i < messages; i++) {
+            paho.publishWhenRoom(client, "rig/one", payload, 1);
+            Thread.sleep(1); // let the threads settle into their waits, as between meter messages
+        }
+        long after = voluntarySwitches(tid);
+        paho.disconnect(client);
+        return (after - before) / (double) messages;
+    }
+
     static String nativeThread(String name) throws IOException {
         String comm = name.length() > 15 ? name.substring(0, 15) : name; // Linux keeps 15 characters
         File[] tasks = new File("/proc/self/task").listFiles();
